@@ -1,0 +1,233 @@
+//! `santhium-bench`: starts the release server on a temporary database, drives it with
+//! concurrent HTTP clients and prints a JSON report. Later features add scenarios here.
+//!
+//! Usage: santhium-bench [--seconds N] [--server target/release/santhium] [--site-root target/site]
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::process::{Child, Command};
+
+struct Options {
+    seconds: u64,
+    server: PathBuf,
+    site_root: PathBuf,
+}
+
+fn options() -> Result<Options, String> {
+    let mut options = Options {
+        seconds: 5,
+        server: "target/release/santhium".into(),
+        site_root: "target/site".into(),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--seconds" => options.seconds = value.parse().map_err(|_| "--seconds takes a whole number")?,
+            "--server" => options.server = value.into(),
+            "--site-root" => options.site_root = value.into(),
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    Ok(options)
+}
+
+/// A running release server on its own data directory and port.
+struct Server {
+    child: Child,
+    base: String,
+    _data_dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts the server and returns it with the time until `/health` first answered.
+    async fn start(options: &Options, client: &reqwest::Client) -> Result<(Server, Duration), String> {
+        let data_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let started = Instant::now();
+        let child = Command::new(&options.server)
+            .env("DATA_DIR", data_dir.path())
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LEPTOS_SITE_ROOT", &options.site_root)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| {
+                format!(
+                    "cannot start {}: {e} (build it with `cargo leptos build --release`)",
+                    options.server.display()
+                )
+            })?;
+        let server = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            _data_dir: data_dir,
+        };
+        while started.elapsed() < Duration::from_secs(30) {
+            if let Ok(response) = client.get(format!("{}/health", server.base)).send().await
+                && response.status().is_success()
+            {
+                return Ok((server, started.elapsed()));
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        Err("the server did not answer /health within 30 s".into())
+    }
+
+    /// Peak resident memory of the server process so far, in KiB.
+    fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()?)).ok()?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:")?.trim().strip_suffix(" kB")?.parse().ok())
+    }
+}
+
+/// Requests per second and latency percentiles of `path` with `concurrency` clients.
+async fn load(client: &reqwest::Client, url: String, concurrency: usize, duration: Duration) -> serde_json::Value {
+    let url = Arc::new(url);
+    let deadline = Instant::now() + duration;
+    let started = Instant::now();
+    let workers = (0..concurrency).map(|_| {
+        let (client, url) = (client.clone(), url.clone());
+        tokio::spawn(async move {
+            let (mut latencies, mut errors) = (Vec::new(), 0u64);
+            while Instant::now() < deadline {
+                let sent = Instant::now();
+                let answered = match client.get(url.as_str()).send().await {
+                    Ok(response) if response.status().is_success() => response.bytes().await.is_ok(),
+                    _ => false,
+                };
+                if answered {
+                    latencies.push(sent.elapsed());
+                } else {
+                    errors += 1;
+                }
+            }
+            (latencies, errors)
+        })
+    });
+    let (mut latencies, mut errors) = (Vec::new(), 0);
+    for worker in workers.collect::<Vec<_>>() {
+        let (l, e) = worker.await.expect("load worker");
+        latencies.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort();
+    let percentile = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * p).round() as usize)
+            .map(|d| d.as_secs_f64() * 1000.0)
+    };
+    serde_json::json!({
+        "concurrency": concurrency,
+        "requests": latencies.len(),
+        "errors": errors,
+        "requests_per_second": (latencies.len() as f64 / elapsed).round(),
+        "p50_ms": percentile(0.50),
+        "p99_ms": percentile(0.99),
+    })
+}
+
+/// What the browser downloads for the home page: each `/pkg` asset, raw and compressed.
+async fn asset_sizes(client: &reqwest::Client, base: &str) -> Result<serde_json::Value, String> {
+    let page = client
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut paths: Vec<String> = page
+        .split(['"', '\''])
+        .filter(|s| s.starts_with("/pkg/") && !s.contains(' '))
+        .map(str::to_owned)
+        .collect();
+    // The WASM file is loaded by the JS glue, not named in the page.
+    if let Some(js) = paths.iter().find(|p| p.ends_with(".js")) {
+        paths.push(js.replace(".js", ".wasm"));
+    }
+    paths.sort();
+    paths.dedup();
+    let mut assets = serde_json::Map::new();
+    for path in paths {
+        let mut sizes = serde_json::Map::new();
+        for encoding in ["identity", "gzip", "br"] {
+            let response = client
+                .get(format!("{base}{path}"))
+                .header("accept-encoding", encoding)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            if !response.status().is_success() {
+                break;
+            }
+            let bytes = response.bytes().await.map_err(|e| e.to_string())?;
+            sizes.insert(format!("{encoding}_bytes"), bytes.len().into());
+        }
+        if !sizes.is_empty() {
+            assets.insert(path, sizes.into());
+        }
+    }
+    Ok(assets.into())
+}
+
+async fn run(options: Options) -> Result<serde_json::Value, String> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut startups = Vec::new();
+    for _ in 0..3 {
+        let (mut server, ready) = Server::start(&options, &client).await?;
+        startups.push(ready.as_secs_f64() * 1000.0);
+        let _ = server.child.kill().await;
+    }
+    startups.sort_by(f64::total_cmp);
+
+    let (server, _) = Server::start(&options, &client).await?;
+    let duration = Duration::from_secs(options.seconds);
+    let mut scenarios = serde_json::Map::new();
+    for (name, path) in [("health", "/health"), ("home_page_ssr", "/")] {
+        let mut runs = Vec::new();
+        for concurrency in [1, 16] {
+            eprintln!("bench: {name} at concurrency {concurrency} for {} s", options.seconds);
+            runs.push(load(&client, format!("{}{path}", server.base), concurrency, duration).await);
+        }
+        scenarios.insert(name.into(), runs.into());
+    }
+    Ok(serde_json::json!({
+        "startup_to_ready_ms": { "median": startups[1], "runs": startups },
+        "scenarios": scenarios,
+        "assets": asset_sizes(&client, &server.base).await?,
+        "server_peak_rss_kib": server.peak_rss_kib(),
+    }))
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let report = match options() {
+        Ok(options) => run(options).await,
+        Err(usage) => Err(format!(
+            "{usage}\nusage: santhium-bench [--seconds N] [--server PATH] [--site-root PATH]"
+        )),
+    };
+    match report {
+        Ok(report) => {
+            println!("{}", serde_json::to_string_pretty(&report).expect("JSON"));
+            std::process::ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("santhium-bench: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! The one translation layer: every user-visible string is a `Text`, written once in
+//! French (the default) and English, side by side, and checked by the compiler.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A language of the interface.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    Fr,
+    En,
+}
+
+/// Name of the cookie that remembers the visitor's language.
+pub const LANG_COOKIE: &str = "lang";
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::Fr, Lang::En];
+
+    /// BCP 47 tag, as used in `<html lang>` and in the cookie.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|lang| lang.code() == code)
+    }
+
+    /// The language remembered in a `Cookie` request header, French otherwise.
+    pub fn from_cookie_header(header: &str) -> Lang {
+        header
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == LANG_COOKIE)
+            .and_then(|(_, value)| Lang::from_code(value))
+            .unwrap_or_default()
+    }
+
+    /// How the language names itself, for the language switch.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::Fr => "Français",
+            Lang::En => "English",
+        }
+    }
+
+    pub fn text(self, text: Text) -> &'static str {
+        let (fr, en) = text.translations();
+        match self {
+            Lang::Fr => fr,
+            Lang::En => en,
+        }
+    }
+}
+
+macro_rules! texts {
+    ($($key:ident => $fr:literal, $en:literal;)*) => {
+        /// Every string the interface shows.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum Text { $($key),* }
+
+        impl Text {
+            pub const ALL: &'static [Text] = &[$(Text::$key),*];
+
+            fn translations(self) -> (&'static str, &'static str) {
+                match self { $(Text::$key => ($fr, $en)),* }
+            }
+        }
+    };
+}
+
+texts! {
+    Tagline => "Envoyez vos ordonnances à votre pharmacie, en toute sécurité.",
+        "Send your prescriptions to your pharmacy, safely.";
+    SkipToContent => "Aller au contenu", "Skip to content";
+    MainNavigation => "Navigation principale", "Main navigation";
+    LanguageLabel => "Langue", "Language";
+    NavHome => "Accueil", "Home";
+    NavSend => "Envoyer un document", "Send a document";
+    NavPharmacy => "Espace pharmacie", "Pharmacy area";
+    PatientHeading => "Vous êtes patient", "For patients";
+    PatientIntro => "Votre pharmacie vous a remis un code ou un QR code ? Envoyez-lui vos ordonnances et documents depuis votre téléphone, sans créer de compte.",
+        "Has your pharmacy given you a code or a QR code? Send it your prescriptions and documents from your phone, without creating an account.";
+    PharmacyHeading => "Vous êtes pharmacien", "For pharmacists";
+    PharmacyIntro => "Créez des codes de transfert, recevez les documents de vos patients et retrouvez-les dans votre tableau de bord.",
+        "Create transfer codes, receive your patients' documents and find them in your dashboard.";
+    SafetyNote => "Les documents sont chiffrés, lisibles uniquement par votre pharmacie, et supprimés automatiquement.",
+        "Documents are encrypted, readable only by your pharmacy, and deleted automatically.";
+    SendHeading => "Envoyer un document à votre pharmacie", "Send a document to your pharmacy";
+    SendIntro => "Scannez le QR code remis par votre pharmacie, ou saisissez le code qui figure dessous.",
+        "Scan the QR code your pharmacy gave you, or type the code printed below it.";
+    LoginHeading => "Connexion pharmacien", "Pharmacist login";
+    LoginIntro => "Accès réservé aux équipes des pharmacies inscrites.",
+        "Access is reserved for the staff of registered pharmacies.";
+    DashboardHeading => "Tableau de bord", "Dashboard";
+    DashboardIntro => "Les documents reçus de vos patients apparaissent ici.",
+        "Documents received from your patients appear here.";
+    NotFoundHeading => "Page introuvable", "Page not found";
+    NotFoundBody => "Cette adresse ne correspond à aucune page.", "This address does not match any page.";
+    BackHome => "Retour à l'accueil", "Back to the home page";
+    ErrorNotFound => "Élément introuvable.", "Not found.";
+    ErrorUnauthorized => "Veuillez vous connecter.", "Please log in.";
+    ErrorForbidden => "Action non autorisée.", "This action is not allowed.";
+    ErrorPayloadTooLarge => "La requête est trop volumineuse.", "The request is too large.";
+    ErrorRateLimited => "Trop de tentatives. Réessayez dans quelques minutes.",
+        "Too many attempts. Please try again in a few minutes.";
+    ErrorUnavailable => "Service momentanément indisponible. Réessayez dans un instant.",
+        "The service is temporarily unavailable. Please try again in a moment.";
+    ErrorInternal => "Une erreur interne est survenue. Réessayez plus tard.",
+        "An internal error occurred. Please try again later.";
+    ErrorCommunication => "Le serveur est injoignable. Vérifiez votre connexion.",
+        "The server cannot be reached. Check your connection.";
+}
+
+/// The current language, shared through context by `App`.
+#[derive(Clone, Copy)]
+pub struct I18n {
+    pub lang: RwSignal<Lang>,
+}
+
+impl I18n {
+    /// A reactive closure yielding `text` in the current language.
+    pub fn t(self, text: Text) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+        move || self.lang.get().text(text)
+    }
+}
+
+pub fn use_i18n() -> I18n {
+    expect_context::<I18n>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_is_translated_in_both_languages() {
+        for text in Text::ALL {
+            let (fr, en) = text.translations();
+            assert!(!fr.trim().is_empty(), "{text:?} has no French text");
+            assert!(!en.trim().is_empty(), "{text:?} has no English text");
+        }
+    }
+
+    #[test]
+    fn language_comes_from_the_cookie_and_defaults_to_french() {
+        assert_eq!(Lang::from_cookie_header("a=b; lang=en; c=d"), Lang::En);
+        assert_eq!(Lang::from_cookie_header("lang=fr"), Lang::Fr);
+        assert_eq!(Lang::from_cookie_header("lang=de"), Lang::Fr);
+        assert_eq!(Lang::from_cookie_header("xlang=en"), Lang::Fr);
+        assert_eq!(Lang::from_cookie_header(""), Lang::Fr);
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for lang in Lang::ALL {
+            assert_eq!(Lang::from_code(lang.code()), Some(lang));
+        }
+    }
+}

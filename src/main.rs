@@ -1,0 +1,6 @@
+//! The Santhium server.
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    santhium::server::run().await
+}

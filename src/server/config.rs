@@ -1,0 +1,383 @@
+//! Settings from environment variables (optionally a `.env` file), with the original
+//! backend's names. Every value is checked at start-up; a bad one stops the server
+//! with one line naming the variable and what it expects.
+
+use crate::server::keys::{self, MasterKey, SecretKey};
+use axum::http::HeaderValue;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// File types a pharmacy can receive; `ALLOWED_EXTENSIONS` picks among them.
+pub const SUPPORTED_EXTENSIONS: [&str; 4] = ["pdf", "jpg", "jpeg", "png"];
+
+#[derive(Debug)]
+pub struct Settings {
+    /// `ENVIRONMENT=production`: secrets must be given, never generated.
+    pub production: bool,
+    pub data_dir: PathBuf,
+    pub database: DatabaseUrl,
+    pub secret_key: SecretKey,
+    pub encryption_key: MasterKey,
+    pub public_url: String,
+    pub cors_origins: Vec<HeaderValue>,
+    pub max_file_size_mb: u64,
+    pub allowed_extensions: Vec<String>,
+    pub data_retention_days: u32,
+    pub auto_delete_enabled: bool,
+    pub code_expiration_hours: u32,
+    pub rate_limit_per_minute: u32,
+    pub access_token_expire_minutes: u32,
+    pub shutdown_grace_seconds: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    pub backend: Backend,
+    pub url: String,
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Option<DatabaseUrl> {
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return None;
+        };
+        Some(DatabaseUrl {
+            backend,
+            url: url.to_owned(),
+        })
+    }
+
+    /// The embedded database: a SQLite file in the data directory, created if missing.
+    pub fn sqlite_in(data_dir: &std::path::Path) -> DatabaseUrl {
+        DatabaseUrl {
+            backend: Backend::Sqlite,
+            url: format!("sqlite://{}?mode=rwc", data_dir.join("santhium.db").display()),
+        }
+    }
+}
+
+/// A setting that cannot be used, named with what it should be.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub expected: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid configuration: {}: expected {}",
+            self.variable, self.expected
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Reads variables through `var`, so tests can pass a map instead of the process
+/// environment.
+pub struct Env<F: Fn(&str) -> Option<String>>(pub F);
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    /// The value, with surrounding blanks removed; empty counts as unset.
+    fn get(&self, variable: &str) -> Option<String> {
+        (self.0)(variable)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn number<T>(&self, variable: &'static str, default: T, min: T, max: T) -> Result<T, ConfigError>
+    where
+        T: FromStr + PartialOrd + fmt::Display + Copy,
+    {
+        let Some(raw) = self.get(variable) else {
+            return Ok(default);
+        };
+        raw.parse::<T>()
+            .ok()
+            .filter(|n| *n >= min && *n <= max)
+            .ok_or_else(|| expected(variable, format!("a whole number from {min} to {max}")))
+    }
+
+    fn flag(&self, variable: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self.get(variable).map(|v| v.to_ascii_lowercase()).as_deref() {
+            None => Ok(default),
+            Some("true" | "1" | "yes") => Ok(true),
+            Some("false" | "0" | "no") => Ok(false),
+            Some(_) => Err(expected(variable, "true or false")),
+        }
+    }
+}
+
+pub(crate) fn expected(variable: &'static str, what: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        expected: what.into(),
+    }
+}
+
+fn http_url(variable: &'static str, value: &str) -> Result<String, ConfigError> {
+    let url = value.trim_end_matches('/');
+    let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    match host {
+        Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', ' ']) => Ok(url.to_owned()),
+        _ => Err(expected(
+            variable,
+            "an http:// or https:// origin such as https://pharmacie.example.fr",
+        )),
+    }
+}
+
+impl Settings {
+    /// Reads and checks every setting. In development, missing keys are taken from (or
+    /// generated into) the data directory, so a restart can still decrypt what it stored.
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Settings, ConfigError> {
+        let production = match env.get("ENVIRONMENT").as_deref() {
+            None | Some("development") => false,
+            Some("production") => true,
+            Some(_) => return Err(expected("ENVIRONMENT", "development or production")),
+        };
+        let data_dir = PathBuf::from(env.get("DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database = match env.get("DATABASE_URL") {
+            None => DatabaseUrl::sqlite_in(&data_dir),
+            Some(url) => {
+                DatabaseUrl::parse(&url).ok_or_else(|| expected("DATABASE_URL", "a sqlite:// or postgres:// URL"))?
+            }
+        };
+        let secret_key = env
+            .get("SECRET_KEY")
+            .map(|v| SecretKey::parse(&v).ok_or_else(|| expected("SECRET_KEY", SecretKey::FORMAT)))
+            .transpose()?;
+        let encryption_key = env
+            .get("ENCRYPTION_KEY")
+            .map(|v| MasterKey::parse(&v).ok_or_else(|| expected("ENCRYPTION_KEY", MasterKey::FORMAT)))
+            .transpose()?;
+        let (secret_key, encryption_key) = if production {
+            let required = |format: &str| format!("{format} (required when ENVIRONMENT=production)");
+            (
+                secret_key.ok_or_else(|| expected("SECRET_KEY", required(SecretKey::FORMAT)))?,
+                encryption_key.ok_or_else(|| expected("ENCRYPTION_KEY", required(MasterKey::FORMAT)))?,
+            )
+        } else {
+            keys::development_keys(&data_dir, secret_key, encryption_key)?
+        };
+        let public_url = http_url(
+            "PUBLIC_URL",
+            &env.get("PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into()),
+        )?;
+        let cors_origins = env
+            .get("CORS_ORIGINS")
+            .unwrap_or_else(|| "http://localhost:3000".into())
+            .split(',')
+            .map(|origin| {
+                let origin = http_url("CORS_ORIGINS", origin.trim())?;
+                HeaderValue::from_str(&origin).map_err(|_| expected("CORS_ORIGINS", "comma-separated origins"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let allowed_extensions = env
+            .get("ALLOWED_EXTENSIONS")
+            .unwrap_or_else(|| SUPPORTED_EXTENSIONS.join(","))
+            .split(',')
+            .map(|ext| ext.trim().trim_start_matches('.').to_ascii_lowercase())
+            .map(|ext| {
+                SUPPORTED_EXTENSIONS
+                    .contains(&ext.as_str())
+                    .then_some(ext)
+                    .ok_or_else(|| {
+                        expected(
+                            "ALLOWED_EXTENSIONS",
+                            format!("a comma-separated list from {}", SUPPORTED_EXTENSIONS.join(", ")),
+                        )
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let settings = Settings {
+            production,
+            database,
+            public_url,
+            cors_origins,
+            allowed_extensions,
+            max_file_size_mb: env.number("MAX_FILE_SIZE_MB", 10, 1, 100)?,
+            data_retention_days: env.number("DATA_RETENTION_DAYS", 30, 1, 3650)?,
+            auto_delete_enabled: env.flag("AUTO_DELETE_ENABLED", true)?,
+            code_expiration_hours: env.number("CODE_EXPIRATION_HOURS", 24, 1, 720)?,
+            rate_limit_per_minute: env.number("RATE_LIMIT_PER_MINUTE", 60, 1, 100_000)?,
+            access_token_expire_minutes: env.number("ACCESS_TOKEN_EXPIRE_MINUTES", 30, 1, 1440)?,
+            shutdown_grace_seconds: env.number("SHUTDOWN_GRACE_SECONDS", 10, 0, 600)?,
+            data_dir,
+            secret_key,
+            encryption_key,
+        };
+        Ok(settings)
+    }
+
+    /// Served over TLS, so browsers are told to stay on HTTPS.
+    pub fn uses_tls(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    pub fn max_file_size_bytes(&self) -> u64 {
+        self.max_file_size_mb * 1024 * 1024
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        map.entry("DATA_DIR".into())
+            .or_insert_with(|| dir.path().display().to_string());
+        Settings::from_env(&Env(|name| map.get(name).cloned()))
+    }
+
+    fn failing_variable(vars: &[(&str, &str)]) -> &'static str {
+        settings(vars).expect_err("should be refused").variable
+    }
+
+    const SECRET: &str = "c2FudGhpdW0tc2VjcmV0LWtleS0zMi1ieXRlcy1sb25nIQ==";
+    const MASTER: &str = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+    #[test]
+    fn defaults_follow_the_original_backend() {
+        let s = settings(&[]).expect("defaults are valid");
+        assert!(!s.production);
+        assert_eq!(s.database.backend, Backend::Sqlite);
+        assert!(s.database.url.ends_with("santhium.db?mode=rwc"));
+        assert_eq!(s.max_file_size_mb, 10);
+        assert_eq!(s.allowed_extensions, ["pdf", "jpg", "jpeg", "png"]);
+        assert_eq!(s.data_retention_days, 30);
+        assert!(s.auto_delete_enabled);
+        assert_eq!(s.code_expiration_hours, 24);
+        assert_eq!(s.rate_limit_per_minute, 60);
+        assert_eq!(s.access_token_expire_minutes, 30);
+        assert_eq!(s.cors_origins, ["http://localhost:3000"]);
+        assert_eq!(s.public_url, "http://127.0.0.1:3000");
+        assert!(!s.uses_tls());
+    }
+
+    #[test]
+    fn values_are_read_and_normalised() {
+        let s = settings(&[
+            ("DATABASE_URL", "postgres://santhium@db.internal/santhium"),
+            ("ALLOWED_EXTENSIONS", " PDF, .png "),
+            ("MAX_FILE_SIZE_MB", "25"),
+            ("AUTO_DELETE_ENABLED", "false"),
+            ("PUBLIC_URL", "https://pharmacie.example.fr/"),
+            ("CORS_ORIGINS", "https://a.example, https://b.example"),
+        ])
+        .expect("valid");
+        assert_eq!(s.database.backend, Backend::Postgres);
+        assert_eq!(s.allowed_extensions, ["pdf", "png"]);
+        assert_eq!(s.max_file_size_bytes(), 25 * 1024 * 1024);
+        assert!(!s.auto_delete_enabled);
+        assert_eq!(s.public_url, "https://pharmacie.example.fr");
+        assert!(s.uses_tls());
+        assert_eq!(s.cors_origins, ["https://a.example", "https://b.example"]);
+    }
+
+    #[test]
+    fn each_invalid_value_names_its_variable() {
+        assert_eq!(failing_variable(&[("DATABASE_URL", "mysql://x")]), "DATABASE_URL");
+        assert_eq!(failing_variable(&[("MAX_FILE_SIZE_MB", "ten")]), "MAX_FILE_SIZE_MB");
+        assert_eq!(failing_variable(&[("MAX_FILE_SIZE_MB", "0")]), "MAX_FILE_SIZE_MB");
+        assert_eq!(
+            failing_variable(&[("DATA_RETENTION_DAYS", "-1")]),
+            "DATA_RETENTION_DAYS"
+        );
+        assert_eq!(
+            failing_variable(&[("CODE_EXPIRATION_HOURS", "1.5")]),
+            "CODE_EXPIRATION_HOURS"
+        );
+        assert_eq!(
+            failing_variable(&[("RATE_LIMIT_PER_MINUTE", "lots")]),
+            "RATE_LIMIT_PER_MINUTE"
+        );
+        assert_eq!(
+            failing_variable(&[("ACCESS_TOKEN_EXPIRE_MINUTES", "0")]),
+            "ACCESS_TOKEN_EXPIRE_MINUTES"
+        );
+        assert_eq!(
+            failing_variable(&[("AUTO_DELETE_ENABLED", "maybe")]),
+            "AUTO_DELETE_ENABLED"
+        );
+        assert_eq!(
+            failing_variable(&[("ALLOWED_EXTENSIONS", "pdf,exe")]),
+            "ALLOWED_EXTENSIONS"
+        );
+        assert_eq!(
+            failing_variable(&[("PUBLIC_URL", "pharmacie.example.fr")]),
+            "PUBLIC_URL"
+        );
+        assert_eq!(
+            failing_variable(&[("CORS_ORIGINS", "https://ok.example,javascript:x")]),
+            "CORS_ORIGINS"
+        );
+        assert_eq!(failing_variable(&[("ENVIRONMENT", "prod")]), "ENVIRONMENT");
+        assert_eq!(failing_variable(&[("SECRET_KEY", "too-short")]), "SECRET_KEY");
+        assert_eq!(
+            failing_variable(&[("ENCRYPTION_KEY", "no-key-id-here")]),
+            "ENCRYPTION_KEY"
+        );
+    }
+
+    #[test]
+    fn the_error_is_one_line_naming_the_variable_and_never_the_secret() {
+        let message = settings(&[("SECRET_KEY", "hunter2")]).expect_err("refused").to_string();
+        assert!(
+            message.starts_with("invalid configuration: SECRET_KEY: expected base64"),
+            "{message}"
+        );
+        assert!(!message.contains("hunter2") && !message.contains('\n'), "{message}");
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_real_secrets() {
+        assert_eq!(failing_variable(&[("ENVIRONMENT", "production")]), "SECRET_KEY");
+        assert_eq!(
+            failing_variable(&[("ENVIRONMENT", "production"), ("SECRET_KEY", SECRET)]),
+            "ENCRYPTION_KEY"
+        );
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data_dir = dir.path().display().to_string();
+        let s = settings(&[
+            ("ENVIRONMENT", "production"),
+            ("SECRET_KEY", SECRET),
+            ("ENCRYPTION_KEY", MASTER),
+            ("DATA_DIR", &data_dir),
+        ])
+        .expect("valid production settings");
+        assert!(s.production);
+        assert_eq!(s.encryption_key.id(), "k1");
+        assert!(
+            !dir.path().join(keys::DEV_KEYS_FILE).exists(),
+            "production never generates keys"
+        );
+    }
+
+    #[test]
+    fn development_generates_keys_into_the_data_directory() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data_dir = dir.path().join("nested").display().to_string();
+        let first = settings(&[("DATA_DIR", &data_dir)]).expect("first start");
+        let second = settings(&[("DATA_DIR", &data_dir)]).expect("restart");
+        assert_eq!(first.secret_key.as_bytes(), second.secret_key.as_bytes());
+        assert_eq!(first.encryption_key.id(), second.encryption_key.id());
+    }
+}

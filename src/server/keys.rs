@@ -1,0 +1,326 @@
+//! Key material and the one place its cryptographic parameters are chosen.
+//!
+//! `SECRET_KEY` keys the HMACs (look-up hashes of codes and tokens). `ENCRYPTION_KEY` is
+//! the master key: each document gets a fresh random data key, stored only wrapped
+//! (AES-256-GCM) by the master key, whose id is kept beside it so keys can rotate.
+
+use crate::server::config::{ConfigError, expected};
+use aes_gcm::aead::{Aead, KeyInit, OsRng, Payload};
+use aes_gcm::{AeadCore, Aes256Gcm, Nonce};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+use rand::RngCore;
+use std::fmt;
+use std::io::Write;
+use std::path::Path;
+use zeroize::Zeroizing;
+
+/// Where development keys live, inside the data directory.
+pub const DEV_KEYS_FILE: &str = "dev-keys.env";
+const NONCE_LEN: usize = 12;
+/// Binds a wrapped key to its purpose and format version.
+const WRAP_CONTEXT: &[u8] = b"santhium/wrapped-data-key/v1";
+
+fn decode_base64(value: &str) -> Option<Vec<u8>> {
+    STANDARD.decode(value).or_else(|_| STANDARD_NO_PAD.decode(value)).ok()
+}
+
+fn random_bytes<const N: usize>() -> Zeroizing<[u8; N]> {
+    let mut bytes = Zeroizing::new([0u8; N]);
+    OsRng.fill_bytes(bytes.as_mut());
+    bytes
+}
+
+/// The server secret behind every keyed hash.
+pub struct SecretKey(Zeroizing<Vec<u8>>);
+
+impl SecretKey {
+    pub const FORMAT: &'static str = "base64 of at least 32 random bytes (for example from `openssl rand -base64 32`)";
+
+    pub fn parse(value: &str) -> Option<SecretKey> {
+        decode_base64(value)
+            .filter(|bytes| bytes.len() >= 32)
+            .map(|bytes| SecretKey(Zeroizing::new(bytes)))
+    }
+
+    pub fn generate() -> SecretKey {
+        SecretKey(Zeroizing::new(random_bytes::<32>().to_vec()))
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    fn encode(&self) -> String {
+        STANDARD.encode(self.as_bytes())
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey([redacted])")
+    }
+}
+
+/// The master key that wraps data keys, with the id stored beside what it wraps.
+pub struct MasterKey {
+    id: String,
+    key: Zeroizing<[u8; 32]>,
+}
+
+/// A data key as stored: the master key's id and the sealed key bytes (nonce first).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WrappedKey {
+    pub key_id: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A per-document key; it exists in plaintext only in memory.
+#[derive(PartialEq, Eq)]
+pub struct DataKey(Zeroizing<[u8; 32]>);
+
+impl DataKey {
+    pub fn generate() -> DataKey {
+        DataKey(random_bytes())
+    }
+}
+
+impl fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DataKey([redacted])")
+    }
+}
+
+/// The wrapped key does not open with this master key and context.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the data key cannot be unwrapped")]
+pub struct UnwrapError;
+
+impl MasterKey {
+    pub const FORMAT: &'static str = "<key id>:<base64 of 32 random bytes>, the id being 1 to 32 letters, digits, '-' or '_' (for example k1:$(openssl rand -base64 32))";
+
+    pub fn parse(value: &str) -> Option<MasterKey> {
+        let (id, key) = value.split_once(':')?;
+        let id_ok =
+            (1..=32).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let key: [u8; 32] = decode_base64(key)?.try_into().ok()?;
+        id_ok.then(|| MasterKey {
+            id: id.to_owned(),
+            key: Zeroizing::new(key),
+        })
+    }
+
+    pub fn generate(id: &str) -> MasterKey {
+        MasterKey {
+            id: id.to_owned(),
+            key: random_bytes(),
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn encode(&self) -> String {
+        format!("{}:{}", self.id, STANDARD.encode(self.key.as_ref()))
+    }
+
+    fn cipher(&self) -> Aes256Gcm {
+        Aes256Gcm::new(self.key.as_ref().into())
+    }
+
+    /// Associated data: the format, this key's id and the caller's context (which
+    /// names the row the key belongs to), so a wrapped key moved elsewhere fails.
+    fn associated_data(&self, context: &[u8]) -> Vec<u8> {
+        [WRAP_CONTEXT, b"\0", self.id.as_bytes(), b"\0", context].concat()
+    }
+
+    pub fn wrap(&self, data_key: &DataKey, context: &[u8]) -> WrappedKey {
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let aad = self.associated_data(context);
+        let sealed = self
+            .cipher()
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: data_key.0.as_ref(),
+                    aad: &aad,
+                },
+            )
+            .expect("AES-GCM encryption of 32 bytes cannot fail");
+        WrappedKey {
+            key_id: self.id.clone(),
+            bytes: [nonce.as_slice(), &sealed].concat(),
+        }
+    }
+
+    pub fn unwrap(&self, wrapped: &WrappedKey, context: &[u8]) -> Result<DataKey, UnwrapError> {
+        if wrapped.key_id != self.id || wrapped.bytes.len() < NONCE_LEN {
+            return Err(UnwrapError);
+        }
+        let (nonce, sealed) = wrapped.bytes.split_at(NONCE_LEN);
+        let aad = self.associated_data(context);
+        let plain = Zeroizing::new(
+            self.cipher()
+                .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: &aad })
+                .map_err(|_| UnwrapError)?,
+        );
+        let key: [u8; 32] = plain.as_slice().try_into().map_err(|_| UnwrapError)?;
+        Ok(DataKey(Zeroizing::new(key)))
+    }
+}
+
+impl fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MasterKey {{ id: {:?}, key: [redacted] }}", self.id)
+    }
+}
+
+/// Development only: keys not given by the environment come from the data directory's
+/// key file, and are generated into it on first start.
+pub fn development_keys(
+    data_dir: &Path,
+    secret_key: Option<SecretKey>,
+    encryption_key: Option<MasterKey>,
+) -> Result<(SecretKey, MasterKey), ConfigError> {
+    let path = data_dir.join(DEV_KEYS_FILE);
+    let unusable_dir = || {
+        expected(
+            "DATA_DIR",
+            format!("a writable directory (cannot use {})", path.display()),
+        )
+    };
+    let mut stored_secret = None;
+    let mut stored_master = None;
+    if path.exists() {
+        for item in dotenvy::from_path_iter(&path).map_err(|_| unusable_dir())? {
+            let (name, value) = item.map_err(|_| unusable_dir())?;
+            match name.as_str() {
+                "SECRET_KEY" => {
+                    stored_secret = Some(SecretKey::parse(&value).ok_or_else(|| {
+                        expected("SECRET_KEY", format!("{} in {}", SecretKey::FORMAT, path.display()))
+                    })?)
+                }
+                "ENCRYPTION_KEY" => {
+                    stored_master = Some(MasterKey::parse(&value).ok_or_else(|| {
+                        expected("ENCRYPTION_KEY", format!("{} in {}", MasterKey::FORMAT, path.display()))
+                    })?)
+                }
+                _ => {}
+            }
+        }
+    }
+    let generate =
+        stored_secret.is_none() && secret_key.is_none() || stored_master.is_none() && encryption_key.is_none();
+    let stored_secret = stored_secret.unwrap_or_else(SecretKey::generate);
+    let stored_master = stored_master.unwrap_or_else(|| MasterKey::generate("dev1"));
+    if generate {
+        std::fs::create_dir_all(data_dir).map_err(|_| unusable_dir())?;
+        write_private(
+            &path,
+            &format!(
+                "# Development keys, generated by Santhium on first start. Never use them in production.\nSECRET_KEY={}\nENCRYPTION_KEY={}\n",
+                stored_secret.encode(),
+                stored_master.encode()
+            ),
+        )
+        .map_err(|_| unusable_dir())?;
+    }
+    Ok((
+        secret_key.unwrap_or(stored_secret),
+        encryption_key.unwrap_or(stored_master),
+    ))
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapped_key_opens_only_with_its_master_key_and_context() {
+        let master = MasterKey::generate("k1");
+        let data_key = DataKey::generate();
+        let wrapped = master.wrap(&data_key, b"pharmacy-a/document-1");
+        assert_eq!(wrapped.key_id, "k1");
+        assert_eq!(
+            master.unwrap(&wrapped, b"pharmacy-a/document-1"),
+            Ok(DataKey(data_key.0.clone()))
+        );
+        assert_eq!(master.unwrap(&wrapped, b"pharmacy-b/document-1"), Err(UnwrapError));
+        assert_eq!(
+            MasterKey::generate("k1").unwrap(&wrapped, b"pharmacy-a/document-1"),
+            Err(UnwrapError)
+        );
+        let mut tampered = wrapped.clone();
+        tampered.bytes[NONCE_LEN] ^= 1;
+        assert_eq!(master.unwrap(&tampered, b"pharmacy-a/document-1"), Err(UnwrapError));
+    }
+
+    #[test]
+    fn keys_parse_only_in_their_documented_format() {
+        let thirty_two = STANDARD.encode([7u8; 32]);
+        assert!(SecretKey::parse(&thirty_two).is_some());
+        assert!(SecretKey::parse(&STANDARD.encode([7u8; 31])).is_none());
+        assert!(SecretKey::parse("not base64 !").is_none());
+        assert_eq!(
+            MasterKey::parse(&format!("k-2_b:{thirty_two}")).map(|k| k.id().to_owned()),
+            Some("k-2_b".into())
+        );
+        assert!(MasterKey::parse(&thirty_two).is_none(), "the key id is required");
+        assert!(MasterKey::parse(&format!("bad id:{thirty_two}")).is_none());
+        assert!(MasterKey::parse(&format!("k1:{}", STANDARD.encode([7u8; 16]))).is_none());
+    }
+
+    #[test]
+    fn debug_output_never_shows_key_bytes() {
+        let master = MasterKey::parse(&format!("k1:{}", STANDARD.encode([0xAB; 32]))).expect("valid key");
+        let shown = format!(
+            "{master:?} {:?}",
+            SecretKey::parse(&STANDARD.encode([0xAB; 32])).expect("valid key")
+        );
+        assert!(
+            !shown.contains(&STANDARD.encode([0xAB; 32])) && !shown.contains("171"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn development_keys_survive_a_restart() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (_, first) = development_keys(dir.path(), None, None).expect("first start");
+        let wrapped = first.wrap(&DataKey::generate(), b"doc");
+        let (_, after_restart) = development_keys(dir.path(), None, None).expect("restart");
+        assert_eq!(after_restart.id(), first.id());
+        assert!(
+            after_restart.unwrap(&wrapped, b"doc").is_ok(),
+            "a restart must still decrypt what was stored"
+        );
+        let mode = std::fs::metadata(dir.path().join(DEV_KEYS_FILE))
+            .expect("key file")
+            .permissions();
+        assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777, 0o600);
+    }
+
+    #[test]
+    fn keys_from_the_environment_win_and_are_not_written_to_disk() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let given = MasterKey::generate("prod7");
+        let given_encoded = given.encode();
+        let (_, master) = development_keys(dir.path(), None, Some(given)).expect("start");
+        assert_eq!(master.id(), "prod7");
+        let file = std::fs::read_to_string(dir.path().join(DEV_KEYS_FILE)).expect("generated secret key file");
+        assert!(!file.contains(&given_encoded));
+    }
+}

@@ -1,0 +1,211 @@
+//! The server: configuration, state, router and lifecycle. Nothing here is compiled
+//! into the browser's WASM.
+
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod headers;
+pub mod health;
+pub mod keys;
+pub mod repo;
+pub mod telemetry;
+
+use crate::app::App;
+use crate::error::AppError;
+use axum::Router;
+use axum::extract::FromRef;
+use axum::http::{Method, header};
+use axum::routing::get;
+use config::{ConfigError, Env, Settings};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use sqlx::AnyPool;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+/// Everything a request handler or server function may use; handed to them, never global.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: AnyPool,
+    pub settings: Arc<Settings>,
+}
+
+/// Why the server could not start; each says which setting to look at.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("cannot start: DATABASE_URL: cannot connect to the database ({0})")]
+    Database(#[from] sqlx::Error),
+    #[error("cannot start: DATABASE_URL: migrations failed ({0})")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot start: LEPTOS_SITE_ADDR: cannot listen on {addr} ({source})")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+}
+
+impl AppState {
+    /// Connects to the database and brings its schema up to date.
+    pub async fn start(settings: Settings, leptos_options: LeptosOptions) -> Result<AppState, StartupError> {
+        if settings.database.backend == config::Backend::Sqlite {
+            std::fs::create_dir_all(&settings.data_dir).map_err(|_| {
+                config::expected(
+                    "DATA_DIR",
+                    format!("a writable directory (cannot create {})", settings.data_dir.display()),
+                )
+            })?;
+        }
+        let db = db::connect(&settings.database).await?;
+        db::migrate(&db, settings.database.backend).await?;
+        Ok(AppState {
+            leptos_options,
+            db,
+            settings: Arc::new(settings),
+        })
+    }
+}
+
+/// The whole HTTP application: pages, server functions, API and static files.
+pub fn app(state: AppState) -> Router {
+    let settings = state.settings.clone();
+    let api_v1 = Router::new()
+        .route("/health", get(health::health))
+        .fallback(|| async { AppError::NotFound })
+        .layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(settings.cors_origins.clone()))
+                .allow_methods([Method::GET, Method::POST, Method::DELETE])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+                .max_age(Duration::from_secs(3600)),
+        );
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let pages = {
+        let options = state.leptos_options.clone();
+        move || headers::secure_shell(options.clone())
+    };
+    // Room for one file of the largest allowed size plus the multipart envelope.
+    let body_limit = usize::try_from(settings.max_file_size_bytes())
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024);
+
+    Router::new()
+        .route("/health", get(health::health))
+        .nest("/api/v1", api_v1)
+        .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), pages)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            context,
+            headers::secure_shell,
+        ))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            settings.uses_tls(),
+            headers::security_headers,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(telemetry::request_span)
+                .on_response(telemetry::record_response),
+        )
+        .with_state(state)
+}
+
+/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish for at most
+/// `SHUTDOWN_GRACE_SECONDS`.
+pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) {
+    let grace = Duration::from_secs(state.settings.shutdown_grace_seconds);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = stop_rx.await;
+        })
+        .into_future();
+    let mut server = tokio::spawn(server);
+    tokio::select! {
+        result = &mut server => {
+            tracing::error!(?result, "server stopped on its own");
+            return;
+        }
+        () = shutdown => {}
+    }
+    tracing::info!(
+        grace_seconds = grace.as_secs(),
+        "shutting down: finishing in-flight requests"
+    );
+    let _ = stop_tx.send(());
+    match tokio::time::timeout(grace, server).await {
+        Ok(_) => tracing::info!("stopped"),
+        Err(_) => tracing::warn!("stopped with requests still in flight after the grace period"),
+    }
+}
+
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+}
+
+/// The `santhium` binary: configure, start, serve.
+pub async fn run() -> ExitCode {
+    if let Err(error) = dotenvy::dotenv()
+        && !error.not_found()
+    {
+        eprintln!("invalid configuration: .env: {error}");
+        return ExitCode::from(2);
+    }
+    telemetry::init();
+    let started = Instant::now();
+    match start().await {
+        Ok((listener, state)) => {
+            let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+            tracing::info!(
+                startup_ms = started.elapsed().as_millis() as u64,
+                backend = ?state.settings.database.backend,
+                "listening on http://{addr}"
+            );
+            serve(listener, state, shutdown_signal()).await;
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn start() -> Result<(TcpListener, AppState), StartupError> {
+    let settings = Settings::from_env(&Env(|name| std::env::var(name).ok()))?;
+    let leptos_options = get_configuration(None)
+        .map_err(|e| {
+            config::expected(
+                "LEPTOS_OUTPUT_NAME",
+                format!("the Leptos settings set by cargo-leptos ({e})"),
+            )
+        })?
+        .leptos_options;
+    let addr = leptos_options.site_addr;
+    let state = AppState::start(settings, leptos_options).await?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartupError::Listen { addr, source })?;
+    Ok((listener, state))
+}

@@ -1,0 +1,63 @@
+//! The audit trail: append-only (the database refuses updates and deletes). It never
+//! holds document content, codes or passwords.
+
+use sqlx::{Any, Executor, FromRow};
+
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub occurred_at: i64,
+    pub pharmacy_id: Option<String>,
+    pub user_id: Option<String>,
+    pub ip: Option<String>,
+    pub action: String,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+}
+
+pub struct NewAuditEvent<'a> {
+    pub pharmacy_id: Option<&'a str>,
+    pub user_id: Option<&'a str>,
+    pub ip: Option<&'a str>,
+    pub action: &'a str,
+    pub object_type: Option<&'a str>,
+    pub object_id: Option<&'a str>,
+}
+
+pub async fn append<'e>(
+    db: impl Executor<'e, Database = Any>,
+    event: &NewAuditEvent<'_>,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO audit_events (occurred_at, pharmacy_id, user_id, ip, action, object_type, object_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(now)
+    .bind(event.pharmacy_id)
+    .bind(event.user_id)
+    .bind(event.ip)
+    .bind(event.action)
+    .bind(event.object_type)
+    .bind(event.object_id)
+    .fetch_one(db)
+    .await
+}
+
+/// A pharmacy's events, newest first, `skip` and `limit` as in the original API.
+pub async fn list_for_pharmacy<'e>(
+    db: impl Executor<'e, Database = Any>,
+    pharmacy_id: &str,
+    skip: i64,
+    limit: i64,
+) -> Result<Vec<AuditEvent>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, occurred_at, pharmacy_id, user_id, ip, action, object_type, object_id
+         FROM audit_events WHERE pharmacy_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
+    )
+    .bind(pharmacy_id)
+    .bind(limit)
+    .bind(skip)
+    .fetch_all(db)
+    .await
+}

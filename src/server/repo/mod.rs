@@ -1,0 +1,12 @@
+//! The repository layer: one module per aggregate, the only place with SQL. The SQL is
+//! portable between SQLite and PostgreSQL; times are Unix seconds, flags 0 or 1.
+//! Functions take any executor, so services can group them in one transaction.
+
+pub mod audit;
+pub mod pharmacies;
+pub mod users;
+
+/// A new random identifier for rows whose ids can appear in URLs or the API.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

@@ -1,0 +1,6 @@
+//! Integration tests: the HTTP application through its router, and every repository on
+//! a real SQLite file and a real PostgreSQL database.
+
+mod database;
+mod http;
+mod support;

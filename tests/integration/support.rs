@@ -1,0 +1,174 @@
+//! Test fixtures: a fresh database per test, on either backend, and the application
+//! built on one.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use santhium::server::config::{Backend, DatabaseUrl, Env, Settings};
+use santhium::server::{AppState, app, db};
+use sqlx::{AnyPool, Executor};
+use std::collections::HashMap;
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+/// The PostgreSQL server the tests create their databases on (no database in the URL).
+fn postgres_server() -> String {
+    std::env::var("SANTHIUM_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+pub struct TestDatabase {
+    pub pool: AnyPool,
+    pub backend: Backend,
+    postgres_name: Option<String>,
+    _dir: Option<TempDir>,
+}
+
+impl TestDatabase {
+    pub async fn new(backend: Backend) -> TestDatabase {
+        match backend {
+            Backend::Sqlite => TestDatabase::sqlite().await,
+            Backend::Postgres => TestDatabase::postgres().await,
+        }
+    }
+
+    /// A new SQLite file in a temporary directory, migrated.
+    pub async fn sqlite() -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = DatabaseUrl::sqlite_in(dir.path());
+        let pool = db::connect(&url).await.expect("open SQLite file");
+        db::migrate(&pool, Backend::Sqlite).await.expect("migrate SQLite");
+        TestDatabase {
+            pool,
+            backend: Backend::Sqlite,
+            postgres_name: None,
+            _dir: Some(dir),
+        }
+    }
+
+    /// A new database on the PostgreSQL server, migrated, dropped when the test ends.
+    pub async fn postgres() -> TestDatabase {
+        let server = postgres_server();
+        let admin = db::connect(&DatabaseUrl::parse(&format!("{server}/postgres")).expect("postgres URL"))
+            .await
+            .unwrap_or_else(|e| {
+                panic!("PostgreSQL is not reachable at {server} ({e}); `make test` starts it, or set SANTHIUM_TEST_POSTGRES")
+            });
+        let name = format!("santhium_test_{}", uuid::Uuid::new_v4().simple());
+        admin
+            .execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .expect("create test database");
+        admin.close().await;
+        let url = DatabaseUrl::parse(&format!("{server}/{name}")).expect("postgres URL");
+        let pool = db::connect(&url).await.expect("connect to test database");
+        db::migrate(&pool, Backend::Postgres).await.expect("migrate PostgreSQL");
+        TestDatabase {
+            pool,
+            backend: Backend::Postgres,
+            postgres_name: Some(name),
+            _dir: None,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(name) = self.postgres_name.take() else {
+            return;
+        };
+        // Drop runs outside async; a short-lived runtime on its own thread cleans up.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                let admin_url = DatabaseUrl::parse(&format!("{}/postgres", postgres_server())).expect("postgres URL");
+                if let Ok(admin) = db::connect(&admin_url).await {
+                    let _ = admin
+                        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                        .await;
+                    admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Runs a test body once on SQLite and once on PostgreSQL, as two named tests.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($test:ident),* $(,)?) => {$(
+        mod $test {
+            use santhium::server::config::Backend;
+            #[tokio::test]
+            async fn sqlite() {
+                let db = $crate::support::TestDatabase::new(Backend::Sqlite).await;
+                super::$test(&db).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                let db = $crate::support::TestDatabase::new(Backend::Postgres).await;
+                super::$test(&db).await;
+            }
+        }
+    )*};
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    _data_dir: TempDir,
+}
+
+/// The application on a fresh SQLite data directory, with extra settings.
+pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    env.insert("DATA_DIR".into(), data_dir.path().display().to_string());
+    let settings = Settings::from_env(&Env(|name| env.get(name).cloned())).expect("valid test settings");
+    let options = LeptosOptions::builder().output_name("santhium").build();
+    let state = AppState::start(settings, options).await.expect("start");
+    TestApp {
+        router: app(state.clone()),
+        state,
+        _data_dir: data_dir,
+    }
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+impl TestApp {
+    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        let response = self.router.clone().oneshot(request).await.expect("infallible router");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.expect("read body").to_bytes();
+        TestResponse {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> TestResponse {
+        self.send(Request::get(uri).body(Body::empty()).expect("request")).await
+    }
+}
