@@ -25,10 +25,10 @@ fn page_csp(nonce: &str) -> String {
 /// Every page goes through here: a fresh nonce, and the CSP naming it.
 pub fn secure_shell(options: LeptosOptions) -> impl IntoView {
     provide_nonce();
-    if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>()) {
-        if let Ok(csp) = HeaderValue::from_str(&page_csp(&nonce)) {
-            response.insert_header(header::CONTENT_SECURITY_POLICY, csp);
-        }
+    if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>())
+        && let Ok(csp) = HeaderValue::from_str(&page_csp(&nonce))
+    {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, csp);
     }
     shell(options)
 }

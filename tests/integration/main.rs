@@ -3,4 +3,5 @@
 
 mod database;
 mod http;
+mod lifecycle;
 mod support;

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Builds the release server and the benchmark tool, then prints the JSON report.
+# Arguments go to santhium-bench (for example --seconds 10).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+cargo leptos build --release >&2
+cargo build --release --features bench --bin santhium-bench >&2
+exec target/release/santhium-bench "$@"

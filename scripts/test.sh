@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting and lints, unit tests, integration tests on SQLite and PostgreSQL, then the
+# release build driven by Playwright in Debian's Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install.sh --test
+scripts/postgres.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+
+echo "==> formatting and lints (server and browser code)"
+cargo fmt --all -- --check
+cargo clippy --features ssr --all-targets -- -D warnings
+cargo clippy --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
+
+echo "==> unit and integration tests (SQLite and PostgreSQL)"
+cargo test --features ssr
+
+echo "==> release build"
+cargo leptos build --release
+
+echo "==> end-to-end tests in Chromium"
+cd end2end
+npx playwright test
