@@ -1,22 +1,30 @@
 import { test as base, expect } from '@playwright/test';
 
-// Every test fails if its page logs a console error, throws, or has a request fail.
-export const test = base.extend<{ problems: string[] }>({
-  problems: [
+// Every test fails if its page logs a console error, throws, or has a sub-resource fail.
+// A page's own status is the test's to check (a test may expect a 404 page), so the
+// browser's console line about that navigation is not counted.
+export const test = base.extend<{ failOnPageProblems: void }>({
+  failOnPageProblems: [
     async ({ page }, use) => {
-      const problems: string[] = [];
+      const problems: { text: string; url?: string }[] = [];
+      const pagesVisited = new Set<string>();
       page.on('console', (message) => {
-        if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+        if (message.type() === 'error') problems.push({ text: `console: ${message.text()}`, url: message.location().url });
       });
-      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-      page.on('requestfailed', (request) => problems.push(`failed: ${request.url()} ${request.failure()?.errorText}`));
+      page.on('pageerror', (error) => problems.push({ text: `page error: ${error.message}` }));
+      page.on('requestfailed', (request) =>
+        problems.push({ text: `failed: ${request.url()} ${request.failure()?.errorText}` }),
+      );
       page.on('response', (response) => {
-        if (response.status() >= 400 && !response.request().isNavigationRequest()) {
-          problems.push(`HTTP ${response.status()}: ${response.url()}`);
+        if (response.request().isNavigationRequest()) {
+          pagesVisited.add(response.url());
+        } else if (response.status() >= 400) {
+          problems.push({ text: `HTTP ${response.status()}: ${response.url()}` });
         }
       });
-      await use(problems);
-      expect(problems, 'no failed request and no console error').toEqual([]);
+      await use();
+      const unexpected = problems.filter((p) => !(p.url && pagesVisited.has(p.url))).map((p) => p.text);
+      expect(unexpected, 'no failed request and no console error').toEqual([]);
     },
     { auto: true },
   ],

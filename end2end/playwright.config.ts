@@ -42,7 +42,7 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: '../target/release/santhium',
+    command: 'target/release/santhium',
     cwd: '..',
     url: `http://127.0.0.1:${port}/health`,
     reuseExistingServer: false,
