@@ -8,6 +8,12 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
+    /// A field of a form is not acceptable; `text` says why, next to that field.
+    #[error("invalid {field}: {text:?}")]
+    Invalid { field: String, text: Text },
+    /// Unknown email, wrong password or disabled account: one answer for all three.
+    #[error("invalid credentials")]
+    InvalidCredentials,
     #[error("not found")]
     NotFound,
     #[error("authentication required")]
@@ -30,6 +36,8 @@ pub enum AppError {
 impl AppError {
     pub fn text(&self) -> Text {
         match self {
+            AppError::Invalid { text, .. } => *text,
+            AppError::InvalidCredentials => Text::ErrorInvalidCredentials,
             AppError::NotFound => Text::ErrorNotFound,
             AppError::Unauthorized => Text::ErrorUnauthorized,
             AppError::Forbidden => Text::ErrorForbidden,
@@ -41,8 +49,20 @@ impl AppError {
         }
     }
 
-    pub fn message(&self, lang: Lang) -> &'static str {
-        lang.text(self.text())
+    pub fn message(&self, lang: Lang) -> String {
+        let text = lang.text(self.text());
+        match self {
+            AppError::RateLimited { retry_after_secs } => format!("{text} {} min.", retry_after_secs.div_ceil(60)),
+            _ => text.to_owned(),
+        }
+    }
+
+    /// The form field this error belongs next to, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
     }
 }
 

@@ -106,14 +106,41 @@ texts! {
     ErrorUnauthorized => "Veuillez vous connecter.", "Please log in.";
     ErrorForbidden => "Action non autorisée.", "This action is not allowed.";
     ErrorPayloadTooLarge => "La requête est trop volumineuse.", "The request is too large.";
-    ErrorRateLimited => "Trop de tentatives. Réessayez dans quelques minutes.",
-        "Too many attempts. Please try again in a few minutes.";
+    ErrorRateLimited => "Trop de tentatives. Réessayez dans", "Too many attempts. Try again in";
+    ErrorInvalidCredentials => "Email ou mot de passe incorrect.", "Incorrect email or password.";
     ErrorUnavailable => "Service momentanément indisponible. Réessayez dans un instant.",
         "The service is temporarily unavailable. Please try again in a moment.";
     ErrorInternal => "Une erreur interne est survenue. Réessayez plus tard.",
         "An internal error occurred. Please try again later.";
     ErrorCommunication => "Le serveur est injoignable. Vérifiez votre connexion.",
         "The server cannot be reached. Check your connection.";
+    Required => "Ce champ est obligatoire.", "This field is required.";
+    TooLong => "Ce texte est trop long.", "This text is too long.";
+    EmailInvalid => "Saisissez une adresse email valide, par exemple nom@pharmacie.fr.",
+        "Enter a valid email address, for example name@pharmacy.com.";
+    EmailTaken => "Un compte existe déjà avec cette adresse email.", "An account already uses this email address.";
+    PasswordTooShort => "Le mot de passe doit contenir au moins 12 caractères.",
+        "The password must be at least 12 characters long.";
+    PasswordTooLong => "Le mot de passe ne doit pas dépasser 128 caractères.",
+        "The password must not exceed 128 characters.";
+    PasswordCommon => "Ce mot de passe fait partie des plus courants. Choisissez-en un autre.",
+        "This password is among the most common ones. Choose another.";
+    PasswordTooGuessable => "Ce mot de passe est trop facile à deviner. Ajoutez des mots ou des caractères peu courants.",
+        "This password is too easy to guess. Add words or unusual characters.";
+    PasswordWrong => "Mot de passe incorrect.", "Incorrect password.";
+    PasswordUnchanged => "Le nouveau mot de passe doit être différent de l'actuel.",
+        "The new password must differ from the current one.";
+    TemporaryPasswordExpired => "Ce mot de passe temporaire a expiré. Demandez-en un nouveau à l'administrateur de votre pharmacie.",
+        "This temporary password has expired. Ask your pharmacy's administrator for a new one.";
+    CodeInvalid => "Code incorrect ou déjà utilisé.", "Incorrect or already used code.";
+    SecondFactorAlreadyEnabled => "La double authentification est déjà activée.", "Two-step verification is already on.";
+    SecondFactorNotStarted => "Commencez par afficher le QR code.", "Start by showing the QR code.";
+    SecondFactorRequiredByPharmacy => "Votre pharmacie exige la double authentification.",
+        "Your pharmacy requires two-step verification.";
+    LastAdmin => "La pharmacie doit garder au moins un administrateur actif.",
+        "The pharmacy must keep at least one active administrator.";
+    RoleAdmin => "Administrateur", "Administrator";
+    RolePharmacist => "Pharmacien", "Pharmacist";
 }
 
 /// The current language, shared through context by `App`.

@@ -3,6 +3,7 @@
 //! Shared modules (`app`, `pages`, `components`, `i18n`, `error`) build for both the
 //! server and the browser; `server` holds everything that touches keys or the database.
 
+pub mod api;
 pub mod app;
 pub mod components;
 pub mod error;

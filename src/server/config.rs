@@ -29,6 +29,24 @@ pub struct Settings {
     pub rate_limit_per_minute: u32,
     pub access_token_expire_minutes: u32,
     pub shutdown_grace_seconds: u64,
+    pub sessions: SessionPolicy,
+    pub login_limit: LoginLimit,
+    /// How long a temporary password set by an admin stays usable.
+    pub temporary_password_hours: u32,
+}
+
+/// When a signed-in session ends by itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionPolicy {
+    pub idle_minutes: u32,
+    pub max_hours: u32,
+}
+
+/// How many failed logins an account, or a client address, may make in a window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoginLimit {
+    pub max_failures: u32,
+    pub window_minutes: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -217,6 +235,15 @@ impl Settings {
             rate_limit_per_minute: env.number("RATE_LIMIT_PER_MINUTE", 60, 1, 100_000)?,
             access_token_expire_minutes: env.number("ACCESS_TOKEN_EXPIRE_MINUTES", 30, 1, 1440)?,
             shutdown_grace_seconds: env.number("SHUTDOWN_GRACE_SECONDS", 10, 0, 600)?,
+            sessions: SessionPolicy {
+                idle_minutes: env.number("SESSION_IDLE_MINUTES", 30, 1, 1440)?,
+                max_hours: env.number("SESSION_MAX_HOURS", 12, 1, 720)?,
+            },
+            login_limit: LoginLimit {
+                max_failures: env.number("LOGIN_MAX_FAILURES", 10, 1, 1000)?,
+                window_minutes: env.number("LOGIN_FAILURE_WINDOW_MINUTES", 15, 1, 1440)?,
+            },
+            temporary_password_hours: env.number("TEMPORARY_PASSWORD_HOURS", 72, 1, 720)?,
             data_dir,
             secret_key,
             encryption_key,
@@ -267,6 +294,21 @@ mod tests {
         assert_eq!(s.code_expiration_hours, 24);
         assert_eq!(s.rate_limit_per_minute, 60);
         assert_eq!(s.access_token_expire_minutes, 30);
+        assert_eq!(
+            s.sessions,
+            SessionPolicy {
+                idle_minutes: 30,
+                max_hours: 12
+            }
+        );
+        assert_eq!(
+            s.login_limit,
+            LoginLimit {
+                max_failures: 10,
+                window_minutes: 15
+            }
+        );
+        assert_eq!(s.temporary_password_hours, 72);
         assert_eq!(s.cors_origins, ["http://localhost:3000"]);
         assert_eq!(s.public_url, "http://127.0.0.1:3000");
         assert!(!s.uses_tls());
@@ -330,6 +372,20 @@ mod tests {
             "CORS_ORIGINS"
         );
         assert_eq!(failing_variable(&[("ENVIRONMENT", "prod")]), "ENVIRONMENT");
+        assert_eq!(
+            failing_variable(&[("SESSION_IDLE_MINUTES", "0")]),
+            "SESSION_IDLE_MINUTES"
+        );
+        assert_eq!(failing_variable(&[("SESSION_MAX_HOURS", "a day")]), "SESSION_MAX_HOURS");
+        assert_eq!(failing_variable(&[("LOGIN_MAX_FAILURES", "0")]), "LOGIN_MAX_FAILURES");
+        assert_eq!(
+            failing_variable(&[("LOGIN_FAILURE_WINDOW_MINUTES", "-5")]),
+            "LOGIN_FAILURE_WINDOW_MINUTES"
+        );
+        assert_eq!(
+            failing_variable(&[("TEMPORARY_PASSWORD_HOURS", "0")]),
+            "TEMPORARY_PASSWORD_HOURS"
+        );
         assert_eq!(failing_variable(&[("SECRET_KEY", "too-short")]), "SECRET_KEY");
         assert_eq!(
             failing_variable(&[("ENCRYPTION_KEY", "no-key-id-here")]),

@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
+            AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
@@ -28,7 +30,7 @@ impl IntoResponse for AppError {
         let mut response = (self.status(), body).into_response();
         let headers = response.headers_mut();
         match self {
-            AppError::Unauthorized => {
+            AppError::Unauthorized | AppError::InvalidCredentials => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             AppError::RateLimited { retry_after_secs } => {

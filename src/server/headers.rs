@@ -2,9 +2,11 @@
 //! nonce lets Leptos' own inline hydration scripts run and nothing else.
 
 use crate::app::shell;
+use crate::error::AppError;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
+use axum::response::IntoResponse;
 use axum::response::Response;
 use leptos::nonce::{provide_nonce, use_nonce};
 use leptos::prelude::*;
@@ -51,4 +53,67 @@ pub async fn security_headers(State(tls): State<bool>, request: Request, next: N
         );
     }
     response
+}
+
+/// Whether a request was sent by another site's page (CSRF), from the browser's own
+/// `Sec-Fetch-Site`, else `Origin`. Clients that send neither are not browsers.
+fn is_cross_site(method: &Method, headers: &HeaderMap, public_url: &str) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    let header = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site") {
+        return !matches!(site, "same-origin" | "none");
+    }
+    let Some(origin) = header(header::ORIGIN.as_str()) else {
+        return false;
+    };
+    let same_host = match (origin.split_once("://"), header(header::HOST.as_str())) {
+        (Some((_, origin_host)), Some(host)) => origin_host == host,
+        _ => false,
+    };
+    origin != public_url && !same_host
+}
+
+/// Middleware: state-changing requests from another site are refused with 403.
+pub async fn same_origin_only(State(public_url): State<String>, request: Request, next: Next) -> Response {
+    if is_cross_site(request.method(), request.headers(), &public_url) {
+        return AppError::Forbidden.into_response();
+    }
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cross_site(method: Method, headers: &[(&'static str, &'static str)]) -> bool {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        is_cross_site(&method, &map, "https://pharmacie.example.fr")
+    }
+
+    #[test]
+    fn only_state_changing_requests_from_other_sites_are_cross_site() {
+        assert!(
+            !cross_site(Method::GET, &[("sec-fetch-site", "cross-site")]),
+            "GET changes nothing"
+        );
+        assert!(cross_site(Method::POST, &[("sec-fetch-site", "cross-site")]));
+        assert!(
+            cross_site(Method::POST, &[("sec-fetch-site", "same-site")]),
+            "a sibling subdomain is another site"
+        );
+        assert!(!cross_site(Method::POST, &[("sec-fetch-site", "same-origin")]));
+        assert!(cross_site(Method::POST, &[("origin", "https://evil.example")]));
+        assert!(cross_site(Method::DELETE, &[("origin", "null")]));
+        assert!(!cross_site(Method::POST, &[("origin", "https://pharmacie.example.fr")]));
+        assert!(!cross_site(
+            Method::POST,
+            &[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]
+        ));
+        assert!(!cross_site(Method::POST, &[]), "not a browser");
+    }
 }

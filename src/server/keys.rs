@@ -1,8 +1,9 @@
 //! Key material and the one place its cryptographic parameters are chosen.
 //!
 //! `SECRET_KEY` keys the HMACs (look-up hashes of codes and tokens). `ENCRYPTION_KEY` is
-//! the master key: each document gets a fresh random data key, stored only wrapped
-//! (AES-256-GCM) by the master key, whose id is kept beside it so keys can rotate.
+//! the master key: it seals (AES-256-GCM) each document's fresh random data key and small
+//! secrets such as TOTP keys; the id of the key that sealed is kept with the result, so
+//! keys can rotate.
 
 use crate::server::config::{ConfigError, expected};
 use aes_gcm::aead::{Aead, KeyInit, OsRng, Payload};
@@ -18,8 +19,8 @@ use zeroize::Zeroizing;
 /// Where development keys live, inside the data directory.
 pub const DEV_KEYS_FILE: &str = "dev-keys.env";
 const NONCE_LEN: usize = 12;
-/// Binds a wrapped key to its purpose and format version.
-const WRAP_CONTEXT: &[u8] = b"santhium/wrapped-data-key/v1";
+/// Binds everything sealed to this format version.
+const SEAL_VERSION: &[u8] = b"santhium/sealed/v1";
 
 fn decode_base64(value: &str) -> Option<Vec<u8>> {
     STANDARD.decode(value).or_else(|_| STANDARD_NO_PAD.decode(value)).ok()
@@ -51,6 +52,18 @@ impl SecretKey {
         &self.0
     }
 
+    /// HMAC-SHA256 of `value` for one `purpose`, base64url: a stable look-up key that a
+    /// database dump alone cannot reverse or forge.
+    pub fn keyed_hash(&self, purpose: &str, value: &[u8]) -> String {
+        use hmac::Mac;
+        let mut mac =
+            <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(self.as_bytes()).expect("HMAC takes any key length");
+        mac.update(purpose.as_bytes());
+        mac.update(b"\0");
+        mac.update(value);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
     fn encode(&self) -> String {
         STANDARD.encode(self.as_bytes())
     }
@@ -68,11 +81,29 @@ pub struct MasterKey {
     key: Zeroizing<[u8; 32]>,
 }
 
-/// A data key as stored: the master key's id and the sealed key bytes (nonce first).
+/// Sealed bytes as stored: the id of the master key that sealed them, and the nonce
+/// followed by the ciphertext.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WrappedKey {
+pub struct Sealed {
     pub key_id: String,
     pub bytes: Vec<u8>,
+}
+
+impl Sealed {
+    /// One blob for one column: key id length, key id, nonce, ciphertext.
+    pub fn to_blob(&self) -> Vec<u8> {
+        let id = self.key_id.as_bytes();
+        [&[id.len() as u8], id, &self.bytes].concat()
+    }
+
+    pub fn from_blob(blob: &[u8]) -> Option<Sealed> {
+        let (&len, rest) = blob.split_first()?;
+        let (id, bytes) = rest.split_at_checked(usize::from(len))?;
+        Some(Sealed {
+            key_id: String::from_utf8(id.to_vec()).ok()?,
+            bytes: bytes.to_vec(),
+        })
+    }
 }
 
 /// A per-document key; it exists in plaintext only in memory.
@@ -91,10 +122,10 @@ impl fmt::Debug for DataKey {
     }
 }
 
-/// The wrapped key does not open with this master key and context.
+/// What was sealed does not open with this master key and context.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
-#[error("the data key cannot be unwrapped")]
-pub struct UnwrapError;
+#[error("sealed data cannot be opened with this key and context")]
+pub struct OpenError;
 
 impl MasterKey {
     pub const FORMAT: &'static str = "<key id>:<base64 of 32 random bytes>, the id being 1 to 32 letters, digits, '-' or '_' (for example k1:$(openssl rand -base64 32))";
@@ -129,43 +160,59 @@ impl MasterKey {
         Aes256Gcm::new(self.key.as_ref().into())
     }
 
-    /// Associated data: the format, this key's id and the caller's context (which
-    /// names the row the key belongs to), so a wrapped key moved elsewhere fails.
+    /// Associated data: the format, this key's id and the caller's context (which names
+    /// the row the secret belongs to), so a sealed value moved elsewhere fails to open.
     fn associated_data(&self, context: &[u8]) -> Vec<u8> {
-        [WRAP_CONTEXT, b"\0", self.id.as_bytes(), b"\0", context].concat()
+        [SEAL_VERSION, b"\0", self.id.as_bytes(), b"\0", context].concat()
     }
 
-    pub fn wrap(&self, data_key: &DataKey, context: &[u8]) -> WrappedKey {
+    pub fn seal(&self, plaintext: &[u8], context: &[u8]) -> Sealed {
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         let aad = self.associated_data(context);
-        let sealed = self
+        let ciphertext = self
             .cipher()
             .encrypt(
                 &nonce,
                 Payload {
-                    msg: data_key.0.as_ref(),
+                    msg: plaintext,
                     aad: &aad,
                 },
             )
-            .expect("AES-GCM encryption of 32 bytes cannot fail");
-        WrappedKey {
+            .expect("AES-GCM encryption of a small secret cannot fail");
+        Sealed {
             key_id: self.id.clone(),
-            bytes: [nonce.as_slice(), &sealed].concat(),
+            bytes: [nonce.as_slice(), &ciphertext].concat(),
         }
     }
 
-    pub fn unwrap(&self, wrapped: &WrappedKey, context: &[u8]) -> Result<DataKey, UnwrapError> {
-        if wrapped.key_id != self.id || wrapped.bytes.len() < NONCE_LEN {
-            return Err(UnwrapError);
+    pub fn open(&self, sealed: &Sealed, context: &[u8]) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+        if sealed.key_id != self.id || sealed.bytes.len() < NONCE_LEN {
+            return Err(OpenError);
         }
-        let (nonce, sealed) = wrapped.bytes.split_at(NONCE_LEN);
+        let (nonce, ciphertext) = sealed.bytes.split_at(NONCE_LEN);
         let aad = self.associated_data(context);
-        let plain = Zeroizing::new(
-            self.cipher()
-                .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: &aad })
-                .map_err(|_| UnwrapError)?,
-        );
-        let key: [u8; 32] = plain.as_slice().try_into().map_err(|_| UnwrapError)?;
+        self.cipher()
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: &aad,
+                },
+            )
+            .map(Zeroizing::new)
+            .map_err(|_| OpenError)
+    }
+
+    pub fn wrap(&self, data_key: &DataKey, context: &[u8]) -> Sealed {
+        self.seal(data_key.0.as_ref(), context)
+    }
+
+    pub fn unwrap(&self, wrapped: &Sealed, context: &[u8]) -> Result<DataKey, OpenError> {
+        let key: [u8; 32] = self
+            .open(wrapped, context)?
+            .as_slice()
+            .try_into()
+            .map_err(|_| OpenError)?;
         Ok(DataKey(Zeroizing::new(key)))
     }
 }
@@ -258,14 +305,40 @@ mod tests {
             master.unwrap(&wrapped, b"pharmacy-a/document-1"),
             Ok(DataKey(data_key.0.clone()))
         );
-        assert_eq!(master.unwrap(&wrapped, b"pharmacy-b/document-1"), Err(UnwrapError));
+        assert_eq!(master.unwrap(&wrapped, b"pharmacy-b/document-1"), Err(OpenError));
         assert_eq!(
             MasterKey::generate("k1").unwrap(&wrapped, b"pharmacy-a/document-1"),
-            Err(UnwrapError)
+            Err(OpenError)
         );
         let mut tampered = wrapped.clone();
         tampered.bytes[NONCE_LEN] ^= 1;
-        assert_eq!(master.unwrap(&tampered, b"pharmacy-a/document-1"), Err(UnwrapError));
+        assert_eq!(master.unwrap(&tampered, b"pharmacy-a/document-1"), Err(OpenError));
+    }
+
+    #[test]
+    fn sealed_blobs_round_trip_and_keyed_hashes_depend_on_key_and_purpose() {
+        let master = MasterKey::generate("k1");
+        let sealed = master.seal(b"totp secret", b"totp/user-1");
+        let blob = sealed.to_blob();
+        assert!(
+            !blob.windows(11).any(|w| w == b"totp secret"),
+            "no plaintext in the blob"
+        );
+        let back = Sealed::from_blob(&blob).expect("well-formed blob");
+        assert_eq!(
+            master.open(&back, b"totp/user-1").expect("opens").as_slice(),
+            b"totp secret"
+        );
+        assert_eq!(master.open(&back, b"totp/user-2"), Err(OpenError));
+        assert_eq!(Sealed::from_blob(&[9, b'k']), None);
+
+        let key = SecretKey::generate();
+        assert_eq!(key.keyed_hash("session", b"t"), key.keyed_hash("session", b"t"));
+        assert_ne!(key.keyed_hash("session", b"t"), key.keyed_hash("code", b"t"));
+        assert_ne!(
+            key.keyed_hash("session", b"t"),
+            SecretKey::generate().keyed_hash("session", b"t")
+        );
     }
 
     #[test]

@@ -1,14 +1,23 @@
 //! The server: configuration, state, router and lifecycle. Nothing here is compiled
 //! into the browser's WASM.
 
+pub mod accounts;
+pub mod audit;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod headers;
 pub mod health;
 pub mod keys;
+pub mod login_limit;
+pub mod passwords;
 pub mod repo;
+pub mod session;
+pub mod staff;
 pub mod telemetry;
+pub mod totp;
+pub mod web;
 
 use crate::app::App;
 use crate::error::AppError;
@@ -36,6 +45,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: AnyPool,
     pub settings: Arc<Settings>,
+    pub clock: clock::Clock,
+    pub hasher: passwords::PasswordHasher,
 }
 
 /// Why the server could not start; each says which setting to look at.
@@ -68,6 +79,8 @@ impl AppState {
             leptos_options,
             db,
             settings: Arc::new(settings),
+            clock: clock::Clock::default(),
+            hasher: passwords::PasswordHasher::for_this_machine(),
         })
     }
 }

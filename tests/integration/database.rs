@@ -2,11 +2,12 @@
 
 use crate::on_both_databases;
 use crate::support::TestDatabase;
+use santhium::api::Role;
 use santhium::server::config::Backend;
 use santhium::server::db;
 use santhium::server::repo::audit::{self, NewAuditEvent};
 use santhium::server::repo::pharmacies::{self, NewPharmacy};
-use santhium::server::repo::users::{self, NewUser, Role};
+use santhium::server::repo::users::{self, NewUser};
 use sqlx::Row;
 
 const NOW: i64 = 1_780_000_000;
@@ -27,6 +28,7 @@ fn staff<'a>(pharmacy_id: &'a str, email: &'a str) -> NewUser<'a> {
         full_name: "Camille Martin",
         password_hash: "$argon2id$placeholder",
         role: Role::Admin,
+        temporary_until: None,
     }
 }
 

@@ -3,7 +3,10 @@
 //! Functions take any executor, so services can group them in one transaction.
 
 pub mod audit;
+pub mod login_failures;
 pub mod pharmacies;
+pub mod recovery_codes;
+pub mod sessions;
 pub mod users;
 
 /// A new random identifier for rows whose ids can appear in URLs or the API.

@@ -1,37 +1,10 @@
+use crate::api::Role;
 use crate::server::repo::new_id;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, FromRow, Row};
-use std::str::FromStr;
 
-/// What a member of a pharmacy's staff may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    Admin,
-    Pharmacist,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Pharmacist => "pharmacist",
-        }
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-
-    fn from_str(value: &str) -> Result<Role, String> {
-        match value {
-            "admin" => Ok(Role::Admin),
-            "pharmacist" => Ok(Role::Pharmacist),
-            other => Err(format!("unknown role {other:?}")),
-        }
-    }
-}
-
-/// A staff account. The password hash stays on the server and is never serialised.
+/// A staff account. The password hash and TOTP secrets stay on the server and are
+/// never serialised.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
     pub id: String,
@@ -41,6 +14,11 @@ pub struct User {
     pub password_hash: String,
     pub role: Role,
     pub is_active: bool,
+    pub must_change_password: bool,
+    pub password_expires_at: Option<i64>,
+    /// Sealed by the master key.
+    pub totp_secret: Option<Vec<u8>>,
+    pub totp_pending_secret: Option<Vec<u8>>,
     pub created_at: i64,
 }
 
@@ -53,8 +31,13 @@ impl FromRow<'_, AnyRow> for User {
             email: row.try_get("email")?,
             full_name: row.try_get("full_name")?,
             password_hash: row.try_get("password_hash")?,
-            role: role.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
+            role: Role::from_stored(&role)
+                .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role:?}").into()))?,
             is_active: row.try_get::<i64, _>("is_active")? != 0,
+            must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
+            password_expires_at: row.try_get("password_expires_at")?,
+            totp_secret: row.try_get("totp_secret")?,
+            totp_pending_secret: row.try_get("totp_pending_secret")?,
             created_at: row.try_get("created_at")?,
         })
     }
@@ -67,9 +50,12 @@ pub struct NewUser<'a> {
     pub full_name: &'a str,
     pub password_hash: &'a str,
     pub role: Role,
+    /// A temporary password: changed at first login, unusable after this time.
+    pub temporary_until: Option<i64>,
 }
 
-const COLUMNS: &str = "id, pharmacy_id, email, full_name, password_hash, role, is_active, created_at";
+const COLUMNS: &str = "id, pharmacy_id, email, full_name, password_hash, role, is_active, must_change_password, \
+                       password_expires_at, totp_secret, totp_pending_secret, created_at";
 
 pub async fn insert<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -77,8 +63,9 @@ pub async fn insert<'e>(
     now: i64,
 ) -> Result<User, sqlx::Error> {
     sqlx::query_as(&format!(
-        "INSERT INTO users (id, pharmacy_id, email, full_name, password_hash, role, is_active, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING {COLUMNS}"
+        "INSERT INTO users (id, pharmacy_id, email, full_name, password_hash, role, is_active, must_change_password,
+                            password_expires_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $9) RETURNING {COLUMNS}"
     ))
     .bind(new_id())
     .bind(new.pharmacy_id)
@@ -86,9 +73,18 @@ pub async fn insert<'e>(
     .bind(new.full_name)
     .bind(new.password_hash)
     .bind(new.role.as_str())
+    .bind(i64::from(new.temporary_until.is_some()))
+    .bind(new.temporary_until)
     .bind(now)
     .fetch_one(db)
     .await
+}
+
+pub async fn find<'e>(db: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
 }
 
 pub async fn find_by_email<'e>(
@@ -99,4 +95,140 @@ pub async fn find_by_email<'e>(
         .bind(email)
         .fetch_optional(db)
         .await
+}
+
+/// A pharmacy's staff, by name.
+pub async fn list_for_pharmacy<'e>(
+    db: impl Executor<'e, Database = Any>,
+    pharmacy_id: &str,
+) -> Result<Vec<User>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users WHERE pharmacy_id = $1 ORDER BY full_name, email"
+    ))
+    .bind(pharmacy_id)
+    .fetch_all(db)
+    .await
+}
+
+/// A new password hash; `temporary_until` marks one set by an admin.
+pub async fn set_password<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    password_hash: &str,
+    temporary_until: Option<i64>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET password_hash = $2, must_change_password = $3, password_expires_at = $4, updated_at = $5
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(password_hash)
+    .bind(i64::from(temporary_until.is_some()))
+    .bind(temporary_until)
+    .bind(now)
+    .execute(db)
+    .await
+    .map(drop)
+}
+
+/// A secret being enrolled, not yet confirmed by a first code.
+pub async fn set_pending_totp<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    sealed: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET totp_pending_secret = $2 WHERE id = $1")
+        .bind(id)
+        .bind(sealed)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+/// The confirmed secret; `step` is the time step of the code that confirmed it.
+pub async fn enable_totp<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    sealed: &[u8],
+    step: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET totp_secret = $2, totp_pending_secret = NULL, totp_last_step = $3 WHERE id = $1")
+        .bind(id)
+        .bind(sealed)
+        .bind(step)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+pub async fn clear_totp<'e>(db: impl Executor<'e, Database = Any>, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_last_step = 0 WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+/// Records the time step of an accepted code; false when that step, or a later one,
+/// was already used (a replayed code).
+pub async fn use_totp_step<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    step: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("UPDATE users SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2")
+        .bind(id)
+        .bind(step)
+        .execute(db)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Another active admin of the pharmacy remains besides `$1`.
+const ANOTHER_ADMIN_REMAINS: &str = "EXISTS (SELECT 1 FROM users other WHERE other.pharmacy_id = $2 AND other.id <> $1
+                                     AND other.role = 'admin' AND other.is_active = 1)";
+
+/// Changes a staff member's role, unless that would leave the pharmacy without an
+/// active admin. False when nothing changed (no such user in this pharmacy, or the
+/// last admin).
+pub async fn set_role<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    pharmacy_id: &str,
+    role: Role,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(&format!(
+        "UPDATE users SET role = $3, updated_at = $4 WHERE id = $1 AND pharmacy_id = $2
+         AND ($3 = 'admin' OR role <> 'admin' OR {ANOTHER_ADMIN_REMAINS})"
+    ))
+    .bind(id)
+    .bind(pharmacy_id)
+    .bind(role.as_str())
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Enables or disables a staff member, never the pharmacy's last active admin.
+pub async fn set_active<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    pharmacy_id: &str,
+    active: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(&format!(
+        "UPDATE users SET is_active = $3, updated_at = $4 WHERE id = $1 AND pharmacy_id = $2
+         AND ($3 = 1 OR role <> 'admin' OR {ANOTHER_ADMIN_REMAINS})"
+    ))
+    .bind(id)
+    .bind(pharmacy_id)
+    .bind(i64::from(active))
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() == 1)
 }

@@ -1,0 +1,88 @@
+//! Registering a pharmacy, logging in and out, and who is signed in.
+
+use crate::api::{Session, SessionStage};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Creates a pharmacy and its first admin, and signs that admin in.
+#[server]
+pub async fn register_pharmacy(
+    pharmacy_name: String,
+    address: String,
+    full_name: String,
+    email: String,
+    password: String,
+) -> Result<SessionStage, AppError> {
+    use crate::server::{accounts, session, web};
+    web::answer(async {
+        let (state, meta) = web::context()?;
+        let form = accounts::Registration {
+            pharmacy_name: &pharmacy_name,
+            address: &address,
+            full_name: &full_name,
+            email: &email,
+            password: &password,
+        };
+        let token = accounts::register(&state, &meta, form).await?;
+        web::set_cookie(&session::session_cookie(&state.settings, &token));
+        Ok(SessionStage::Active)
+    })
+    .await
+}
+
+/// Checks the password; the answer says what the session must do next.
+#[server]
+pub async fn login(email: String, password: String) -> Result<SessionStage, AppError> {
+    use crate::server::{accounts, session, web};
+    web::answer(async {
+        let (state, meta) = web::context()?;
+        let (stage, token) = accounts::login(&state, &meta, &email, &password).await?;
+        web::set_cookie(&session::session_cookie(&state.settings, &token));
+        Ok(stage)
+    })
+    .await
+}
+
+/// The second step of a login: a code from the authenticator app, or a recovery code.
+#[server]
+pub async fn verify_second_factor(code: String) -> Result<SessionStage, AppError> {
+    use crate::server::{accounts, session, web};
+    web::answer(async {
+        let (state, meta) = web::context()?;
+        let caller = session::caller_at(&state, &meta, &[SessionStage::SecondFactor]).await?;
+        let (stage, token) = accounts::verify_second_factor(&state, &caller, &meta, &code).await?;
+        web::set_cookie(&session::session_cookie(&state.settings, &token));
+        Ok(stage)
+    })
+    .await
+}
+
+#[server]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::server::{accounts, session, web};
+    web::answer(async {
+        let (state, meta) = web::context()?;
+        web::set_cookie(&session::expired_cookie(&state.settings));
+        match session::caller(&state, &meta).await {
+            Ok(caller) => accounts::logout(&state, &caller).await,
+            Err(AppError::Unauthorized) => Ok(()),
+            Err(error) => Err(error),
+        }
+    })
+    .await
+}
+
+/// The signed-in user and the stage of their session; `None` when signed out.
+#[server]
+pub async fn current_session() -> Result<Option<Session>, AppError> {
+    use crate::server::{accounts, session, web};
+    web::answer(async {
+        let (state, meta) = web::context()?;
+        match session::caller(&state, &meta).await {
+            Ok(caller) => Ok(Some(accounts::current(&caller))),
+            Err(AppError::Unauthorized) => Ok(None),
+            Err(error) => Err(error),
+        }
+    })
+    .await
+}

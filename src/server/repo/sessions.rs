@@ -1,0 +1,135 @@
+//! Signed-in sessions. Only a keyed hash of the cookie's token is stored.
+
+use crate::api::SessionStage;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, FromRow, Row};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRow {
+    pub id: String,
+    pub user_id: String,
+    pub stage: SessionStage,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+}
+
+impl FromRow<'_, AnyRow> for SessionRow {
+    fn from_row(row: &AnyRow) -> Result<SessionRow, sqlx::Error> {
+        let stage: String = row.try_get("stage")?;
+        Ok(SessionRow {
+            id: row.try_get("id")?,
+            user_id: row.try_get("user_id")?,
+            stage: SessionStage::from_stored(&stage)
+                .ok_or_else(|| sqlx::Error::Decode(format!("unknown session stage {stage:?}").into()))?,
+            ip: row.try_get("ip")?,
+            user_agent: row.try_get("user_agent")?,
+            created_at: row.try_get("created_at")?,
+            last_seen_at: row.try_get("last_seen_at")?,
+            expires_at: row.try_get("expires_at")?,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, user_id, stage, ip, user_agent, created_at, last_seen_at, expires_at";
+
+pub struct NewSession<'a> {
+    pub token_hash: &'a str,
+    pub user_id: &'a str,
+    pub stage: SessionStage,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub expires_at: i64,
+}
+
+pub async fn insert<'e>(
+    db: impl Executor<'e, Database = Any>,
+    new: &NewSession<'_>,
+    now: i64,
+) -> Result<SessionRow, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "INSERT INTO sessions (id, token_hash, user_id, stage, ip, user_agent, created_at, last_seen_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING {COLUMNS}"
+    ))
+    .bind(super::new_id())
+    .bind(new.token_hash)
+    .bind(new.user_id)
+    .bind(new.stage.as_str())
+    .bind(new.ip)
+    .bind(new.user_agent)
+    .bind(now)
+    .bind(new.expires_at)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn find_by_token_hash<'e>(
+    db: impl Executor<'e, Database = Any>,
+    token_hash: &str,
+) -> Result<Option<SessionRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM sessions WHERE token_hash = $1"))
+        .bind(token_hash)
+        .fetch_optional(db)
+        .await
+}
+
+/// Newest activity first.
+pub async fn list_for_user<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+) -> Result<Vec<SessionRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM sessions WHERE user_id = $1 ORDER BY last_seen_at DESC"
+    ))
+    .bind(user_id)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn touch<'e>(db: impl Executor<'e, Database = Any>, id: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+pub async fn set_stage<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    stage: SessionStage,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET stage = $2 WHERE id = $1")
+        .bind(id)
+        .bind(stage.as_str())
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+/// Ends one of a user's sessions; false when the user has no such session.
+pub async fn delete<'e>(db: impl Executor<'e, Database = Any>, id: &str, user_id: &str) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+        .bind(id)
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Ends every session of a user but `keep`, and says how many ended.
+pub async fn delete_for_user<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+    keep: Option<&str>,
+) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+        .bind(user_id)
+        .bind(keep.unwrap_or(""))
+        .execute(db)
+        .await?;
+    Ok(result.rows_affected())
+}

@@ -1,0 +1,166 @@
+//! Signed-in sessions: a random 256-bit token in a cookie, a keyed hash of it in the
+//! database, idle and absolute timeouts, and the guard every server function calls.
+
+use crate::api::{Role, SessionStage};
+use crate::error::AppError;
+use crate::server::AppState;
+use crate::server::config::{SessionPolicy, Settings};
+use crate::server::repo::pharmacies::{self, Pharmacy};
+use crate::server::repo::sessions::{self, NewSession, SessionRow};
+use crate::server::repo::users::{self, User};
+use crate::server::web::RequestMeta;
+use base64::Engine;
+use rand::RngCore;
+
+/// Seconds between two updates of a session's last activity: fewer writes, same timeouts.
+const TOUCH_EVERY_SECS: i64 = 60;
+
+/// Who is calling, as the guard established it.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user: User,
+    pub pharmacy: Pharmacy,
+    pub session: SessionRow,
+    pub ip: Option<String>,
+}
+
+/// The `__Host-` prefix needs `Secure`, which plain-HTTP development cannot use.
+pub fn cookie_name(settings: &Settings) -> &'static str {
+    if settings.uses_tls() {
+        "__Host-santhium_session"
+    } else {
+        "santhium_session"
+    }
+}
+
+fn cookie(settings: &Settings, value: &str, max_age: i64) -> String {
+    let secure = if settings.uses_tls() { "; Secure" } else { "" };
+    format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+        cookie_name(settings)
+    )
+}
+
+pub fn session_cookie(settings: &Settings, token: &str) -> String {
+    cookie(settings, token, i64::from(settings.sessions.max_hours) * 3600)
+}
+
+pub fn expired_cookie(settings: &Settings) -> String {
+    cookie(settings, "", 0)
+}
+
+fn token_hash(state: &AppState, token: &str) -> String {
+    state.settings.secret_key.keyed_hash("session", token.as_bytes())
+}
+
+/// Alive: used within the idle timeout, and younger than the absolute lifetime.
+pub fn is_live(session: &SessionRow, policy: SessionPolicy, now: i64) -> bool {
+    now - session.last_seen_at < i64::from(policy.idle_minutes) * 60 && now < session.expires_at
+}
+
+/// Opens a session at `stage` and returns its token, for the cookie.
+pub async fn open(state: &AppState, user: &User, stage: SessionStage, meta: &RequestMeta) -> Result<String, AppError> {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let now = state.clock.now();
+    let new = NewSession {
+        token_hash: &token_hash(state, &token),
+        user_id: &user.id,
+        stage,
+        ip: meta.ip.as_deref(),
+        user_agent: meta.user_agent.as_deref(),
+        expires_at: now + i64::from(state.settings.sessions.max_hours) * 3600,
+    };
+    sessions::insert(&state.db, &new, now).await?;
+    Ok(token)
+}
+
+/// The caller's session, whatever its stage; `Unauthorized` without a live one.
+pub async fn caller(state: &AppState, meta: &RequestMeta) -> Result<Caller, AppError> {
+    let token = meta
+        .cookie(cookie_name(&state.settings))
+        .filter(|t| !t.is_empty())
+        .ok_or(AppError::Unauthorized)?;
+    let session = sessions::find_by_token_hash(&state.db, &token_hash(state, token))
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let now = state.clock.now();
+    if !is_live(&session, state.settings.sessions, now) {
+        sessions::delete(&state.db, &session.id, &session.user_id).await?;
+        return Err(AppError::Unauthorized);
+    }
+    let user = users::find(&state.db, &session.user_id)
+        .await?
+        .filter(|u| u.is_active)
+        .ok_or(AppError::Unauthorized)?;
+    let pharmacy = pharmacies::find(&state.db, &user.pharmacy_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    if now - session.last_seen_at >= TOUCH_EVERY_SECS {
+        sessions::touch(&state.db, &session.id, now).await?;
+    }
+    Ok(Caller {
+        user,
+        pharmacy,
+        session,
+        ip: meta.ip.clone(),
+    })
+}
+
+/// The caller, whose session must be at one of `stages`.
+pub async fn caller_at(state: &AppState, meta: &RequestMeta, stages: &[SessionStage]) -> Result<Caller, AppError> {
+    let caller = caller(state, meta).await?;
+    if stages.contains(&caller.session.stage) {
+        Ok(caller)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// A fully signed-in member of staff.
+pub async fn staff(state: &AppState, meta: &RequestMeta) -> Result<Caller, AppError> {
+    caller_at(state, meta, &[SessionStage::Active]).await
+}
+
+/// A fully signed-in admin of their pharmacy.
+pub async fn admin(state: &AppState, meta: &RequestMeta) -> Result<Caller, AppError> {
+    let caller = staff(state, meta).await?;
+    if caller.user.role == Role::Admin {
+        Ok(caller)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_end_after_the_idle_timeout_or_the_absolute_lifetime() {
+        let policy = SessionPolicy {
+            idle_minutes: 30,
+            max_hours: 12,
+        };
+        let start = 1_800_000_000;
+        let mut session = SessionRow {
+            id: "s".into(),
+            user_id: "u".into(),
+            stage: SessionStage::Active,
+            ip: None,
+            user_agent: None,
+            created_at: start,
+            last_seen_at: start,
+            expires_at: start + 12 * 3600,
+        };
+        assert!(is_live(&session, policy, start + 29 * 60));
+        assert!(!is_live(&session, policy, start + 30 * 60), "idle for 30 minutes");
+        session.last_seen_at = start + 12 * 3600 - 60;
+        assert!(is_live(&session, policy, start + 12 * 3600 - 1));
+        assert!(
+            !is_live(&session, policy, start + 12 * 3600),
+            "12 hours old, however active"
+        );
+    }
+}

@@ -1,0 +1,133 @@
+//! Staff management, for a pharmacy's admins: accounts with temporary passwords, roles,
+//! disabling, and requiring the second factor. Another pharmacy's user answers exactly
+//! as a missing one.
+
+use crate::api::Role;
+use crate::api::staff::{NewStaffAccount, StaffMember, StaffOverview};
+use crate::error::AppError;
+use crate::i18n::Text;
+use crate::server::AppState;
+use crate::server::accounts::{check_email, invalid, normalise_email, required_text};
+use crate::server::audit::{self, Action};
+use crate::server::repo::users::{self, NewUser, User};
+use crate::server::repo::{pharmacies, sessions};
+use crate::server::session::Caller;
+use rand::Rng;
+
+/// Letters and digits without look-alikes, for passwords read aloud or copied by hand.
+const TEMPORARY_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// 20 characters from 54 symbols: about 115 bits, in groups of five.
+fn temporary_password() -> String {
+    let mut rng = rand::rngs::OsRng;
+    let chars: Vec<char> = (0..20)
+        .map(|_| char::from(TEMPORARY_ALPHABET[rng.gen_range(0..TEMPORARY_ALPHABET.len())]))
+        .collect();
+    chars
+        .chunks(5)
+        .map(|group| group.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn member(user: User) -> StaffMember {
+    StaffMember {
+        second_factor_enabled: user.totp_secret.is_some(),
+        id: user.id,
+        email: user.email,
+        full_name: user.full_name,
+        role: user.role,
+        is_active: user.is_active,
+        must_change_password: user.must_change_password,
+    }
+}
+
+/// A user of the admin's own pharmacy, or `NotFound`.
+async fn colleague(state: &AppState, admin: &Caller, user_id: &str) -> Result<User, AppError> {
+    users::find(&state.db, user_id)
+        .await?
+        .filter(|u| u.pharmacy_id == admin.pharmacy.id)
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn overview(state: &AppState, admin: &Caller) -> Result<StaffOverview, AppError> {
+    let members = users::list_for_pharmacy(&state.db, &admin.pharmacy.id).await?;
+    Ok(StaffOverview {
+        members: members.into_iter().map(member).collect(),
+        second_factor_required: admin.pharmacy.require_second_factor,
+    })
+}
+
+/// A new account with a temporary password, shown this once to the admin.
+pub async fn create(
+    state: &AppState,
+    admin: &Caller,
+    email: &str,
+    full_name: &str,
+    role: Role,
+) -> Result<NewStaffAccount, AppError> {
+    let email = normalise_email(email);
+    check_email("email", &email)?;
+    let full_name = required_text("full_name", full_name, 200)?;
+    let password = temporary_password();
+    let password_hash = state.hasher.hash(&password).await?;
+    let now = state.clock.now();
+    let expires_at = now + i64::from(state.settings.temporary_password_hours) * 3600;
+    let new = NewUser {
+        pharmacy_id: &admin.pharmacy.id,
+        email: &email,
+        full_name,
+        password_hash: &password_hash,
+        role,
+        temporary_until: Some(expires_at),
+    };
+    let user = match users::insert(&state.db, &new, now).await {
+        Err(error) if error.as_database_error().is_some_and(|e| e.is_unique_violation()) => {
+            return Err(invalid("email", Text::EmailTaken));
+        }
+        other => other?,
+    };
+    audit::record(state, admin.into(), Action::UserCreated, Some(("user", &user.id))).await?;
+    Ok(NewStaffAccount {
+        email,
+        temporary_password: password,
+        expires_at,
+    })
+}
+
+pub async fn set_role(state: &AppState, admin: &Caller, user_id: &str, role: Role) -> Result<(), AppError> {
+    let user = colleague(state, admin, user_id).await?;
+    if !users::set_role(&state.db, &user.id, &admin.pharmacy.id, role, state.clock.now()).await? {
+        return Err(invalid("role", Text::LastAdmin));
+    }
+    audit::record(state, admin.into(), Action::RoleChanged, Some(("user", &user.id))).await
+}
+
+/// Disabling ends every session of the user at once.
+pub async fn set_active(state: &AppState, admin: &Caller, user_id: &str, active: bool) -> Result<(), AppError> {
+    let user = colleague(state, admin, user_id).await?;
+    if !users::set_active(&state.db, &user.id, &admin.pharmacy.id, active, state.clock.now()).await? {
+        return Err(invalid("active", Text::LastAdmin));
+    }
+    if !active {
+        sessions::delete_for_user(&state.db, &user.id, None).await?;
+    }
+    let action = if active {
+        Action::UserEnabled
+    } else {
+        Action::UserDisabled
+    };
+    audit::record(state, admin.into(), action, Some(("user", &user.id))).await
+}
+
+/// Users without a second factor must set one up at their next login.
+pub async fn require_second_factor(state: &AppState, admin: &Caller, required: bool) -> Result<(), AppError> {
+    pharmacies::set_require_second_factor(&state.db, &admin.pharmacy.id, required).await?;
+    audit::record(
+        state,
+        admin.into(),
+        Action::SecondFactorRequirementChanged,
+        Some(("pharmacy", &admin.pharmacy.id)),
+    )
+    .await
+}
