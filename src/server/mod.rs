@@ -113,12 +113,17 @@ pub fn app(state: AppState) -> Router {
 
     Router::new()
         .route("/health", get(health::health))
-        .nest("/api/v1", api_v1)
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), pages)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             context,
             headers::secure_shell,
         ))
+        // The pages and their server functions use cookies; the API under /api/v1 does not.
+        .layer(axum::middleware::from_fn_with_state(
+            settings.public_url.clone(),
+            headers::same_origin_only,
+        ))
+        .nest("/api/v1", api_v1)
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(axum::middleware::from_fn_with_state(
             settings.uses_tls(),

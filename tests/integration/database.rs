@@ -41,7 +41,8 @@ on_both_databases!(
     migrations_can_run_again,
 );
 
-async fn pharmacies_round_trip(db: &TestDatabase) {
+async fn pharmacies_round_trip(backend: Backend) {
+    let db = &TestDatabase::new(backend).await;
     let created = pharmacy(db, "Pharmacie du Centre").await;
     assert_eq!(created.id.len(), 36, "random UUID text ids");
     let found = pharmacies::find(&db.pool, &created.id).await.expect("find");
@@ -49,7 +50,8 @@ async fn pharmacies_round_trip(db: &TestDatabase) {
     assert_eq!(pharmacies::find(&db.pool, "missing").await.expect("find"), None);
 }
 
-async fn users_round_trip_and_unique_email(db: &TestDatabase) {
+async fn users_round_trip_and_unique_email(backend: Backend) {
+    let db = &TestDatabase::new(backend).await;
     let p = pharmacy(db, "Pharmacie du Port").await;
     let user = users::insert(&db.pool, &staff(&p.id, "camille@pharmacie.fr"), NOW)
         .await
@@ -70,7 +72,8 @@ async fn users_round_trip_and_unique_email(db: &TestDatabase) {
     );
 }
 
-async fn users_need_an_existing_pharmacy(db: &TestDatabase) {
+async fn users_need_an_existing_pharmacy(backend: Backend) {
+    let db = &TestDatabase::new(backend).await;
     let orphan = users::insert(&db.pool, &staff("no-such-pharmacy", "x@pharmacie.fr"), NOW)
         .await
         .expect_err("orphan");
@@ -80,7 +83,8 @@ async fn users_need_an_existing_pharmacy(db: &TestDatabase) {
     );
 }
 
-async fn audit_is_listed_newest_first_and_cannot_be_changed(db: &TestDatabase) {
+async fn audit_is_listed_newest_first_and_cannot_be_changed(backend: Backend) {
+    let db = &TestDatabase::new(backend).await;
     let p = pharmacy(db, "Pharmacie des Halles").await;
     let other = pharmacy(db, "Autre pharmacie").await;
     for (pharmacy_id, action) in [
@@ -122,7 +126,8 @@ async fn audit_is_listed_newest_first_and_cannot_be_changed(db: &TestDatabase) {
 
 /// The tables later features fill, checked now on both backends through the same
 /// portable SQL: blobs, nullable columns and the cascade from the pharmacy.
-async fn deleting_a_pharmacy_removes_everything_it_owns(db: &TestDatabase) {
+async fn deleting_a_pharmacy_removes_everything_it_owns(backend: Backend) {
+    let db = &TestDatabase::new(backend).await;
     let p = pharmacy(db, "Pharmacie de la Gare").await;
     let user = users::insert(&db.pool, &staff(&p.id, "gare@pharmacie.fr"), NOW)
         .await
@@ -178,7 +183,8 @@ async fn deleting_a_pharmacy_removes_everything_it_owns(db: &TestDatabase) {
     }
 }
 
-async fn migrations_can_run_again(db: &TestDatabase) {
+async fn migrations_can_run_again(backend: Backend) {
+    let db = &TestDatabase::new(backend).await;
     db::migrate(&db.pool, db.backend).await.expect("second run is a no-op");
 }
 

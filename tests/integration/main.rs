@@ -1,6 +1,7 @@
 //! Integration tests: the HTTP application through its router, and every repository on
 //! a real SQLite file and a real PostgreSQL database.
 
+mod accounts;
 mod database;
 mod http;
 mod lifecycle;

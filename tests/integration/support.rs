@@ -3,13 +3,18 @@
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
+use leptos::server_fn::ServerFn;
+use santhium::error::AppError;
 use santhium::server::config::{Backend, DatabaseUrl, Env, Settings};
 use santhium::server::{AppState, app, db};
+use serde::de::DeserializeOwned;
 use sqlx::{AnyPool, Executor};
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use tempfile::TempDir;
 use tower::ServiceExt;
 
@@ -21,6 +26,7 @@ fn postgres_server() -> String {
 pub struct TestDatabase {
     pub pool: AnyPool,
     pub backend: Backend,
+    pub url: String,
     postgres_name: Option<String>,
     _dir: Option<TempDir>,
 }
@@ -42,6 +48,7 @@ impl TestDatabase {
         TestDatabase {
             pool,
             backend: Backend::Sqlite,
+            url: url.url,
             postgres_name: None,
             _dir: Some(dir),
         }
@@ -67,6 +74,7 @@ impl TestDatabase {
         TestDatabase {
             pool,
             backend: Backend::Postgres,
+            url: url.url,
             postgres_name: Some(name),
             _dir: None,
         }
@@ -98,7 +106,8 @@ impl Drop for TestDatabase {
     }
 }
 
-/// Runs a test body once on SQLite and once on PostgreSQL, as two named tests.
+/// Runs each test body (an `async fn(Backend)`) once on SQLite and once on PostgreSQL,
+/// as two named tests.
 #[macro_export]
 macro_rules! on_both_databases {
     ($($test:ident),* $(,)?) => {$(
@@ -106,13 +115,11 @@ macro_rules! on_both_databases {
             use santhium::server::config::Backend;
             #[tokio::test]
             async fn sqlite() {
-                let db = $crate::support::TestDatabase::new(Backend::Sqlite).await;
-                super::$test(&db).await;
+                super::$test(Backend::Sqlite).await;
             }
             #[tokio::test]
             async fn postgres() {
-                let db = $crate::support::TestDatabase::new(Backend::Postgres).await;
-                super::$test(&db).await;
+                super::$test(Backend::Postgres).await;
             }
         }
     )*};
@@ -122,13 +129,26 @@ pub struct TestApp {
     pub router: Router,
     pub state: AppState,
     _data_dir: TempDir,
+    _database: Option<TestDatabase>,
 }
 
 /// The application on a fresh SQLite data directory, with extra settings.
 pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
+    start_app(None, vars).await
+}
+
+/// The application on a fresh database of the given backend.
+pub async fn spawn_app_on(backend: Backend, vars: &[(&str, &str)]) -> TestApp {
+    start_app(Some(TestDatabase::new(backend).await), vars).await
+}
+
+async fn start_app(database: Option<TestDatabase>, vars: &[(&str, &str)]) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     env.insert("DATA_DIR".into(), data_dir.path().display().to_string());
+    if let Some(database) = &database {
+        env.insert("DATABASE_URL".into(), database.url.clone());
+    }
     let settings = Settings::from_env(&Env(|name| env.get(name).cloned())).expect("valid test settings");
     let options = LeptosOptions::builder().output_name("santhium").build();
     let state = AppState::start(settings, options).await.expect("start");
@@ -136,6 +156,7 @@ pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
         router: app(state.clone()),
         state,
         _data_dir: data_dir,
+        _database: database,
     }
 }
 
@@ -170,5 +191,71 @@ impl TestApp {
 
     pub async fn get(&self, uri: &str) -> TestResponse {
         self.send(Request::get(uri).body(Body::empty()).expect("request")).await
+    }
+
+    /// A browser on this site, without a session yet.
+    pub fn visitor(&self) -> Visitor<'_> {
+        Visitor {
+            app: self,
+            cookie: None,
+            ip: None,
+        }
+    }
+}
+
+/// What a browser keeps between requests: the session cookie, and its address.
+pub struct Visitor<'a> {
+    app: &'a TestApp,
+    pub cookie: Option<String>,
+    pub ip: Option<IpAddr>,
+}
+
+/// A server function's error as the browser receives it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Refused {
+    pub status: StatusCode,
+    pub error: AppError,
+}
+
+impl Visitor<'_> {
+    /// Calls server function `F` with a form, as the app's pages do.
+    pub async fn call<F: ServerFn, T: DeserializeOwned>(&mut self, form: &[(&str, &str)]) -> Result<T, Refused> {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let mut request = Request::post(F::PATH)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", self.app.state.settings.public_url.as_str())
+            .header(
+                "user-agent",
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36",
+            );
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", cookie);
+        }
+        let mut request = request.body(Body::from(body)).expect("request");
+        if let Some(ip) = self.ip {
+            request.extensions_mut().insert(ConnectInfo(SocketAddr::new(ip, 40000)));
+        }
+        let response = self.app.send(request).await;
+        if let Some(set_cookie) = response.headers.get("set-cookie").and_then(|v| v.to_str().ok()) {
+            let pair = set_cookie.split(';').next().unwrap_or_default();
+            self.cookie = if pair.ends_with('=') {
+                None
+            } else {
+                Some(pair.to_owned())
+            };
+        }
+        if response.status == StatusCode::OK {
+            Ok(serde_json::from_str(&response.body)
+                .unwrap_or_else(|e| panic!("{} answered {} ({e})", F::PATH, response.body)))
+        } else {
+            let error = serde_json::from_str(&response.body)
+                .unwrap_or_else(|e| panic!("{} refused with {}: {} ({e})", F::PATH, response.status, response.body));
+            Err(Refused {
+                status: response.status,
+                error,
+            })
+        }
     }
 }
