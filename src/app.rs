@@ -1,13 +1,17 @@
 //! The HTML shell, the root component and the routes.
 
+use crate::components::session::Auth;
 use crate::components::{Footer, Header};
 use crate::i18n::{I18n, LANG_COOKIE, Lang, Text};
-use crate::pages::{DashboardPage, HomePage, LoginPage, NotFoundPage, SendPage};
+use crate::pages::{
+    AccountPage, ChangePasswordPage, DashboardPage, HomePage, LoginPage, NotFoundPage, RegisterPage, SecondFactorPage,
+    SendPage, StaffPage,
+};
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use leptos_meta::{Html, Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -34,6 +38,7 @@ pub fn App() -> impl IntoView {
         lang: RwSignal::new(initial_lang()),
     };
     provide_context(i18n);
+    Auth::provide();
 
     // Effects run in the browser only: remember the language, then tell end-to-end
     // tests that the page is interactive.
@@ -58,7 +63,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/send") view=SendPage />
                     <Route path=path!("/login") view=LoginPage />
-                    <Route path=path!("/dashboard") view=DashboardPage />
+                    <Route path=path!("/register") view=RegisterPage />
+                    // Pages behind a login render once the session is known, so the server
+                    // can answer a redirect to the login form.
+                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/password") view=ChangePasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/second-factor") view=SecondFactorPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff") view=StaffPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />

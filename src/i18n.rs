@@ -96,9 +96,88 @@ texts! {
     LoginHeading => "Connexion pharmacien", "Pharmacist login";
     LoginIntro => "Accès réservé aux équipes des pharmacies inscrites.",
         "Access is reserved for the staff of registered pharmacies.";
+    Email => "Adresse email", "Email address";
+    Password => "Mot de passe", "Password";
+    LogIn => "Se connecter", "Log in";
+    LogOut => "Se déconnecter", "Log out";
+    Working => "Un instant…", "One moment…";
+    Loading => "Chargement…", "Loading…";
+    NoAccountYet => "Votre pharmacie n'a pas encore de compte ?", "Your pharmacy has no account yet?";
+    RegisterLink => "Inscrire la pharmacie", "Register the pharmacy";
+    SecondFactorPrompt => "Saisissez le code affiché par votre application d'authentification.",
+        "Enter the code shown by your authenticator app.";
+    VerificationCode => "Code de vérification", "Verification code";
+    VerificationCodeHint => "6 chiffres, ou l'un de vos codes de secours.", "6 digits, or one of your recovery codes.";
+    Verify => "Vérifier", "Verify";
+    RegisterHeading => "Inscrire une pharmacie", "Register a pharmacy";
+    RegisterIntro => "Vous deviendrez l'administrateur de la pharmacie et pourrez ensuite créer les comptes de votre équipe.",
+        "You will become the pharmacy's administrator and can then create your team's accounts.";
+    PharmacyLegend => "La pharmacie", "The pharmacy";
+    PharmacyName => "Nom de la pharmacie", "Pharmacy name";
+    PharmacyAddress => "Adresse (facultatif)", "Address (optional)";
+    AdministratorLegend => "Son administrateur", "Its administrator";
+    FullName => "Nom complet", "Full name";
+    PasswordHint => "Au moins 12 caractères. Une phrase de plusieurs mots est facile à retenir et difficile à deviner.",
+        "At least 12 characters. A phrase of several words is easy to remember and hard to guess.";
+    RegisterSubmit => "Créer le compte de la pharmacie", "Create the pharmacy's account";
+    AlreadyRegistered => "Déjà inscrit ?", "Already registered?";
+    Hello => "Bonjour", "Hello";
+    AccountHeading => "Mon compte", "My account";
+    Role => "Rôle", "Role";
+    Enabled => "Activée", "On";
+    Disabled => "Désactivée", "Off";
+    ChangePasswordLink => "Changer le mot de passe", "Change the password";
+    ManageSecondFactor => "Gérer la double authentification", "Manage two-step verification";
+    SessionsHeading => "Sessions ouvertes", "Open sessions";
+    UnknownDevice => "Appareil inconnu", "Unknown device";
+    LastActivity => "Dernière activité :", "Last activity:";
+    ThisSession => "Cette session", "This session";
+    EndSession => "Fermer cette session", "End this session";
+    EndOtherSessions => "Fermer toutes les autres sessions", "End all other sessions";
+    ChangePasswordHeading => "Changer le mot de passe", "Change the password";
+    ChangePasswordIntro => "Vos autres sessions seront fermées.", "Your other sessions will be ended.";
+    TemporaryPasswordIntro => "Votre mot de passe est temporaire : choisissez le vôtre pour continuer.",
+        "Your password is temporary: choose your own to continue.";
+    CurrentPassword => "Mot de passe actuel", "Current password";
+    NewPassword => "Nouveau mot de passe", "New password";
+    ChangePasswordSubmit => "Enregistrer le mot de passe", "Save the password";
+    SecondFactorHeading => "Double authentification", "Two-step verification";
+    SecondFactorRequiredNotice => "Votre pharmacie exige la double authentification : configurez-la pour continuer.",
+        "Your pharmacy requires two-step verification: set it up to continue.";
+    SecondFactorIntro => "En plus du mot de passe, chaque connexion demandera un code à 6 chiffres de votre application d'authentification (par exemple FreeOTP, Aegis ou Google Authenticator).",
+        "Besides the password, each login will ask for a 6-digit code from your authenticator app (for example FreeOTP, Aegis or Google Authenticator).";
+    SetUpSecondFactor => "Configurer", "Set up";
+    QrCodeLabel => "QR code à scanner avec votre application d'authentification",
+        "QR code to scan with your authenticator app";
+    ManualKey => "Ou saisissez cette clé dans l'application :", "Or type this key into the app:";
+    FirstCodeHint => "Le code que l'application affiche maintenant.", "The code the app shows now.";
+    Confirm => "Confirmer", "Confirm";
+    RecoveryCodesHeading => "Vos codes de secours", "Your recovery codes";
+    RecoveryCodesIntro => "Chaque code permet une connexion si vous n'avez plus votre téléphone. Conservez-les en lieu sûr : ils ne seront plus affichés.",
+        "Each code allows one login if you no longer have your phone. Keep them somewhere safe: they will not be shown again.";
+    RecoveryCodesSaved => "J'ai conservé mes codes", "I have saved my codes";
+    SecondFactorOn => "La double authentification est activée pour votre compte.",
+        "Two-step verification is on for your account.";
+    RemoveSecondFactor => "Désactiver la double authentification", "Turn off two-step verification";
+    StaffHeading => "Équipe", "Staff";
+    RequireSecondFactor => "Exiger la double authentification pour toute l'équipe",
+        "Require two-step verification for the whole staff";
+    NewStaffHeading => "Ajouter un membre de l'équipe", "Add a staff member";
+    CreateStaff => "Créer le compte", "Create the account";
+    StaffCreated => "Compte créé pour", "Account created for";
+    TemporaryPasswordIs => "Mot de passe temporaire, à lui transmettre :", "Temporary password, to pass on:";
+    TemporaryPasswordValidUntil => "Valable jusqu'au", "Valid until";
+    MakeAdmin => "Nommer administrateur", "Make administrator";
+    RemoveAdmin => "Retirer les droits d'administrateur", "Remove administrator rights";
+    Active => "Actif", "Active";
+    Deactivated => "Désactivé", "Deactivated";
+    Deactivate => "Désactiver", "Deactivate";
+    Reactivate => "Réactiver", "Reactivate";
+    SecondFactorShort => "Double authentification", "Two-step";
+    TemporaryPasswordBadge => "Mot de passe temporaire", "Temporary password";
     DashboardHeading => "Tableau de bord", "Dashboard";
-    DashboardIntro => "Les documents reçus de vos patients apparaissent ici.",
-        "Documents received from your patients appear here.";
+    DashboardIntro => "Les documents reçus de vos patients apparaîtront ici.",
+        "Documents received from your patients will appear here.";
     NotFoundHeading => "Page introuvable", "Page not found";
     NotFoundBody => "Cette adresse ne correspond à aucune page.", "This address does not match any page.";
     BackHome => "Retour à l'accueil", "Back to the home page";

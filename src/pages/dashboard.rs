@@ -1,3 +1,4 @@
+use crate::components::session::{RequireSession, use_auth};
 use crate::i18n::{Text, use_i18n};
 use leptos::prelude::*;
 
@@ -5,10 +6,17 @@ use leptos::prelude::*;
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let i18n = use_i18n();
+    let auth = use_auth();
+    let user = move || auth.session.get().and_then(|r| r.ok()).flatten().map(|s| s.user);
     view! {
-        <section class="page">
-            <h1>{i18n.t(Text::DashboardHeading)}</h1>
-            <p>{i18n.t(Text::DashboardIntro)}</p>
-        </section>
+        <RequireSession>
+            <section class="page">
+                <h1>{i18n.t(Text::DashboardHeading)}</h1>
+                <p class="greeting">
+                    {move || user().map(|u| format!("{} {} · {}", i18n.t(Text::Hello)(), u.full_name, u.pharmacy_name))}
+                </p>
+                <p>{i18n.t(Text::DashboardIntro)}</p>
+            </section>
+        </RequireSession>
     }
 }

@@ -78,11 +78,31 @@ async fn every_route_of_the_shell_renders() {
     for (path, heading) in [
         ("/send", "Envoyer un document à votre pharmacie"),
         ("/login", "Connexion pharmacien"),
-        ("/dashboard", "Tableau de bord"),
+        ("/register", "Inscrire une pharmacie"),
     ] {
         let response = app.get(path).await;
         assert_eq!(response.status, StatusCode::OK, "{path}");
         assert!(response.body.contains(heading), "{path} lacks {heading}");
+    }
+}
+
+#[tokio::test]
+async fn pages_behind_a_login_redirect_to_it() {
+    let app = spawn_app(&[]).await;
+    for path in [
+        "/dashboard",
+        "/account",
+        "/account/password",
+        "/account/second-factor",
+        "/staff",
+    ] {
+        let request = Request::get(path)
+            .header("accept", "text/html")
+            .body(Body::empty())
+            .expect("request");
+        let response = app.send(request).await;
+        assert_eq!(response.status, StatusCode::FOUND, "{path}");
+        assert_eq!(response.header("location"), "/login", "{path}");
     }
 }
 

@@ -1,0 +1,104 @@
+//! Form pieces shared by every page: labelled fields whose errors sit next to them and
+//! are announced, and a banner for errors that belong to no field.
+
+use crate::error::AppError;
+use crate::i18n::{Text, use_i18n};
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+/// The error of a server action's last answer. A lost session (the user was signed out
+/// or disabled meanwhile) sends the page to the login form instead.
+pub fn action_error<T, S>(value: S) -> Signal<Option<AppError>>
+where
+    T: Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, AppError>>> + Clone + Send + Sync + 'static,
+{
+    let navigate = use_navigate();
+    let answer = value.clone();
+    Effect::new(move || {
+        if let Some(Err(AppError::Unauthorized)) = answer.get() {
+            navigate("/login", Default::default());
+        }
+    });
+    Signal::derive(move || value.get().and_then(Result::err))
+}
+
+/// A labelled input; `name` is the server function's argument it fills.
+#[component]
+pub fn Field(
+    name: &'static str,
+    label: Text,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(default = true)] required: bool,
+    #[prop(optional)] hint: Option<Text>,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = format!("field-{name}");
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let message = move || {
+        error
+            .get()
+            .filter(|e| e.field() == Some(name))
+            .map(|e| e.message(i18n.lang.get()))
+    };
+    let described_by = {
+        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
+        move || {
+            let ids: Vec<&str> = [
+                hint.is_some().then_some(hint_id.as_str()),
+                message().is_some().then_some(error_id.as_str()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{i18n.t(label)}</label>
+            {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{i18n.t(hint)}</p> })}
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                required=required
+                aria-invalid=move || message().is_some().then_some("true")
+                aria-describedby=described_by
+            />
+            <p class="field-error" id=error_id role="alert">{message}</p>
+        </div>
+    }
+}
+
+/// Errors that belong to no field: wrong credentials, too many attempts, no network.
+#[component]
+pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let message = move || {
+        error
+            .get()
+            .filter(|e| e.field().is_none())
+            .map(|e| e.message(i18n.lang.get()))
+    };
+    view! {
+        <div class="form-alert" role="alert">
+            {move || message().map(|m| view! { <p>{m}</p> })}
+        </div>
+    }
+}
+
+/// A submit button that says when it is working and cannot be pressed twice.
+#[component]
+pub fn Submit(label: Text, #[prop(into)] pending: Signal<bool>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <button type="submit" class="button primary" disabled=pending aria-busy=move || pending.get().to_string()>
+            {move || if pending.get() { i18n.t(Text::Working)() } else { i18n.t(label)() }}
+        </button>
+    }
+}

@@ -1,0 +1,176 @@
+use crate::api::Role;
+use crate::api::staff::{CreateStaff, RequireSecondFactor, SetStaffActive, SetStaffRole, StaffMember, list_staff};
+use crate::components::form::{Field, FormAlert, Submit, action_error};
+use crate::components::session::RequireSession;
+use crate::i18n::{Text, use_i18n};
+use crate::time_format::utc_date_time;
+use leptos::prelude::*;
+
+/// Staff management, for the pharmacy's administrators.
+#[component]
+pub fn StaffPage() -> impl IntoView {
+    view! {
+        <RequireSession admin=true>
+            <StaffManagement />
+        </RequireSession>
+    }
+}
+
+#[component]
+fn StaffManagement() -> impl IntoView {
+    let i18n = use_i18n();
+    let create = ServerAction::<CreateStaff>::new();
+    let set_role = ServerAction::<SetStaffRole>::new();
+    let set_active = ServerAction::<SetStaffActive>::new();
+    let require = ServerAction::<RequireSecondFactor>::new();
+    let create_error = action_error(create.value());
+    let change_errors = [
+        action_error(set_role.value()),
+        action_error(set_active.value()),
+        action_error(require.value()),
+    ];
+    let staff = Resource::new(
+        move || {
+            (
+                create.version().get(),
+                set_role.version().get(),
+                set_active.version().get(),
+                require.version().get(),
+            )
+        },
+        |_| list_staff(),
+    );
+    let change_error = move || {
+        change_errors
+            .iter()
+            .find_map(|e| e.get())
+            .map(|e| e.message(i18n.lang.get()))
+    };
+    let created = move || create.value().get().and_then(Result::ok);
+
+    view! {
+        <section class="page">
+            <h1>{i18n.t(Text::StaffHeading)}</h1>
+            <div role="alert" class="form-alert">{change_error}</div>
+            <Transition fallback=move || view! { <p class="loading">{i18n.t(Text::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    staff.await.map(|overview| {
+                        let required = overview.second_factor_required;
+                        view! {
+                            <p>
+                                <button
+                                    type="button"
+                                    class="button"
+                                    aria-pressed=required.to_string()
+                                    on:click=move |_| { require.dispatch(RequireSecondFactor { required: !required }); }
+                                >
+                                    {i18n.t(Text::RequireSecondFactor)}
+                                </button>
+                            </p>
+                            <ul class="staff">
+                                {overview
+                                    .members
+                                    .into_iter()
+                                    .map(|member| view! { <MemberRow member set_role set_active /> })
+                                    .collect_view()}
+                            </ul>
+                        }
+                    })
+                })}
+            </Transition>
+        </section>
+        <section class="page narrow" aria-labelledby="new-staff-heading">
+            <h2 id="new-staff-heading">{i18n.t(Text::NewStaffHeading)}</h2>
+            <ActionForm action=create attr:class="form">
+                <Field name="full_name" label=Text::FullName error=create_error />
+                <Field name="email" label=Text::Email kind="email" error=create_error />
+                <div class="field">
+                    <label for="field-role">{i18n.t(Text::Role)}</label>
+                    <select id="field-role" name="role">
+                        {Role::ALL
+                            .into_iter()
+                            .map(|role| view! { <option value=format!("{role:?}")>{i18n.t(role.text())}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <FormAlert error=create_error />
+                <Submit label=Text::CreateStaff pending=create.pending() />
+            </ActionForm>
+            {move || {
+                created()
+                    .map(|account| {
+                        view! {
+                            <div class="notice" role="status">
+                                <p>{i18n.t(Text::StaffCreated)} " " <strong>{account.email}</strong></p>
+                                <p>
+                                    {i18n.t(Text::TemporaryPasswordIs)} " "
+                                    <code data-testid="temporary-password">{account.temporary_password}</code>
+                                </p>
+                                <p>{i18n.t(Text::TemporaryPasswordValidUntil)} " " {utc_date_time(account.expires_at)}</p>
+                            </div>
+                        }
+                    })
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn MemberRow(
+    member: StaffMember,
+    set_role: ServerAction<SetStaffRole>,
+    set_active: ServerAction<SetStaffActive>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let StaffMember {
+        id,
+        email,
+        full_name,
+        role,
+        is_active,
+        second_factor_enabled,
+        must_change_password,
+    } = member;
+    let other_role = if role == Role::Admin {
+        Role::Pharmacist
+    } else {
+        Role::Admin
+    };
+    let role_label = if role == Role::Admin {
+        Text::RemoveAdmin
+    } else {
+        Text::MakeAdmin
+    };
+    let role_id = id.clone();
+    view! {
+        <li class:inactive=!is_active>
+            <div>
+                <strong>{full_name}</strong>
+                " "
+                <span>{email}</span>
+            </div>
+            <div class="tags">
+                <span class="badge">{i18n.t(role.text())}</span>
+                <span class="badge">{i18n.t(if is_active { Text::Active } else { Text::Deactivated })}</span>
+                {second_factor_enabled.then(|| view! { <span class="badge">{i18n.t(Text::SecondFactorShort)}</span> })}
+                {must_change_password.then(|| view! { <span class="badge">{i18n.t(Text::TemporaryPasswordBadge)}</span> })}
+            </div>
+            <div class="row-actions">
+                <button
+                    type="button"
+                    class="button"
+                    on:click=move |_| { set_role.dispatch(SetStaffRole { user_id: role_id.clone(), role: other_role }); }
+                >
+                    {i18n.t(role_label)}
+                </button>
+                <button
+                    type="button"
+                    class="button"
+                    on:click=move |_| { set_active.dispatch(SetStaffActive { user_id: id.clone(), active: !is_active }); }
+                >
+                    {i18n.t(if is_active { Text::Deactivate } else { Text::Reactivate })}
+                </button>
+            </div>
+        </li>
+    }
+}

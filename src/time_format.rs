@@ -1,0 +1,38 @@
+//! Dates as pages show them, computed the same way on the server and in the browser so
+//! that hydration matches: `21/11/2026 07:24 UTC`.
+
+/// Day, month and year of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// Unix seconds as `dd/mm/yyyy hh:mm UTC`.
+pub fn utc_date_time(unix_secs: i64) -> String {
+    let (year, month, day) = civil_from_days(unix_secs.div_euclid(86_400));
+    let secs = unix_secs.rem_euclid(86_400);
+    format!(
+        "{day:02}/{month:02}/{year} {:02}:{:02} UTC",
+        secs / 3600,
+        secs % 3600 / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_dates() {
+        assert_eq!(utc_date_time(0), "01/01/1970 00:00 UTC");
+        assert_eq!(utc_date_time(951_782_400), "29/02/2000 00:00 UTC");
+        assert_eq!(utc_date_time(1_795_245_840), "21/11/2026 07:24 UTC");
+    }
+}
