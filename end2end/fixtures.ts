@@ -1,13 +1,14 @@
 import { test as base, expect } from '@playwright/test';
 
-// Every test fails if its page logs a console error, throws, or has a sub-resource fail.
-// A page's own status is the test's to check (a test may expect a 404 page), so the
-// browser's console line about that navigation is not counted.
+// Every test fails if its page logs a console error, throws, or has a request fail.
+// Two kinds of answer are the app working as intended, not problems: a page's own status
+// (a test may expect a 404 page), and a server function refusing input with a 4xx (a
+// wrong password); the browser's console line about either is not counted.
 export const test = base.extend<{ failOnPageProblems: void }>({
   failOnPageProblems: [
     async ({ page }, use) => {
       const problems: { text: string; url?: string }[] = [];
-      const pagesVisited = new Set<string>();
+      const intendedAnswers = new Set<string>();
       page.on('console', (message) => {
         if (message.type() === 'error') problems.push({ text: `console: ${message.text()}`, url: message.location().url });
       });
@@ -16,14 +17,17 @@ export const test = base.extend<{ failOnPageProblems: void }>({
         problems.push({ text: `failed: ${request.url()} ${request.failure()?.errorText}` }),
       );
       page.on('response', (response) => {
-        if (response.request().isNavigationRequest()) {
-          pagesVisited.add(response.url());
-        } else if (response.status() >= 400) {
-          problems.push({ text: `HTTP ${response.status()}: ${response.url()}` });
+        const request = response.request();
+        const status = response.status();
+        const refusal = request.method() === 'POST' && new URL(response.url()).pathname.startsWith('/api/') && status < 500;
+        if (request.isNavigationRequest() || refusal) {
+          intendedAnswers.add(response.url());
+        } else if (status >= 400) {
+          problems.push({ text: `HTTP ${status}: ${response.url()}` });
         }
       });
       await use();
-      const unexpected = problems.filter((p) => !(p.url && pagesVisited.has(p.url))).map((p) => p.text);
+      const unexpected = problems.filter((p) => !(p.url && intendedAnswers.has(p.url))).map((p) => p.text);
       expect(unexpected, 'no failed request and no console error').toEqual([]);
     },
     { auto: true },

@@ -22,14 +22,9 @@ pub fn ChangePasswordPage() -> impl IntoView {
     };
     let navigate = use_navigate();
     Effect::new(move || {
-        if let Some(Ok(stage)) = change.value().get() {
+        if let Some(Ok(next_stage)) = change.value().get() {
             auth.refresh();
-            let next = if stage == SessionStage::Active {
-                "/account"
-            } else {
-                stage.next_path()
-            };
-            navigate(next, Default::default());
+            navigate(next_stage.next_path(), Default::default());
         }
     });
     view! {
