@@ -89,18 +89,30 @@ impl Server {
     }
 }
 
-/// Requests per second and latency percentiles of `path` with `concurrency` clients.
-async fn load(client: &reqwest::Client, url: String, concurrency: usize, duration: Duration) -> serde_json::Value {
-    let url = Arc::new(url);
+/// Builds one request of a scenario.
+type MakeRequest = Arc<dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync>;
+
+fn get(url: String) -> MakeRequest {
+    Arc::new(move |client| client.get(url.as_str()))
+}
+
+/// Requests per second and latency percentiles of a request sent by `concurrency`
+/// clients, each waiting for its answer before sending again, for `duration`.
+async fn load(
+    client: &reqwest::Client,
+    request: MakeRequest,
+    concurrency: usize,
+    duration: Duration,
+) -> serde_json::Value {
     let deadline = Instant::now() + duration;
     let started = Instant::now();
     let workers = (0..concurrency).map(|_| {
-        let (client, url) = (client.clone(), url.clone());
+        let (client, request) = (client.clone(), request.clone());
         tokio::spawn(async move {
             let (mut latencies, mut errors) = (Vec::new(), 0u64);
             while Instant::now() < deadline {
                 let sent = Instant::now();
-                let answered = match client.get(url.as_str()).send().await {
+                let answered = match request(&client).send().await {
                     Ok(response) if response.status().is_success() => response.bytes().await.is_ok(),
                     _ => false,
                 };
@@ -200,15 +212,82 @@ async fn run(options: Options) -> Result<serde_json::Value, String> {
         let mut runs = Vec::new();
         for concurrency in [1, 16] {
             eprintln!("bench: {name} at concurrency {concurrency} for {} s", options.seconds);
-            runs.push(load(&client, format!("{}{path}", server.base), concurrency, duration).await);
+            runs.push(load(&client, get(format!("{}{path}", server.base)), concurrency, duration).await);
         }
         scenarios.insert(name.into(), runs.into());
     }
+    scenarios.insert("login".into(), login_scenario(&client, &server.base, duration).await?);
     Ok(serde_json::json!({
         "startup_to_ready_ms": { "median": startups[1], "runs": startups },
         "scenarios": scenarios,
         "assets": asset_sizes(&client, &server.base).await?,
         "server_peak_rss_kib": server.peak_rss_kib(),
+    }))
+}
+
+/// Median time of one argon2id hash with the server's parameters, in this process.
+async fn raw_hash_ms() -> f64 {
+    let hasher = santhium::server::passwords::PasswordHasher::new(1);
+    let mut times = Vec::new();
+    for _ in 0..15 {
+        let started = Instant::now();
+        hasher.hash("un mot de passe de test assez long").await.expect("hash");
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+/// Logins with the real argon2 parameters, and what a burst of them does to an
+/// unrelated request: `/health` alone, then while 50 clients log in without pause.
+async fn login_scenario(client: &reqwest::Client, base: &str, duration: Duration) -> Result<serde_json::Value, String> {
+    use leptos::server_fn::ServerFn;
+    use santhium::api::auth::{Login, RegisterPharmacy};
+    let (email, password) = ("bench@pharmacie.example", "vélo citron orage 92");
+    let registration = [
+        ("pharmacy_name", "Pharmacie du banc d'essai"),
+        ("address", ""),
+        ("full_name", "Camille Martin"),
+        ("email", email),
+        ("password", password),
+    ];
+    let registered = client
+        .post(format!("{base}{}", RegisterPharmacy::PATH))
+        .form(&registration)
+        .send()
+        .await;
+    if !registered.as_ref().is_ok_and(|r| r.status().is_success()) {
+        return Err(format!("cannot register the benchmark's pharmacy: {registered:?}"));
+    }
+    let login_url = format!("{base}{}", Login::PATH);
+    let login: MakeRequest = Arc::new(move |client| {
+        client
+            .post(login_url.as_str())
+            .form(&[("email", email), ("password", password)])
+    });
+    let health = get(format!("{base}/health"));
+
+    eprintln!("bench: login, and /health during 50 parallel logins");
+    let raw_hash = raw_hash_ms().await;
+    let logins = load(client, login.clone(), 1, duration).await;
+    let health_idle = load(client, health.clone(), 1, duration).await;
+    let burst = tokio::spawn({
+        let (client, login) = (client.clone(), login.clone());
+        async move { load(&client, login, 50, duration).await }
+    });
+    let health_during_logins = load(client, health, 1, duration).await;
+    let logins_50 = burst.await.map_err(|e| e.to_string())?;
+    let ratio = |a: &serde_json::Value, b: &serde_json::Value, key: &str| {
+        Some(a[key].as_f64()? / b[key].as_f64()?).map(|r| (r * 100.0).round() / 100.0)
+    };
+    Ok(serde_json::json!({
+        "raw_argon2id_hash_ms": raw_hash,
+        "login_p50_over_raw_hash": logins["p50_ms"].as_f64().map(|p50| (p50 / raw_hash * 100.0).round() / 100.0),
+        "logins_concurrency_1": logins,
+        "logins_concurrency_50": logins_50,
+        "health_idle": health_idle,
+        "health_during_50_logins": health_during_logins,
+        "health_p99_during_logins_over_idle": ratio(&health_during_logins, &health_idle, "p99_ms"),
     }))
 }
 

@@ -21,7 +21,7 @@ pub fn Header() -> impl IntoView {
         }
     });
     let links = move || {
-        let session = auth.session.get().and_then(|r| r.ok()).flatten();
+        let session = auth.current();
         match session {
             Some(session) => {
                 let admin = session.user.role == Role::Admin;

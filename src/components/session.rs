@@ -22,6 +22,11 @@ impl Auth {
         auth
     }
 
+    /// The signed-in session, reactively; `None` while signed out (or not known yet).
+    pub fn current(self) -> Option<Session> {
+        self.session.get().and_then(Result::ok).flatten()
+    }
+
     /// Re-reads the session after it changed (login, logout, password, second factor).
     pub fn refresh(self) {
         self.session.refetch();

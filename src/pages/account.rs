@@ -11,7 +11,7 @@ use leptos_router::components::A;
 pub fn AccountPage() -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
-    let user = move || auth.session.get().and_then(|r| r.ok()).flatten().map(|s| s.user);
+    let user = move || auth.current().map(|s| s.user);
     view! {
         <RequireSession>
             <section class="page">

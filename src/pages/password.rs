@@ -13,13 +13,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
     let auth = use_auth();
     let change = ServerAction::<ChangePassword>::new();
     let error = action_error(change.value());
-    let forced = move || {
-        auth.session
-            .get()
-            .and_then(|r| r.ok())
-            .flatten()
-            .is_some_and(|s| s.stage == SessionStage::ChangePassword)
-    };
+    let forced = move || auth.current().is_some_and(|s| s.stage == SessionStage::ChangePassword);
     let navigate = use_navigate();
     Effect::new(move || {
         if let Some(Ok(next_stage)) = change.value().get() {

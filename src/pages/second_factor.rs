@@ -12,7 +12,7 @@ use leptos_router::hooks::use_navigate;
 pub fn SecondFactorPage() -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
-    let session = move || auth.session.get().and_then(|r| r.ok()).flatten();
+    let session = move || auth.current();
     let enabled = move || session().is_some_and(|s| s.user.second_factor_enabled);
     view! {
         <RequireSession stages=&[SessionStage::Active, SessionStage::EnrolSecondFactor]>
