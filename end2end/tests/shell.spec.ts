@@ -67,12 +67,26 @@ test.describe('on a 360-pixel phone', () => {
 
   test('nothing overflows sideways and the switch stays reachable', async ({ page }) => {
     const app = new AppPage(page);
-    await app.open('/');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+    for (const path of ['/', '/login', '/register']) {
+      await app.open(path);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, path).toBeLessThanOrEqual(0);
+    }
     const box = await app.languageButton('English').boundingBox();
     expect(box!.height).toBeGreaterThanOrEqual(44);
     await app.languageButton('English').tap();
-    await expect(app.heading).toHaveText('Send your prescriptions to your pharmacy, safely.');
-    });
+    await expect(app.heading).toHaveText('Register a pharmacy');
+  });
+
+  test('form fields are labelled and at least 44 pixels tall', async ({ page }) => {
+    const app = new AppPage(page);
+    await app.open('/register');
+    const inputs = page.locator('main input');
+    await expect(inputs).toHaveCount(5);
+    for (const input of await inputs.all()) {
+      const id = await input.getAttribute('id');
+      await expect(page.locator(`label[for="${id}"]`)).toHaveCount(1);
+      expect((await input.boundingBox())!.height).toBeGreaterThanOrEqual(44);
+    }
+  });
 });
