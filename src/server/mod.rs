@@ -25,6 +25,7 @@ use axum::Router;
 use axum::extract::FromRef;
 use axum::http::{Method, header};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use config::{ConfigError, Env, Settings};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -143,6 +144,11 @@ pub fn app(state: AppState) -> Router {
 pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) {
     let grace = Duration::from_secs(state.settings.shutdown_grace_seconds);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    // Pages stream in several chunks; without TCP_NODELAY each later chunk waits ~40 ms
+    // for the client's delayed acknowledgement.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let server = axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = stop_rx.await;

@@ -1,13 +1,14 @@
 //! Passwords: the policy (12 to 128 characters, no composition rules, refused when easy
-//! to guess) and argon2id hashing on blocking threads, at most one per core at a time,
-//! so a burst of logins neither starves other requests nor takes unbounded memory.
+//! to guess) and argon2id hashing on a few dedicated threads. A burst of logins queues
+//! for them: it can neither take the cores other requests need nor grow memory, since
+//! only those threads ever hold argon2's 19 MiB blocks.
 
 use crate::error::AppError;
 use crate::i18n::Text;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::{Algorithm, Argon2, Params, Version};
-use std::sync::Arc;
-use tokio::sync::Semaphore;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use zeroize::Zeroizing;
 
 pub const MIN_LENGTH: usize = 12;
@@ -53,9 +54,12 @@ pub enum Verified {
     },
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
 #[derive(Clone)]
 pub struct PasswordHasher {
-    permits: Arc<Semaphore>,
+    /// Work for the hashing threads; they stop when the last hasher is dropped.
+    jobs: mpsc::Sender<Job>,
     /// Checked when the account does not exist, so both cases take the same time.
     dummy_hash: Arc<str>,
 }
@@ -66,23 +70,45 @@ fn argon2() -> Argon2<'static> {
 }
 
 impl PasswordHasher {
-    pub fn new(concurrency: usize) -> PasswordHasher {
-        let dummy_hash = hash_now("a password nobody has, for unknown accounts").into();
-        PasswordHasher {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
-            dummy_hash,
+    /// A hasher with `threads` dedicated threads.
+    pub fn new(threads: usize) -> PasswordHasher {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..threads.max(1) {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("password-hasher-{n}"))
+                .spawn(move || {
+                    loop {
+                        let job = match queue.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(job) = job else { return };
+                        // A panicking job loses its answer (its caller sees an error), not this thread.
+                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                    }
+                })
+                .expect("the password hashing threads start");
         }
+        let dummy_hash = hash_now("a password nobody has, for unknown accounts").into();
+        PasswordHasher { jobs, dummy_hash }
     }
 
-    /// One hasher slot per core.
+    /// One core is left to answer requests while the others hash.
     pub fn for_this_machine() -> PasswordHasher {
-        PasswordHasher::new(std::thread::available_parallelism().map_or(2, usize::from))
+        PasswordHasher::new(std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1)))
     }
 
     async fn blocking<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
-        let _permit = self.permits.acquire().await.map_err(|_| AppError::Unavailable)?;
-        tokio::task::spawn_blocking(work).await.map_err(|error| {
-            tracing::error!(%error, "password hashing task failed");
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = answer.send(work());
+            }))
+            .map_err(|_| AppError::Unavailable)?;
+        answered.await.map_err(|_| {
+            tracing::error!("a password hashing job failed");
             AppError::Internal
         })
     }
