@@ -6,5 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/install.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 cargo leptos build --release >&2
-cargo build --release --features bench --bin santhium-bench >&2
-exec target/release/santhium-bench "$@"
+# Its own target directory: its features differ from the server build's, and sharing one
+# would rebuild most crates each time either is built.
+CARGO_TARGET_DIR=target/bench cargo build --release --features bench --bin santhium-bench >&2
+exec target/bench/release/santhium-bench "$@"
