@@ -114,6 +114,11 @@ impl DataKey {
     pub fn generate() -> DataKey {
         DataKey(random_bytes())
     }
+
+    /// AES-256-GCM under this key, for the document's sealed stream.
+    pub(crate) fn cipher(&self) -> Aes256Gcm {
+        Aes256Gcm::new(self.0.as_ref().into())
+    }
 }
 
 impl fmt::Debug for DataKey {

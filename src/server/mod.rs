@@ -13,6 +13,7 @@ pub mod keys;
 pub mod login_limit;
 pub mod passwords;
 pub mod repo;
+pub mod sealed_stream;
 pub mod session;
 pub mod staff;
 pub mod telemetry;

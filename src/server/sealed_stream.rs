@@ -1,0 +1,257 @@
+//! Documents encrypted as they stream in, and decrypted as they stream out, with a
+//! memory cost of one chunk whatever the file size.
+//!
+//! Format (version 1): a header of `SEALED_STREAM_V1` (4 bytes) and a random 7-byte nonce
+//! prefix, then the plaintext in 64 KiB chunks, each sealed with AES-256-GCM under the
+//! document's data key in the STREAM construction (a 32-bit chunk counter and a last-chunk
+//! flag in the nonce). Every chunk but the last is exactly `CHUNK + TAG` bytes; the last
+//! holds the 0 to 64 KiB that remain. Reordered, dropped or truncated chunks fail to open,
+//! and so does a stream opened with other associated data (another document's).
+
+use crate::server::keys::DataKey;
+use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::generic_array::GenericArray;
+use aes_gcm::aead::stream::{DecryptorBE32, EncryptorBE32};
+use aes_gcm::aead::{OsRng, Payload};
+use rand::RngCore;
+
+/// Plaintext bytes per chunk.
+pub const CHUNK: usize = 64 * 1024;
+const TAG: usize = 16;
+const SEALED_CHUNK: usize = CHUNK + TAG;
+const MAGIC: &[u8; 4] = b"STH1";
+const NONCE_PREFIX: usize = 7;
+pub const HEADER_LEN: usize = MAGIC.len() + NONCE_PREFIX;
+
+/// The stream does not open: wrong key or document, tampered, reordered or truncated.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the sealed stream does not open")]
+pub struct OpenError;
+
+/// Encrypts a document chunk by chunk as its bytes arrive.
+pub struct Sealer {
+    encryptor: EncryptorBE32<Aes256Gcm>,
+    associated_data: Vec<u8>,
+    pending: Vec<u8>,
+}
+
+impl Sealer {
+    /// A sealer, and the header to store before the chunks it produces.
+    pub fn new(key: &DataKey, associated_data: &[u8]) -> (Sealer, Vec<u8>) {
+        let mut prefix = [0u8; NONCE_PREFIX];
+        OsRng.fill_bytes(&mut prefix);
+        let encryptor = EncryptorBE32::from_aead(key.cipher(), GenericArray::from_slice(&prefix));
+        let header = [MAGIC.as_slice(), &prefix].concat();
+        (
+            Sealer {
+                encryptor,
+                associated_data: associated_data.to_vec(),
+                pending: Vec::with_capacity(CHUNK),
+            },
+            header,
+        )
+    }
+
+    /// Takes more plaintext; returns the sealed chunks it completed. A full chunk is only
+    /// sealed once more bytes follow it, since the last chunk is sealed differently.
+    pub fn push(&mut self, mut plaintext: &[u8]) -> Vec<u8> {
+        let mut sealed = Vec::new();
+        while !plaintext.is_empty() {
+            if self.pending.len() == CHUNK {
+                let chunk = Payload {
+                    msg: &self.pending,
+                    aad: &self.associated_data,
+                };
+                sealed.extend(self.encryptor.encrypt_next(chunk).expect("a 64 KiB chunk always seals"));
+                self.pending.clear();
+            }
+            let take = plaintext.len().min(CHUNK - self.pending.len());
+            self.pending.extend_from_slice(&plaintext[..take]);
+            plaintext = &plaintext[take..];
+        }
+        sealed
+    }
+
+    /// Seals what remains as the last chunk.
+    pub fn finish(self) -> Vec<u8> {
+        let chunk = Payload {
+            msg: &self.pending,
+            aad: &self.associated_data,
+        };
+        self.encryptor.encrypt_last(chunk).expect("the last chunk always seals")
+    }
+}
+
+/// Decrypts a sealed document chunk by chunk as its bytes are read.
+pub struct Opener {
+    decryptor: DecryptorBE32<Aes256Gcm>,
+    associated_data: Vec<u8>,
+    pending: Vec<u8>,
+}
+
+impl Opener {
+    pub fn new(key: &DataKey, associated_data: &[u8], header: &[u8]) -> Result<Opener, OpenError> {
+        let prefix = header
+            .strip_prefix(MAGIC.as_slice())
+            .filter(|p| p.len() == NONCE_PREFIX)
+            .ok_or(OpenError)?;
+        let decryptor = DecryptorBE32::from_aead(key.cipher(), GenericArray::from_slice(prefix));
+        Ok(Opener {
+            decryptor,
+            associated_data: associated_data.to_vec(),
+            pending: Vec::with_capacity(SEALED_CHUNK),
+        })
+    }
+
+    /// Takes more sealed bytes; returns the plaintext of the chunks it could open. A
+    /// chunk is opened once more bytes follow it, which shows it is not the last.
+    pub fn push(&mut self, mut sealed: &[u8]) -> Result<Vec<u8>, OpenError> {
+        let mut plaintext = Vec::new();
+        while !sealed.is_empty() {
+            if self.pending.len() == SEALED_CHUNK {
+                let chunk = Payload {
+                    msg: &self.pending,
+                    aad: &self.associated_data,
+                };
+                plaintext.extend(self.decryptor.decrypt_next(chunk).map_err(|_| OpenError)?);
+                self.pending.clear();
+            }
+            let take = sealed.len().min(SEALED_CHUNK - self.pending.len());
+            self.pending.extend_from_slice(&sealed[..take]);
+            sealed = &sealed[take..];
+        }
+        Ok(plaintext)
+    }
+
+    /// Opens the last chunk; fails if the stream was cut short.
+    pub fn finish(self) -> Result<Vec<u8>, OpenError> {
+        let chunk = Payload {
+            msg: &self.pending,
+            aad: &self.associated_data,
+        };
+        self.decryptor.decrypt_last(chunk).map_err(|_| OpenError)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AAD: &[u8] = b"v1/pharmacy-a/document-1/k1";
+
+    fn plaintext(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i * 7 + i / 251) as u8).collect()
+    }
+
+    /// Seals `data` fed in pieces of `piece` bytes; returns header and sealed body.
+    fn seal(key: &DataKey, data: &[u8], piece: usize) -> (Vec<u8>, Vec<u8>) {
+        let (mut sealer, header) = Sealer::new(key, AAD);
+        let mut body = Vec::new();
+        for part in data.chunks(piece.max(1)) {
+            body.extend(sealer.push(part));
+        }
+        body.extend(sealer.finish());
+        (header, body)
+    }
+
+    fn open(key: &DataKey, aad: &[u8], header: &[u8], body: &[u8], piece: usize) -> Result<Vec<u8>, OpenError> {
+        let mut opener = Opener::new(key, aad, header)?;
+        let mut plain = Vec::new();
+        for part in body.chunks(piece.max(1)) {
+            plain.extend(opener.push(part)?);
+        }
+        plain.extend(opener.finish()?);
+        Ok(plain)
+    }
+
+    #[test]
+    fn round_trips_at_every_chunk_boundary_and_feed_size() {
+        let key = DataKey::generate();
+        for len in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK, 3 * CHUNK + 17] {
+            let data = plaintext(len);
+            for piece in [1000, CHUNK, 3 * CHUNK + 100] {
+                let (header, body) = seal(&key, &data, piece);
+                let chunks = len.div_ceil(CHUNK).max(1) + usize::from(len > 0 && len % CHUNK == 0);
+                assert!(body.len() <= len + chunks * TAG, "len {len}: one tag per chunk");
+                assert_eq!(
+                    open(&key, AAD, &header, &body, 4096),
+                    Ok(data.clone()),
+                    "len {len}, piece {piece}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_of_the_plaintext_shows_in_the_sealed_bytes() {
+        let key = DataKey::generate();
+        let data = b"%PDF-1.7 ordonnance de Camille Martin, amoxicilline 1 g".repeat(2000);
+        let (header, body) = seal(&key, &data, 5000);
+        let all = [header, body].concat();
+        assert!(!all.windows(10).any(|w| w == b"ordonnance"));
+        assert!(!all.windows(5).any(|w| w == b"%PDF-"));
+    }
+
+    #[test]
+    fn fails_for_another_document_or_key() {
+        let key = DataKey::generate();
+        let data = plaintext(2 * CHUNK + 5);
+        let (header, body) = seal(&key, &data, CHUNK);
+        assert_eq!(
+            open(&key, b"v1/pharmacy-a/document-2/k1", &header, &body, CHUNK),
+            Err(OpenError)
+        );
+        assert_eq!(open(&DataKey::generate(), AAD, &header, &body, CHUNK), Err(OpenError));
+        assert_eq!(
+            Opener::new(&key, AAD, b"XXXX1234567").err(),
+            Some(OpenError),
+            "unknown format"
+        );
+    }
+
+    #[test]
+    fn fails_when_tampered_reordered_dropped_or_truncated() {
+        let key = DataKey::generate();
+        let data = plaintext(3 * CHUNK + 10);
+        let (header, body) = seal(&key, &data, CHUNK);
+        let chunk = |n: usize| &body[n * SEALED_CHUNK..((n + 1) * SEALED_CHUNK).min(body.len())];
+
+        let mut flipped = body.clone();
+        flipped[CHUNK + 3] ^= 0x01;
+        assert_eq!(open(&key, AAD, &header, &flipped, 999), Err(OpenError), "a flipped bit");
+
+        let reordered = [chunk(1), chunk(0), chunk(2), chunk(3)].concat();
+        assert_eq!(
+            open(&key, AAD, &header, &reordered, 999),
+            Err(OpenError),
+            "reordered chunks"
+        );
+
+        let dropped = [chunk(0), chunk(2), chunk(3)].concat();
+        assert_eq!(
+            open(&key, AAD, &header, &dropped, 999),
+            Err(OpenError),
+            "a dropped chunk"
+        );
+
+        let truncated = [chunk(0), chunk(1), chunk(2)].concat();
+        assert_eq!(
+            open(&key, AAD, &header, &truncated, 999),
+            Err(OpenError),
+            "the last chunk cut off"
+        );
+        assert_eq!(
+            open(&key, AAD, &header, &body[..body.len() - 1], 999),
+            Err(OpenError),
+            "one byte short"
+        );
+
+        let mut other_prefix = header.clone();
+        other_prefix[5] ^= 0x01;
+        assert_eq!(
+            open(&key, AAD, &other_prefix, &body, 999),
+            Err(OpenError),
+            "another nonce prefix"
+        );
+    }
+}
