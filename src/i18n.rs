@@ -219,6 +219,8 @@ texts! {
     LastAdmin => "La pharmacie doit garder au moins un administrateur actif.",
         "The pharmacy must keep at least one active administrator.";
     RoleAdmin => "Administrateur", "Administrator";
+    CodeLifetimeOutOfRange => "Choisissez une durée de 1 heure à 30 jours.", "Choose a lifetime from 1 hour to 30 days.";
+    CodeUsesOutOfRange => "Choisissez de 1 à 20 documents.", "Choose from 1 to 20 documents.";
     RolePharmacist => "Pharmacien", "Pharmacist";
 }
 

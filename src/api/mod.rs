@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod codes;
 pub mod staff;
 
 use crate::i18n::Text;

@@ -22,6 +22,8 @@ pub enum Action {
     UserEnabled,
     RoleChanged,
     SecondFactorRequirementChanged,
+    CodeCreated,
+    CodeRevoked,
 }
 
 impl Action {
@@ -41,6 +43,8 @@ impl Action {
             Action::UserEnabled => "user_enabled",
             Action::RoleChanged => "role_changed",
             Action::SecondFactorRequirementChanged => "second_factor_requirement_changed",
+            Action::CodeCreated => "code_created",
+            Action::CodeRevoked => "code_revoked",
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod session;
 pub mod staff;
 pub mod telemetry;
 pub mod totp;
+pub mod transfer_codes;
 pub mod web;
 
 use crate::app::App;

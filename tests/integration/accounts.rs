@@ -35,7 +35,7 @@ fn refused(status: StatusCode, error: AppError) -> Refused {
     Refused { status, error }
 }
 
-async fn register<'a>(app: &'a TestApp, pharmacy: &str, email: &str) -> Visitor<'a> {
+pub(crate) async fn register<'a>(app: &'a TestApp, pharmacy: &str, email: &str) -> Visitor<'a> {
     let mut admin = app.visitor();
     let form = [
         ("pharmacy_name", pharmacy),

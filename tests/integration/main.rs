@@ -2,6 +2,7 @@
 //! a real SQLite file and a real PostgreSQL database.
 
 mod accounts;
+mod codes;
 mod database;
 mod http;
 mod lifecycle;

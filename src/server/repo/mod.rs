@@ -7,6 +7,7 @@ pub mod login_failures;
 pub mod pharmacies;
 pub mod recovery_codes;
 pub mod sessions;
+pub mod transfer_codes;
 pub mod users;
 
 /// A new random identifier for rows whose ids can appear in URLs or the API.

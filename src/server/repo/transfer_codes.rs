@@ -1,0 +1,88 @@
+//! Transfer codes. The code and the note are stored sealed; `lookup_hash` finds a code.
+
+use sqlx::{Any, Executor, FromRow};
+
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct CodeRow {
+    pub id: String,
+    pub pharmacy_id: String,
+    pub created_by: Option<String>,
+    pub code_ciphertext: Vec<u8>,
+    pub note_ciphertext: Option<Vec<u8>>,
+    pub max_uses: i64,
+    pub current_uses: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, pharmacy_id, created_by, code_ciphertext, note_ciphertext, max_uses, current_uses, \
+                       expires_at, revoked_at, created_at, last_used_at";
+
+pub struct NewCode<'a> {
+    pub id: &'a str,
+    pub pharmacy_id: &'a str,
+    pub created_by: &'a str,
+    pub lookup_hash: &'a str,
+    pub code_ciphertext: &'a [u8],
+    pub note_ciphertext: Option<Vec<u8>>,
+    pub max_uses: i64,
+    pub expires_at: i64,
+}
+
+pub async fn insert<'e>(
+    db: impl Executor<'e, Database = Any>,
+    new: &NewCode<'_>,
+    now: i64,
+) -> Result<CodeRow, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "INSERT INTO transfer_codes (id, pharmacy_id, created_by, lookup_hash, code_ciphertext, note_ciphertext,
+                                     max_uses, current_uses, expires_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9) RETURNING {COLUMNS}"
+    ))
+    .bind(new.id)
+    .bind(new.pharmacy_id)
+    .bind(new.created_by)
+    .bind(new.lookup_hash)
+    .bind(new.code_ciphertext)
+    .bind(new.note_ciphertext.as_deref())
+    .bind(new.max_uses)
+    .bind(new.expires_at)
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
+/// A pharmacy's most recent codes, newest first.
+pub async fn list_for_pharmacy<'e>(
+    db: impl Executor<'e, Database = Any>,
+    pharmacy_id: &str,
+    limit: i64,
+) -> Result<Vec<CodeRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM transfer_codes WHERE pharmacy_id = $1 ORDER BY created_at DESC, id LIMIT $2"
+    ))
+    .bind(pharmacy_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Revokes a code of this pharmacy that is not revoked yet; false otherwise.
+pub async fn revoke<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    pharmacy_id: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE transfer_codes SET revoked_at = $3 WHERE id = $1 AND pharmacy_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(id)
+    .bind(pharmacy_id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
