@@ -52,6 +52,7 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: 'target/site',
       LEPTOS_ENV: 'PROD',
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
       RUST_LOG: 'warn',
     },
   },

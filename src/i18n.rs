@@ -176,8 +176,8 @@ texts! {
     SecondFactorShort => "Double authentification", "Two-step";
     TemporaryPasswordBadge => "Mot de passe temporaire", "Temporary password";
     DashboardHeading => "Tableau de bord", "Dashboard";
-    DashboardIntro => "Les documents reçus de vos patients apparaîtront ici.",
-        "Documents received from your patients will appear here.";
+    DashboardIntro => "Créez un code pour chaque patient ; les documents reçus apparaîtront ici.",
+        "Create a code for each patient; the documents received will appear here.";
     NotFoundHeading => "Page introuvable", "Page not found";
     NotFoundBody => "Cette adresse ne correspond à aucune page.", "This address does not match any page.";
     BackHome => "Retour à l'accueil", "Back to the home page";
@@ -219,6 +219,39 @@ texts! {
     LastAdmin => "La pharmacie doit garder au moins un administrateur actif.",
         "The pharmacy must keep at least one active administrator.";
     RoleAdmin => "Administrateur", "Administrator";
+    NewCodeHeading => "Nouveau code de transfert", "New transfer code";
+    CodeLifetime => "Durée de validité", "Valid for";
+    CodeMaxUses => "Nombre de documents", "Number of documents";
+    CodeNote => "Note (facultative)", "Note (optional)";
+    CodeNoteHint => "Visible seulement par votre pharmacie, par exemple le nom du patient.",
+        "Seen only by your pharmacy, for example the patient's name.";
+    CreateCode => "Créer le code", "Create the code";
+    OneHour => "1 heure", "1 hour";
+    FourHours => "4 heures", "4 hours";
+    OneDay => "24 heures", "24 hours";
+    ThreeDays => "3 jours", "3 days";
+    SevenDays => "7 jours", "7 days";
+    ThirtyDays => "30 jours", "30 days";
+    CodeForPatient => "Code à remettre au patient", "Code to give the patient";
+    UploadQrLabel => "QR code menant à la page d'envoi de documents", "QR code leading to the document upload page";
+    ValidUntil => "Valable jusqu'au", "Valid until";
+    SheetStepScan => "Scannez ce QR code avec l'appareil photo de votre téléphone, ou saisissez le code sur la page « Envoyer un document » du site.",
+        "Scan this QR code with your phone's camera, or type the code on the site's \"Send a document\" page.";
+    SheetStepPhotograph => "Photographiez vos ordonnances ou joignez-les en PDF.", "Photograph your prescriptions or attach them as PDF.";
+    SheetStepSend => "Envoyez : seule votre pharmacie peut les lire, et ils sont supprimés automatiquement.",
+        "Send them: only your pharmacy can read them, and they are deleted automatically.";
+    PrintSheet => "Imprimer la fiche patient", "Print the patient sheet";
+    ActiveCodesHeading => "Codes actifs", "Active codes";
+    CodeHistoryHeading => "Codes terminés", "Ended codes";
+    NoActiveCodes => "Aucun code actif.", "No active code.";
+    DocumentsSent => "documents envoyés", "documents sent";
+    ExpiresAt => "Expire le", "Expires on";
+    Revoke => "Révoquer", "Revoke";
+    RevokeConfirm => "Révoquer ce code ? Le patient ne pourra plus l'utiliser.", "Revoke this code? The patient will no longer be able to use it.";
+    StatusActive => "Actif", "Active";
+    StatusUsedUp => "Utilisé", "Used";
+    StatusExpired => "Expiré", "Expired";
+    StatusRevoked => "Révoqué", "Revoked";
     CodeLifetimeOutOfRange => "Choisissez une durée de 1 heure à 30 jours.", "Choose a lifetime from 1 hour to 30 days.";
     CodeUsesOutOfRange => "Choisissez de 1 à 20 documents.", "Choose from 1 to 20 documents.";
     RolePharmacist => "Pharmacien", "Pharmacist";

@@ -4,8 +4,10 @@ mod footer;
 pub mod form;
 mod header;
 mod language_switch;
+mod qr_code;
 pub mod session;
 
 pub use footer::Footer;
 pub use header::Header;
 pub use language_switch::LanguageSwitch;
+pub use qr_code::QrCode;

@@ -1,8 +1,13 @@
+use crate::api::codes::{CodeStatus, CodeView, CreateTransferCode, RevokeTransferCode, list_transfer_codes};
+use crate::components::QrCode;
+use crate::components::form::{Field, FormAlert, Submit, action_error};
 use crate::components::session::{RequireSession, use_auth};
-use crate::i18n::{Text, use_i18n};
+use crate::i18n::{Lang, Text, use_i18n};
+use crate::time_format::utc_date_time;
 use leptos::prelude::*;
 
-/// The pharmacy's view of what patients sent.
+/// The pharmacy's working page: transfer codes to hand to patients, and (soon) what
+/// patients sent.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -17,6 +22,152 @@ pub fn DashboardPage() -> impl IntoView {
                 </p>
                 <p>{i18n.t(Text::DashboardIntro)}</p>
             </section>
+            <TransferCodesPanel />
         </RequireSession>
+    }
+}
+
+/// Lifetimes offered for a new code, in hours, and how they read.
+const LIFETIMES: [(u32, Text); 6] = [
+    (1, Text::OneHour),
+    (4, Text::FourHours),
+    (24, Text::OneDay),
+    (72, Text::ThreeDays),
+    (168, Text::SevenDays),
+    (720, Text::ThirtyDays),
+];
+
+#[component]
+fn TransferCodesPanel() -> impl IntoView {
+    let i18n = use_i18n();
+    let create = ServerAction::<CreateTransferCode>::new();
+    let revoke = ServerAction::<RevokeTransferCode>::new();
+    let create_error = action_error(create.value());
+    let revoke_error = action_error(revoke.value());
+    let codes = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_transfer_codes(),
+    );
+    let created = move || create.value().get().and_then(Result::ok);
+    view! {
+        <section class="page narrow no-print" aria-labelledby="new-code-heading">
+            <h2 id="new-code-heading">{i18n.t(Text::NewCodeHeading)}</h2>
+            <ActionForm action=create attr:class="form">
+                <div class="field">
+                    <label for="field-lifetime_hours">{i18n.t(Text::CodeLifetime)}</label>
+                    <select id="field-lifetime_hours" name="lifetime_hours">
+                        {LIFETIMES
+                            .into_iter()
+                            .map(|(hours, text)| {
+                                view! { <option value=hours.to_string() selected=hours == 24>{i18n.t(text)}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="field-max_uses">{i18n.t(Text::CodeMaxUses)}</label>
+                    <select id="field-max_uses" name="max_uses">
+                        {(1..=20).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
+                    </select>
+                </div>
+                <Field name="note" label=Text::CodeNote hint=Text::CodeNoteHint required=false error=create_error />
+                <FormAlert error=create_error />
+                <Submit label=Text::CreateCode pending=create.pending() />
+            </ActionForm>
+        </section>
+        {move || created().map(|code| view! { <PatientSheet code /> })}
+        <section class="page no-print" aria-labelledby="codes-heading">
+            <h2 id="codes-heading">{i18n.t(Text::ActiveCodesHeading)}</h2>
+            <div role="alert" class="form-alert">{move || revoke_error.get().map(|e| e.message(i18n.lang.get()))}</div>
+            <Transition fallback=move || view! { <p class="loading">{i18n.t(Text::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    codes.await.map(|codes| {
+                        let active = codes.active;
+                        let history = codes.history;
+                        view! {
+                            {active.is_empty().then(|| view! { <p>{i18n.t(Text::NoActiveCodes)}</p> })}
+                            <ul class="codes-list" data-testid="active-codes">
+                                {active.into_iter().map(|code| view! { <CodeRow code revoke /> }).collect_view()}
+                            </ul>
+                            <h3>{i18n.t(Text::CodeHistoryHeading)}</h3>
+                            <ul class="codes-list" data-testid="code-history">
+                                {history.into_iter().map(|code| view! { <CodeRow code revoke /> }).collect_view()}
+                            </ul>
+                        }
+                    })
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn status_text(status: CodeStatus) -> Text {
+    match status {
+        CodeStatus::Active => Text::StatusActive,
+        CodeStatus::UsedUp => Text::StatusUsedUp,
+        CodeStatus::Expired => Text::StatusExpired,
+        CodeStatus::Revoked => Text::StatusRevoked,
+    }
+}
+
+#[component]
+fn CodeRow(code: CodeView, revoke: ServerAction<RevokeTransferCode>) -> impl IntoView {
+    let i18n = use_i18n();
+    let CodeView {
+        id,
+        code,
+        note,
+        max_uses,
+        current_uses,
+        expires_at,
+        status,
+        ..
+    } = code;
+    let confirm_revoke = move |_| {
+        let question = i18n.lang.get_untracked().text(Text::RevokeConfirm);
+        if window().confirm_with_message(question).unwrap_or(false) {
+            revoke.dispatch(RevokeTransferCode { code_id: id.clone() });
+        }
+    };
+    view! {
+        <li>
+            <code class="code">{code}</code>
+            {note.map(|note| view! { <span class="note">{note}</span> })}
+            <span>{format!("{current_uses} / {max_uses}")} " " {i18n.t(Text::DocumentsSent)}</span>
+            <span>{i18n.t(Text::ExpiresAt)} " " {utc_date_time(expires_at)}</span>
+            <span class="badge">{i18n.t(status_text(status))}</span>
+            {(status == CodeStatus::Active)
+                .then(|| view! { <button type="button" class="button" on:click=confirm_revoke>{i18n.t(Text::Revoke)}</button> })}
+        </li>
+    }
+}
+
+/// The new code, large, with its QR code, laid out to be printed for the patient with
+/// instructions in French and English.
+#[component]
+fn PatientSheet(code: CodeView) -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let pharmacy = move || auth.current().map(|s| s.user.pharmacy_name);
+    let expires = utc_date_time(code.expires_at);
+    let instructions = move |lang: Lang| {
+        [Text::SheetStepScan, Text::SheetStepPhotograph, Text::SheetStepSend]
+            .into_iter()
+            .map(|step| view! { <li>{lang.text(step)}</li> })
+            .collect_view()
+    };
+    view! {
+        <section class="page patient-sheet" aria-labelledby="sheet-heading" role="status">
+            <h2 id="sheet-heading">{i18n.t(Text::CodeForPatient)}</h2>
+            <p class="sheet-pharmacy">{pharmacy}</p>
+            <QrCode text=code.upload_url.clone() label=i18n.t(Text::UploadQrLabel) />
+            <p class="big-code" data-testid="new-code">{code.code.clone()}</p>
+            <p>{i18n.t(Text::ValidUntil)} " " {expires}</p>
+            <ol lang="fr">{instructions(Lang::Fr)}</ol>
+            <ol lang="en">{instructions(Lang::En)}</ol>
+            <button type="button" class="button primary no-print" on:click=move |_| { let _ = window().print(); }>
+                {i18n.t(Text::PrintSheet)}
+            </button>
+        </section>
     }
 }

@@ -1,5 +1,6 @@
 use crate::api::SessionStage;
 use crate::api::account::{BeginSecondFactor, ConfirmSecondFactor, RemoveSecondFactor};
+use crate::components::QrCode;
 use crate::components::form::{Field, FormAlert, Submit, action_error};
 use crate::components::session::{RequireSession, use_auth};
 use crate::i18n::{Text, use_i18n};
@@ -29,18 +30,6 @@ pub fn SecondFactorPage() -> impl IntoView {
             </section>
         </RequireSession>
     }
-}
-
-/// The `otpauth://` URI as a QR code, drawn here in the browser.
-fn qr_svg(uri: &str) -> String {
-    qrcode::QrCode::new(uri.as_bytes())
-        .map(|code| {
-            code.render::<qrcode::render::svg::Color>()
-                .min_dimensions(220, 220)
-                .quiet_zone(true)
-                .build()
-        })
-        .unwrap_or_default()
 }
 
 #[component]
@@ -102,7 +91,7 @@ fn Enrolment() -> impl IntoView {
                     enrolment()
                         .map(|e| {
                             view! {
-                                <div class="qr" role="img" aria-label=i18n.t(Text::QrCodeLabel) inner_html=qr_svg(&e.otpauth_uri) />
+                                <QrCode text=e.otpauth_uri.clone() label=i18n.t(Text::QrCodeLabel) />
                                 <p>{i18n.t(Text::ManualKey)}</p>
                                 <p><code class="secret" data-testid="totp-secret">{e.secret_text}</code></p>
                             }
