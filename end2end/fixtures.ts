@@ -13,9 +13,11 @@ export const test = base.extend<{ failOnPageProblems: void }>({
         if (message.type() === 'error') problems.push({ text: `console: ${message.text()}`, url: message.location().url });
       });
       page.on('pageerror', (error) => problems.push({ text: `page error: ${error.message}` }));
-      page.on('requestfailed', (request) =>
-        problems.push({ text: `failed: ${request.url()} ${request.failure()?.errorText}` }),
-      );
+      page.on('requestfailed', (request) => {
+        // A request the browser cancels because the test navigates away did not fail.
+        const error = request.failure()?.errorText;
+        if (error !== 'net::ERR_ABORTED') problems.push({ text: `failed: ${request.url()} ${error}` });
+      });
       page.on('response', (response) => {
         const request = response.request();
         const status = response.status();

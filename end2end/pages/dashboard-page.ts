@@ -10,6 +10,8 @@ export class DashboardPage extends AppPage {
   readonly codeHistory = this.page.getByTestId('code-history');
 
   /** Creates a code and returns it as shown. */
+  readonly lifetime = this.page.getByLabel('Durée de validité');
+
   async createCode(documents: number, note: string): Promise<string> {
     await this.page.getByLabel('Nombre de documents').selectOption(String(documents));
     await this.page.getByLabel('Note (facultative)').fill(note);

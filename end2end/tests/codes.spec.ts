@@ -11,6 +11,7 @@ test.describe('on a 360-pixel phone', () => {
   }) => {
     await pages(page).register.register('Pharmacie de la Gare', 'Camille Martin', uniqueEmail('codes'));
     const dashboard = new DashboardPage(page);
+    await expect(dashboard.lifetime).toHaveValue('24');
     const code = await dashboard.createCode(2, 'Mme Durand');
     expect(code).toMatch(/^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{6}$/);
     expect(await dashboard.readQrCode()).toBe(`${baseURL}/t/${code}`);

@@ -29,6 +29,8 @@ pub struct CodeView {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransferCodes {
+    /// The lifetime the form offers first (`CODE_EXPIRATION_HOURS`).
+    pub default_lifetime_hours: u32,
     /// Codes a patient can still use.
     pub active: Vec<CodeView>,
     /// Used up, expired or revoked codes.

@@ -55,14 +55,11 @@ fn TransferCodesPanel() -> impl IntoView {
             <ActionForm action=create attr:class="form">
                 <div class="field">
                     <label for="field-lifetime_hours">{i18n.t(Text::CodeLifetime)}</label>
-                    <select id="field-lifetime_hours" name="lifetime_hours">
-                        {LIFETIMES
-                            .into_iter()
-                            .map(|(hours, text)| {
-                                view! { <option value=hours.to_string() selected=hours == 24>{i18n.t(text)}</option> }
-                            })
-                            .collect_view()}
-                    </select>
+                    <Transition>
+                        {move || Suspend::new(async move {
+                            codes.await.map(|codes| view! { <LifetimeSelect default_hours=codes.default_lifetime_hours /> })
+                        })}
+                    </Transition>
                 </div>
                 <div class="field">
                     <label for="field-max_uses">{i18n.t(Text::CodeMaxUses)}</label>
@@ -98,6 +95,28 @@ fn TransferCodesPanel() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// The lifetimes offered, the configured default among them and chosen.
+#[component]
+fn LifetimeSelect(default_hours: u32) -> impl IntoView {
+    let i18n = use_i18n();
+    let mut choices: Vec<(u32, Option<Text>)> = LIFETIMES.iter().map(|&(hours, text)| (hours, Some(text))).collect();
+    if !choices.iter().any(|(hours, _)| *hours == default_hours) {
+        choices.push((default_hours, None));
+        choices.sort_by_key(|(hours, _)| *hours);
+    }
+    view! {
+        <select id="field-lifetime_hours" name="lifetime_hours">
+            {choices
+                .into_iter()
+                .map(|(hours, text)| {
+                    let label = move || text.map_or_else(|| format!("{hours} h"), |t| i18n.lang.get().text(t).to_owned());
+                    view! { <option value=hours.to_string() selected=hours == default_hours>{label}</option> }
+                })
+                .collect_view()}
+        </select>
     }
 }
 

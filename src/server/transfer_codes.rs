@@ -173,6 +173,7 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<TransferCodes, Ap
     let now = state.clock.now();
     let rows = transfer_codes::list_for_pharmacy(&state.db, &caller.pharmacy.id, HISTORY_LIMIT).await?;
     let mut codes = TransferCodes {
+        default_lifetime_hours: state.settings.code_expiration_hours,
         active: Vec::new(),
         history: Vec::new(),
     };

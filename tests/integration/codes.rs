@@ -37,6 +37,7 @@ async fn codes_are_created_listed_revoked_and_expire(backend: Backend) {
         &[
             ("PUBLIC_URL", "https://pharmacie.example.fr"),
             ("SESSION_IDLE_MINUTES", "120"),
+            ("CODE_EXPIRATION_HOURS", "48"),
         ],
     )
     .await;
@@ -57,6 +58,10 @@ async fn codes_are_created_listed_revoked_and_expire(backend: Backend) {
     assert_eq!(code.expires_at - code.created_at, 24 * 3600);
 
     let codes: TransferCodes = staff.call::<ListTransferCodes, _>(&[]).await.expect("listed");
+    assert_eq!(
+        codes.default_lifetime_hours, 48,
+        "the form offers CODE_EXPIRATION_HOURS first"
+    );
     assert_eq!((codes.active, codes.history), (vec![code.clone()], vec![]));
 
     staff
