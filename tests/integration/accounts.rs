@@ -2,7 +2,7 @@
 //! PostgreSQL: registration, login, the second factor, sessions, staff and the guard.
 
 use crate::on_both_databases;
-use crate::support::{Refused, TestApp, Visitor, spawn_app_on};
+use crate::support::{Refused, TestApp, Visitor, invalid, spawn_app_on};
 use axum::http::StatusCode;
 use santhium::api::account::{
     BeginSecondFactor, ChangePassword, ConfirmSecondFactor, EndOtherSessions, EndSession, ListSessions,
@@ -20,16 +20,6 @@ use santhium::server::repo::{audit, users};
 
 const PASSWORD: &str = "vélo citron orage 92";
 const NEW_PASSWORD: &str = "marée basse au phare 17";
-
-fn invalid(field: &str, text: Text) -> Refused {
-    Refused {
-        status: StatusCode::BAD_REQUEST,
-        error: AppError::Invalid {
-            field: field.into(),
-            text,
-        },
-    }
-}
 
 fn refused(status: StatusCode, error: AppError) -> Refused {
     Refused { status, error }

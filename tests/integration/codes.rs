@@ -2,7 +2,7 @@
 
 use crate::accounts::register;
 use crate::on_both_databases;
-use crate::support::{Refused, spawn_app_on};
+use crate::support::{Refused, invalid, spawn_app_on};
 use axum::http::StatusCode;
 use santhium::api::codes::{
     CodeStatus, CodeView, CreateTransferCode, ListTransferCodes, RevokeTransferCode, TransferCodes,
@@ -12,16 +12,6 @@ use santhium::i18n::Text;
 use santhium::server::config::Backend;
 use santhium::server::transfer_codes::TransferCode;
 use sqlx::Row;
-
-fn invalid(field: &str, text: Text) -> Refused {
-    Refused {
-        status: StatusCode::BAD_REQUEST,
-        error: AppError::Invalid {
-            field: field.into(),
-            text,
-        },
-    }
-}
 
 on_both_databases!(
     codes_are_created_listed_revoked_and_expire,

@@ -9,6 +9,7 @@ use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use leptos::server_fn::ServerFn;
 use santhium::error::AppError;
+use santhium::i18n::Text;
 use santhium::server::config::{Backend, DatabaseUrl, Env, Settings};
 use santhium::server::{AppState, app, db};
 use serde::de::DeserializeOwned;
@@ -215,6 +216,17 @@ pub struct Visitor<'a> {
 pub struct Refused {
     pub status: StatusCode,
     pub error: AppError,
+}
+
+/// The refusal of a form field, as the browser receives it.
+pub fn invalid(field: &str, text: Text) -> Refused {
+    Refused {
+        status: StatusCode::BAD_REQUEST,
+        error: AppError::Invalid {
+            field: field.into(),
+            text,
+        },
+    }
 }
 
 impl Visitor<'_> {
