@@ -255,6 +255,51 @@ texts! {
     CodeLifetimeOutOfRange => "Choisissez une durée de 1 heure à 30 jours.", "Choose a lifetime from 1 hour to 30 days.";
     CodeUsesOutOfRange => "Choisissez de 1 à 20 documents.", "Choose from 1 to 20 documents.";
     RolePharmacist => "Pharmacien", "Pharmacist";
+    TransferCodeInvalid => "Code invalide ou expiré.", "Invalid or expired code.";
+    FileTypeNotAllowed => "Ce type de fichier n'est pas accepté : envoyez un PDF, un JPEG ou un PNG.",
+        "This type of file is not accepted: send a PDF, JPEG or PNG.";
+    FileTypeMismatch => "Le contenu de ce fichier ne correspond pas à son extension.",
+        "This file's content does not match its extension.";
+    FileEmpty => "Ce fichier est vide.", "This file is empty.";
+    FileMissing => "Aucun fichier n'a été reçu.", "No file was received.";
+    FileTooLarge => "Fichier trop volumineux. Taille maximale :", "File too large. Maximum size:";
+    ImageUnreadable => "Cette image est illisible ou incomplète.", "This image is unreadable or incomplete.";
+    ImageTooLarge => "Cette image a trop de pixels (50 millions au plus).",
+        "This image has too many pixels (50 million at most).";
+    UploadInterrupted => "L'envoi a été interrompu. Réessayez.", "The upload was interrupted. Try again.";
+    TooManyFiles => "Ce code ne permet pas d'envoyer plus de documents.", "This code allows no more documents.";
+    TransferCode => "Code de transfert", "Transfer code";
+    TransferCodeHint => "6 caractères, sur la fiche remise par votre pharmacie.",
+        "6 characters, on the sheet your pharmacy gave you.";
+    Continue => "Continuer", "Continue";
+    SendTo => "Destinataire :", "Recipient:";
+    SendRemaining => "Documents que vous pouvez encore envoyer :", "Documents you can still send:";
+    SendUntil => "Code valable jusqu'au", "Code valid until";
+    TakePhoto => "Prendre une photo", "Take a photo";
+    ChooseFiles => "Choisir des fichiers", "Choose files";
+    DropHint => "ou déposez vos fichiers ici. PDF, JPEG ou PNG, taille maximale :",
+        "or drop your files here. PDF, JPEG or PNG, maximum size:";
+    ChosenFiles => "Fichiers choisis", "Chosen files";
+    RemoveFile => "Retirer", "Remove";
+    SendFiles => "Envoyer", "Send";
+    Sending => "Envoi en cours…", "Sending…";
+    Retry => "Réessayer", "Retry";
+    FileSent => "Envoyé", "Sent";
+    FingerprintMismatch => "L'empreinte calculée par le serveur diffère : renvoyez ce fichier.",
+        "The server's fingerprint differs: send this file again.";
+    ReceiptHeading => "Reçu d'envoi", "Receipt";
+    ReceiptNext => "Votre pharmacie voit vos documents dès maintenant. Ils seront supprimés automatiquement au bout de",
+        "Your pharmacy can see your documents now. They will be deleted automatically after";
+    Days => "jours", "days";
+    Reference => "Référence", "Reference";
+    ReceivedAt => "Reçu le", "Received on";
+    Size => "Taille", "Size";
+    Fingerprint => "Empreinte SHA-256", "SHA-256 fingerprint";
+    FingerprintConfirmed => "identique à celle calculée par votre téléphone", "identical to the one your phone computed";
+    PrintReceipt => "Imprimer ou enregistrer le reçu", "Print or save the receipt";
+    AllSent => "Tous les documents que ce code permet ont été envoyés.", "All the documents this code allows have been sent.";
+    Megabytes => "Mo", "MB";
+    Kilobytes => "ko", "KB";
 }
 
 /// The current language, shared through context by `App`.

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod auth;
 pub mod codes;
+pub mod send;
 pub mod staff;
 
 use crate::i18n::Text;

@@ -24,6 +24,7 @@ pub enum Action {
     SecondFactorRequirementChanged,
     CodeCreated,
     CodeRevoked,
+    DocumentReceived,
 }
 
 impl Action {
@@ -45,6 +46,7 @@ impl Action {
             Action::SecondFactorRequirementChanged => "second_factor_requirement_changed",
             Action::CodeCreated => "code_created",
             Action::CodeRevoked => "code_revoked",
+            Action::DocumentReceived => "document_received",
         }
     }
 }
@@ -77,6 +79,7 @@ pub async fn record(state: &AppState, actor: Actor<'_>, action: Action, object: 
         action: action.as_str(),
         object_type: object.map(|(kind, _)| kind),
         object_id: object.map(|(_, id)| id),
+        details: None,
     };
     audit::append(&state.db, &event, state.clock.now()).await?;
     Ok(())

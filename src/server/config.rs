@@ -33,6 +33,15 @@ pub struct Settings {
     pub login_limit: LoginLimit,
     /// How long a temporary password set by an admin stays usable.
     pub temporary_password_hours: u32,
+    pub code_lookups: CodeLookupLimits,
+}
+
+/// How many transfer codes a client may look up per minute, and how many look-ups may
+/// fail per hour, all clients together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CodeLookupLimits {
+    pub per_client_per_minute: u32,
+    pub failures_per_hour: u32,
 }
 
 /// When a signed-in session ends by itself.
@@ -244,6 +253,10 @@ impl Settings {
                 window_minutes: env.number("LOGIN_FAILURE_WINDOW_MINUTES", 15, 1, 1440)?,
             },
             temporary_password_hours: env.number("TEMPORARY_PASSWORD_HOURS", 72, 1, 720)?,
+            code_lookups: CodeLookupLimits {
+                per_client_per_minute: env.number("CODE_LOOKUPS_PER_MINUTE", 10, 1, 10_000)?,
+                failures_per_hour: env.number("CODE_FAILED_LOOKUPS_PER_HOUR", 500, 1, 1_000_000)?,
+            },
             data_dir,
             secret_key,
             encryption_key,
@@ -309,6 +322,13 @@ mod tests {
             }
         );
         assert_eq!(s.temporary_password_hours, 72);
+        assert_eq!(
+            s.code_lookups,
+            CodeLookupLimits {
+                per_client_per_minute: 10,
+                failures_per_hour: 500
+            }
+        );
         assert_eq!(s.cors_origins, ["http://localhost:3000"]);
         assert_eq!(s.public_url, "http://127.0.0.1:3000");
         assert!(!s.uses_tls());

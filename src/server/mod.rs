@@ -3,15 +3,19 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod blob_store;
 pub mod clock;
+pub mod code_lookups;
 pub mod config;
 pub mod db;
+pub mod documents;
 pub mod error;
 pub mod files;
 pub mod headers;
 pub mod health;
 pub mod keys;
 pub mod login_limit;
+pub mod metadata;
 pub mod passwords;
 pub mod repo;
 pub mod sealed_stream;
@@ -20,14 +24,17 @@ pub mod staff;
 pub mod telemetry;
 pub mod totp;
 pub mod transfer_codes;
+pub mod upload_access;
 pub mod web;
 
+use crate::api::send;
 use crate::app::App;
 use crate::error::AppError;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::FromRef;
 use axum::http::{Method, header};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use config::{ConfigError, Env, Settings};
 use leptos::prelude::*;
@@ -51,6 +58,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub clock: clock::Clock,
     pub hasher: passwords::PasswordHasher,
+    pub blobs: blob_store::BlobStore,
+    pub code_lookups: Arc<code_lookups::CodeLookups>,
 }
 
 /// Why the server could not start; each says which setting to look at.
@@ -62,6 +71,8 @@ pub enum StartupError {
     Database(#[from] sqlx::Error),
     #[error("cannot start: DATABASE_URL: migrations failed ({0})")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot start: DATA_DIR: cannot use the document store ({0})")]
+    Storage(#[from] std::io::Error),
     #[error("cannot start: LEPTOS_SITE_ADDR: cannot listen on {addr} ({source})")]
     Listen { addr: SocketAddr, source: std::io::Error },
 }
@@ -79,9 +90,17 @@ impl AppState {
         }
         let db = db::connect(&settings.database).await?;
         db::migrate(&db, settings.database.backend).await?;
+        let blobs = blob_store::BlobStore::local(settings.data_dir.join("documents")).await?;
+        let known = repo::documents::all_ids(&db).await?.into_iter().collect();
+        let swept = blobs.sweep(&known).await?;
+        if swept > 0 {
+            tracing::warn!(swept, "removed documents left unfinished by an interrupted run");
+        }
         Ok(AppState {
             leptos_options,
             db,
+            blobs,
+            code_lookups: Arc::new(code_lookups::CodeLookups::new(settings.code_lookups)),
             settings: Arc::new(settings),
             clock: clock::Clock::default(),
             hasher: passwords::PasswordHasher::for_this_machine(),
@@ -117,6 +136,12 @@ pub fn app(state: AppState) -> Router {
 
     Router::new()
         .route("/health", get(health::health))
+        .route("/t/{code}", get(upload_access::follow_link))
+        // The body limit below applies while the file streams in.
+        .route(
+            send::UPLOAD_PATH,
+            post(upload_access::send_file).layer(DefaultBodyLimit::disable()),
+        )
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), pages)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             context,

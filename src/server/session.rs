@@ -8,7 +8,7 @@ use crate::server::config::{SessionPolicy, Settings};
 use crate::server::repo::pharmacies::{self, Pharmacy};
 use crate::server::repo::sessions::{self, NewSession, SessionRow};
 use crate::server::repo::users::{self, User};
-use crate::server::web::RequestMeta;
+use crate::server::web::{RequestMeta, SiteCookie};
 use base64::Engine;
 use rand::RngCore;
 
@@ -24,29 +24,14 @@ pub struct Caller {
     pub ip: Option<String>,
 }
 
-/// The `__Host-` prefix needs `Secure`, which plain-HTTP development cannot use.
-pub fn cookie_name(settings: &Settings) -> &'static str {
-    if settings.uses_tls() {
-        "__Host-santhium_session"
-    } else {
-        "santhium_session"
-    }
-}
-
-fn cookie(settings: &Settings, value: &str, max_age: i64) -> String {
-    let secure = if settings.uses_tls() { "; Secure" } else { "" };
-    format!(
-        "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
-        cookie_name(settings)
-    )
-}
+const SESSION_COOKIE: SiteCookie = SiteCookie("santhium_session");
 
 pub fn session_cookie(settings: &Settings, token: &str) -> String {
-    cookie(settings, token, i64::from(settings.sessions.max_hours) * 3600)
+    SESSION_COOKIE.set(settings, token, i64::from(settings.sessions.max_hours) * 3600)
 }
 
 pub fn expired_cookie(settings: &Settings) -> String {
-    cookie(settings, "", 0)
+    SESSION_COOKIE.set(settings, "", 0)
 }
 
 fn token_hash(state: &AppState, token: &str) -> String {
@@ -79,7 +64,7 @@ pub async fn open(state: &AppState, user: &User, stage: SessionStage, meta: &Req
 /// The caller's session, whatever its stage; `Unauthorized` without a live one.
 pub async fn caller(state: &AppState, meta: &RequestMeta) -> Result<Caller, AppError> {
     let token = meta
-        .cookie(cookie_name(&state.settings))
+        .cookie(&SESSION_COOKIE.name(&state.settings))
         .filter(|t| !t.is_empty())
         .ok_or(AppError::Unauthorized)?;
     let session = sessions::find_by_token_hash(&state.db, &token_hash(state, token))

@@ -3,6 +3,7 @@
 
 use crate::error::AppError;
 use crate::server::AppState;
+use crate::server::config::Settings;
 use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
@@ -44,6 +45,30 @@ impl RequestMeta {
             .filter_map(|pair| pair.trim().split_once('='))
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v)
+    }
+}
+
+/// A site-wide, HTTP-only cookie. Over TLS its name takes the `__Host-` prefix, which
+/// pins it to this host and to HTTPS (and needs `Secure`, which plain-HTTP development
+/// cannot use).
+pub struct SiteCookie(pub &'static str);
+
+impl SiteCookie {
+    pub fn name(&self, settings: &Settings) -> String {
+        if settings.uses_tls() {
+            format!("__Host-{}", self.0)
+        } else {
+            self.0.to_owned()
+        }
+    }
+
+    /// A `Set-Cookie` value; `max_age` 0 removes the cookie.
+    pub fn set(&self, settings: &Settings, value: &str, max_age: i64) -> String {
+        let secure = if settings.uses_tls() { "; Secure" } else { "" };
+        format!(
+            "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+            self.name(settings)
+        )
     }
 }
 

@@ -100,6 +100,7 @@ async fn audit_is_listed_newest_first_and_cannot_be_changed(backend: Backend) {
             action,
             object_type: None,
             object_id: None,
+            details: None,
         };
         audit::append(&db.pool, &event, NOW).await.expect("append");
     }

@@ -7,3 +7,4 @@ mod database;
 mod http;
 mod lifecycle;
 mod support;
+mod uploads;

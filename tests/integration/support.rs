@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use leptos::server_fn::ServerFn;
+use santhium::api::send::{DocumentReceipt, UPLOAD_PATH};
 use santhium::error::AppError;
 use santhium::i18n::Text;
 use santhium::server::config::{Backend, DatabaseUrl, Env, Settings};
@@ -114,11 +115,11 @@ macro_rules! on_both_databases {
     ($($test:ident),* $(,)?) => {$(
         mod $test {
             use santhium::server::config::Backend;
-            #[tokio::test]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
                 super::$test(Backend::Sqlite).await;
             }
-            #[tokio::test]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 super::$test(Backend::Postgres).await;
             }
@@ -229,7 +230,54 @@ pub fn invalid(field: &str, text: Text) -> Refused {
     }
 }
 
+const BOUNDARY: &str = "santhium-test-boundary-7MA4FWCG";
+
+/// A multipart body holding one file in the field `file`, and its content type.
+pub fn multipart(filename: &str, content: &[u8]) -> (String, Vec<u8>) {
+    let head = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    );
+    let tail = format!("\r\n--{BOUNDARY}--\r\n");
+    let body = [head.as_bytes(), content, tail.as_bytes()].concat();
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+}
+
 impl Visitor<'_> {
+    /// A request as this browser sends it: its cookie, address and origin.
+    pub fn request(&self, method: &str, uri: &str, body: Body) -> Request<Body> {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("origin", self.app.state.settings.public_url.as_str());
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", cookie);
+        }
+        let mut request = request.body(body).expect("request");
+        if let Some(ip) = self.ip {
+            request.extensions_mut().insert(ConnectInfo(SocketAddr::new(ip, 40000)));
+        }
+        request
+    }
+
+    /// Sends one file to `/send/files`, as the patient's page does.
+    pub async fn send_file(&self, filename: &str, content: &[u8]) -> Result<DocumentReceipt, Refused> {
+        let (content_type, body) = multipart(filename, content);
+        let mut request = self.request("POST", UPLOAD_PATH, Body::from(body));
+        request
+            .headers_mut()
+            .insert("content-type", content_type.parse().expect("header"));
+        let response = self.app.send(request).await;
+        if response.status == StatusCode::OK {
+            Ok(serde_json::from_str(&response.body).expect("a receipt"))
+        } else {
+            Err(Refused {
+                status: response.status,
+                error: serde_json::from_str(&response.body).expect("an error"),
+            })
+        }
+    }
+
     /// Calls server function `F` with a form, as the app's pages do.
     pub async fn call<F: ServerFn, T: DeserializeOwned>(&mut self, form: &[(&str, &str)]) -> Result<T, Refused> {
         let body = form_urlencoded::Serializer::new(String::new())

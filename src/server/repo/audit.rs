@@ -13,6 +13,7 @@ pub struct AuditEvent {
     pub action: String,
     pub object_type: Option<String>,
     pub object_id: Option<String>,
+    pub details: Option<String>,
 }
 
 pub struct NewAuditEvent<'a> {
@@ -22,6 +23,7 @@ pub struct NewAuditEvent<'a> {
     pub action: &'a str,
     pub object_type: Option<&'a str>,
     pub object_id: Option<&'a str>,
+    pub details: Option<&'a str>,
 }
 
 pub async fn append<'e>(
@@ -30,8 +32,8 @@ pub async fn append<'e>(
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO audit_events (occurred_at, pharmacy_id, user_id, ip, action, object_type, object_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO audit_events (occurred_at, pharmacy_id, user_id, ip, action, object_type, object_id, details)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(now)
     .bind(event.pharmacy_id)
@@ -40,6 +42,7 @@ pub async fn append<'e>(
     .bind(event.action)
     .bind(event.object_type)
     .bind(event.object_id)
+    .bind(event.details)
     .fetch_one(db)
     .await
 }
@@ -52,7 +55,7 @@ pub async fn list_for_pharmacy<'e>(
     limit: i64,
 ) -> Result<Vec<AuditEvent>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, occurred_at, pharmacy_id, user_id, ip, action, object_type, object_id
+        "SELECT id, occurred_at, pharmacy_id, user_id, ip, action, object_type, object_id, details
          FROM audit_events WHERE pharmacy_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
     )
     .bind(pharmacy_id)

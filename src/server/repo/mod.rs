@@ -3,6 +3,7 @@
 //! Functions take any executor, so services can group them in one transaction.
 
 pub mod audit;
+pub mod documents;
 pub mod login_failures;
 pub mod pharmacies;
 pub mod recovery_codes;

@@ -86,3 +86,48 @@ pub async fn revoke<'e>(
     .await?;
     Ok(result.rows_affected() == 1)
 }
+
+pub async fn find<'e>(db: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<CodeRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM transfer_codes WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn find_by_lookup_hash<'e>(
+    db: impl Executor<'e, Database = Any>,
+    lookup_hash: &str,
+) -> Result<Option<CodeRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM transfer_codes WHERE lookup_hash = $1"))
+        .bind(lookup_hash)
+        .fetch_optional(db)
+        .await
+}
+
+/// Takes one use of a code that is neither revoked, expired nor used up, in a single
+/// conditional update: of parallel callers, only as many as there are uses left succeed.
+/// Returns the code's pharmacy.
+pub async fn take_use<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    now: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE transfer_codes SET current_uses = current_uses + 1, last_used_at = $2
+         WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2 AND current_uses < max_uses
+         RETURNING pharmacy_id",
+    )
+    .bind(id)
+    .bind(now)
+    .fetch_optional(db)
+    .await
+}
+
+/// Gives back a use taken for an upload that failed.
+pub async fn give_back_use<'e>(db: impl Executor<'e, Database = Any>, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE transfer_codes SET current_uses = current_uses - 1 WHERE id = $1 AND current_uses > 0")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}

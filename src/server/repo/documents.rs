@@ -1,0 +1,50 @@
+//! Document metadata. The content is in the blob store under the document's id, sealed
+//! with a data key that is stored here wrapped by the master key `key_id`.
+
+use sqlx::{Any, Executor};
+
+pub struct NewDocument<'a> {
+    pub id: &'a str,
+    pub pharmacy_id: &'a str,
+    pub code_id: &'a str,
+    pub original_filename: &'a str,
+    pub file_type: &'a str,
+    pub mime_type: &'a str,
+    pub file_size: i64,
+    pub sha256: &'a str,
+    pub key_id: &'a str,
+    pub wrapped_key: &'a [u8],
+    pub deletion_date: i64,
+}
+
+pub async fn insert<'e>(
+    db: impl Executor<'e, Database = Any>,
+    new: &NewDocument<'_>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO documents (id, pharmacy_id, code_id, original_filename, file_type, mime_type, file_size,
+                                sha256, key_id, wrapped_key, uploaded_at, deletion_date)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(new.id)
+    .bind(new.pharmacy_id)
+    .bind(new.code_id)
+    .bind(new.original_filename)
+    .bind(new.file_type)
+    .bind(new.mime_type)
+    .bind(new.file_size)
+    .bind(new.sha256)
+    .bind(new.key_id)
+    .bind(new.wrapped_key)
+    .bind(now)
+    .bind(new.deletion_date)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Every document id, to find blobs left without a row.
+pub async fn all_ids<'e>(db: impl Executor<'e, Database = Any>) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM documents").fetch_all(db).await
+}

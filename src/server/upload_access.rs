@@ -1,0 +1,173 @@
+//! A patient's access to a transfer code. The code, scanned or typed, is looked up once
+//! (within the look-up limits) and traded for a short-lived upload cookie naming the
+//! code, signed with the server secret: the code itself then stays out of the address
+//! bar, the history and later requests. Every upload checks the code again.
+
+use crate::api::send::{LinkRefusal, SendAccess, SendStatus};
+use crate::error::AppError;
+use crate::i18n::Text;
+use crate::server::AppState;
+use crate::server::accounts::invalid;
+use crate::server::documents::{self, FileBody, Upload};
+use crate::server::repo::pharmacies;
+use crate::server::repo::transfer_codes::{self, CodeRow};
+use crate::server::transfer_codes::TransferCode;
+use crate::server::web::{RequestMeta, SiteCookie};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::multipart::{Field, MultipartError};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use subtle::ConstantTimeEq;
+
+const UPLOAD_COOKIE: SiteCookie = SiteCookie("santhium_upload");
+/// How long an opened code stays open in the patient's browser, at most.
+const GRANT_SECS: i64 = 2 * 3600;
+
+/// The one answer for an unknown, expired, used-up or revoked code.
+pub fn invalid_code() -> AppError {
+    invalid("code", Text::TransferCodeInvalid)
+}
+
+/// Neither revoked, used up nor expired.
+pub fn usable(code: &CodeRow, now: i64) -> bool {
+    code.revoked_at.is_none() && code.current_uses < code.max_uses && code.expires_at > now
+}
+
+fn grant_mac(state: &AppState, code_id: &str, expires_at: i64) -> String {
+    state
+        .settings
+        .secret_key
+        .keyed_hash("upload-grant", format!("{code_id}.{expires_at}").as_bytes())
+}
+
+fn grant_cookie(state: &AppState, code: &CodeRow, now: i64) -> String {
+    let expires_at = code.expires_at.min(now + GRANT_SECS);
+    let value = format!("{}.{expires_at}.{}", code.id, grant_mac(state, &code.id, expires_at));
+    UPLOAD_COOKIE.set(&state.settings, &value, expires_at - now)
+}
+
+/// The id of the code the caller's upload cookie opens, if the cookie is genuine and
+/// has not expired.
+pub fn granted_code(state: &AppState, meta: &RequestMeta) -> Option<String> {
+    let value = meta.cookie(&UPLOAD_COOKIE.name(&state.settings))?;
+    let mut parts = value.splitn(3, '.');
+    let (code_id, expires_at, mac) = (parts.next()?, parts.next()?, parts.next()?);
+    let expires_at: i64 = expires_at.parse().ok()?;
+    let genuine: bool = grant_mac(state, code_id, expires_at)
+        .as_bytes()
+        .ct_eq(mac.as_bytes())
+        .into();
+    (genuine && expires_at > state.clock.now()).then(|| code_id.to_owned())
+}
+
+async fn send_status(state: &AppState, code: &CodeRow) -> Result<SendStatus, AppError> {
+    let pharmacy = pharmacies::find(&state.db, &code.pharmacy_id)
+        .await?
+        .ok_or_else(invalid_code)?;
+    Ok(SendStatus {
+        pharmacy_name: pharmacy.name,
+        remaining: u32::try_from(code.max_uses - code.current_uses).unwrap_or(0),
+        expires_at: code.expires_at,
+        max_file_bytes: state.settings.max_file_size_bytes(),
+        extensions: state.settings.allowed_extensions.clone(),
+        retention_days: u32::try_from(pharmacy.retention_days).unwrap_or(0),
+    })
+}
+
+/// Looks up a scanned or typed code; returns what the patient may do with it and the
+/// upload cookie to set.
+pub async fn open(state: &AppState, meta: &RequestMeta, input: &str) -> Result<(SendStatus, String), AppError> {
+    let now = state.clock.now();
+    state.code_lookups.admit(meta.ip.as_deref(), now)?;
+    let found = match TransferCode::parse(input) {
+        Some(code) => transfer_codes::find_by_lookup_hash(&state.db, &code.lookup_hash(state)).await?,
+        None => None,
+    };
+    match found.filter(|code| usable(code, now)) {
+        Some(code) => Ok((send_status(state, &code).await?, grant_cookie(state, &code, now))),
+        None => {
+            state.code_lookups.failed(now);
+            Err(invalid_code())
+        }
+    }
+}
+
+/// What the send page offers the caller.
+pub async fn access(state: &AppState, meta: &RequestMeta) -> Result<SendAccess, AppError> {
+    let Some(code_id) = granted_code(state, meta) else {
+        return Ok(SendAccess::NoCode);
+    };
+    let now = state.clock.now();
+    match transfer_codes::find(&state.db, &code_id)
+        .await?
+        .filter(|code| usable(code, now))
+    {
+        Some(code) => Ok(SendAccess::Open(send_status(state, &code).await?)),
+        None => Ok(SendAccess::Closed),
+    }
+}
+
+/// `GET /t/{code}`, where a QR code leads: opens the code and redirects to `/send`,
+/// so the code leaves the address bar at once.
+pub async fn follow_link(State(state): State<AppState>, Path(code): Path<String>, request: Request) -> Response {
+    let meta = RequestMeta::from_parts(&request.into_parts().0);
+    let (location, cookie) = match open(&state, &meta, &code).await {
+        Ok((_, cookie)) => ("/send".to_owned(), Some(cookie)),
+        Err(AppError::RateLimited { .. }) => (format!("/send?link={}", LinkRefusal::Limited.as_str()), None),
+        Err(_) => (format!("/send?link={}", LinkRefusal::Invalid.as_str()), None),
+    };
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(cookie) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        headers.insert(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+impl FileBody for Field<'_> {
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>, AppError> {
+        self.chunk().await.map_err(multipart_error)
+    }
+}
+
+fn multipart_error(error: MultipartError) -> AppError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge
+    } else {
+        invalid("file", Text::UploadInterrupted)
+    }
+}
+
+/// `POST /send/files`: one file (multipart field `file`) for the code the upload cookie
+/// opens. Answers the receipt, or the error as JSON for the page to show in the
+/// patient's language.
+pub async fn send_file(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let meta = RequestMeta::from_parts(&parts);
+    let received = async {
+        let code_id = granted_code(&state, &meta).ok_or_else(invalid_code)?;
+        let mut multipart = Multipart::from_request(Request::from_parts(parts, body), &state)
+            .await
+            .map_err(|_| invalid("file", Text::UploadInterrupted))?;
+        while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+            if field.name() == Some("file") {
+                let filename = field.file_name().unwrap_or_default().to_owned();
+                let upload = Upload {
+                    code_id: &code_id,
+                    filename: &filename,
+                    ip: meta.ip.as_deref(),
+                };
+                return documents::receive(&state, upload, &mut field).await;
+            }
+        }
+        Err(invalid("file", Text::FileMissing))
+    }
+    .await;
+    match received {
+        Ok(receipt) => Json(receipt).into_response(),
+        Err(error) => (error.status(), Json(error)).into_response(),
+    }
+}
