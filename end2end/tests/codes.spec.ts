@@ -1,9 +1,9 @@
-import { test, expect } from '../fixtures';
+import { test, expect, phone } from '../fixtures';
 import { pages, uniqueEmail } from '../pages/account-pages';
 import { DashboardPage } from '../pages/dashboard-page';
 
 test.describe('on a 360-pixel phone', () => {
-  test.use({ viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
+  test.use(phone);
 
   test('a pharmacist creates a code whose QR code leads to the upload page, then revokes it', async ({
     page,

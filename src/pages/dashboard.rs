@@ -27,6 +27,9 @@ pub fn DashboardPage() -> impl IntoView {
     }
 }
 
+/// How often the code list asks the server for news.
+const CODES_REFRESH_SECS: u64 = 5;
+
 /// Lifetimes offered for a new code, in hours, and how they read.
 const LIFETIMES: [(u32, Text); 6] = [
     (1, Text::OneHour),
@@ -44,8 +47,23 @@ fn TransferCodesPanel() -> impl IntoView {
     let revoke = ServerAction::<RevokeTransferCode>::new();
     let create_error = action_error(create.value());
     let revoke_error = action_error(revoke.value());
+    // The form reads its default once; the list refreshes itself, so that codes used
+    // by patients meanwhile move to the history without a reload.
+    let defaults = Resource::new(|| (), |_| list_transfer_codes());
+    let refresh = RwSignal::new(0u32);
+    Effect::new(move || {
+        let interval = set_interval_with_handle(
+            move || refresh.update(|n| *n = n.wrapping_add(1)),
+            std::time::Duration::from_secs(CODES_REFRESH_SECS),
+        );
+        on_cleanup(move || {
+            if let Ok(interval) = interval {
+                interval.clear();
+            }
+        });
+    });
     let codes = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
+        move || (create.version().get(), revoke.version().get(), refresh.get()),
         |_| list_transfer_codes(),
     );
     let created = move || create.value().get().and_then(Result::ok);
@@ -57,7 +75,7 @@ fn TransferCodesPanel() -> impl IntoView {
                     <label for="field-lifetime_hours">{i18n.t(Text::CodeLifetime)}</label>
                     <Transition>
                         {move || Suspend::new(async move {
-                            codes.await.map(|codes| view! { <LifetimeSelect default_hours=codes.default_lifetime_hours /> })
+                            defaults.await.map(|codes| view! { <LifetimeSelect default_hours=codes.default_lifetime_hours /> })
                         })}
                     </Transition>
                 </div>
