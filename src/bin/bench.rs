@@ -43,7 +43,11 @@ struct Server {
 
 impl Server {
     /// Starts the server and returns it with the time until `/health` first answered.
-    async fn start(options: &Options, client: &reqwest::Client) -> Result<(Server, Duration), String> {
+    async fn start(
+        options: &Options,
+        client: &reqwest::Client,
+        settings: &[(&str, &str)],
+    ) -> Result<(Server, Duration), String> {
         let data_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -55,6 +59,7 @@ impl Server {
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("LEPTOS_SITE_ROOT", &options.site_root)
             .env("RUST_LOG", "warn")
+            .envs(settings.iter().copied())
             .stdout(Stdio::null())
             .kill_on_drop(true)
             .spawn()
@@ -133,19 +138,21 @@ async fn load(
     }
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort();
-    let percentile = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 - 1.0) * p).round() as usize)
-            .map(|d| d.as_secs_f64() * 1000.0)
-    };
     serde_json::json!({
         "concurrency": concurrency,
         "requests": latencies.len(),
         "errors": errors,
         "requests_per_second": (latencies.len() as f64 / elapsed).round(),
-        "p50_ms": percentile(0.50),
-        "p99_ms": percentile(0.99),
+        "p50_ms": percentile(&latencies, 0.50),
+        "p99_ms": percentile(&latencies, 0.99),
     })
+}
+
+/// The `p` percentile of sorted latencies, in milliseconds.
+fn percentile(sorted: &[Duration], p: f64) -> Option<f64> {
+    sorted
+        .get(((sorted.len() as f64 - 1.0) * p).round() as usize)
+        .map(|d| d.as_secs_f64() * 1000.0)
 }
 
 /// What the browser downloads for the home page: each `/pkg` asset, raw and compressed.
@@ -199,13 +206,14 @@ async fn run(options: Options) -> Result<serde_json::Value, String> {
         .map_err(|e| e.to_string())?;
     let mut startups = Vec::new();
     for _ in 0..3 {
-        let (mut server, ready) = Server::start(&options, &client).await?;
+        let (mut server, ready) = Server::start(&options, &client, &[]).await?;
         startups.push(ready.as_secs_f64() * 1000.0);
         let _ = server.child.kill().await;
     }
     startups.sort_by(f64::total_cmp);
 
-    let (server, _) = Server::start(&options, &client).await?;
+    let uploads = upload_scenarios(&options, &client).await?;
+    let (server, _) = Server::start(&options, &client, &[]).await?;
     let duration = Duration::from_secs(options.seconds);
     let mut scenarios = serde_json::Map::new();
     for (name, path) in [("health", "/health"), ("home_page_ssr", "/")] {
@@ -217,6 +225,7 @@ async fn run(options: Options) -> Result<serde_json::Value, String> {
         scenarios.insert(name.into(), runs.into());
     }
     scenarios.insert("login".into(), login_scenario(&client, &server.base, duration).await?);
+    scenarios.insert("uploads".into(), uploads);
     Ok(serde_json::json!({
         "startup_to_ready_ms": { "median": startups[1], "runs": startups },
         "scenarios": scenarios,
@@ -288,6 +297,159 @@ async fn login_scenario(client: &reqwest::Client, base: &str, duration: Duration
         "health_idle": health_idle,
         "health_during_50_logins": health_during_logins,
         "health_p99_during_logins_over_idle": ratio(&health_during_logins, &health_idle, "p99_ms"),
+    }))
+}
+
+/// The value of the cookie `name` that a response sets, as `name=value`.
+fn cookie_set(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next())
+        .find(|pair| pair.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+/// Calls a server function with a form (and a cookie); returns the response if it succeeded.
+async fn call(
+    client: &reqwest::Client,
+    url: String,
+    cookie: &str,
+    form: &[(&str, &str)],
+) -> Result<reqwest::Response, String> {
+    let response = client
+        .post(&url)
+        .header("cookie", cookie)
+        .form(form)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if response.status().is_success() {
+        Ok(response)
+    } else {
+        Err(format!("{url} answered {}", response.status()))
+    }
+}
+
+/// Patients' uploads of 1 MB and 10 MB PDFs at concurrency 1 and 8, on a server of
+/// their own so that its peak memory is theirs alone.
+async fn upload_scenarios(options: &Options, client: &reqwest::Client) -> Result<serde_json::Value, String> {
+    use leptos::server_fn::ServerFn;
+    use santhium::api::auth::RegisterPharmacy;
+    let (server, _) = Server::start(options, client, &[("CODE_LOOKUPS_PER_MINUTE", "10000")]).await?;
+    let registration = [
+        ("pharmacy_name", "Pharmacie des envois"),
+        ("address", ""),
+        ("full_name", "Camille Martin"),
+        ("email", "uploads@pharmacie.example"),
+        ("password", "vélo citron orage 92"),
+    ];
+    let registered = call(
+        client,
+        format!("{}{}", server.base, RegisterPharmacy::PATH),
+        "",
+        &registration,
+    )
+    .await?;
+    let staff = cookie_set(&registered, "santhium_session").ok_or("no session cookie")?;
+    let mut runs = Vec::new();
+    for (file_bytes, uploads) in [(1_000_000, 160), (10_000_000, 48)] {
+        for concurrency in [1, 8] {
+            eprintln!("bench: {uploads} uploads of {file_bytes} bytes at concurrency {concurrency}");
+            runs.push(upload_load(client, &server.base, &staff, file_bytes, uploads, concurrency).await?);
+        }
+    }
+    Ok(serde_json::json!({ "runs": runs, "server_peak_rss_kib": server.peak_rss_kib() }))
+}
+
+/// A patient's upload cookie for a new code allowing `max_uses` documents.
+async fn open_code(client: &reqwest::Client, base: &str, staff: &str, max_uses: usize) -> Result<String, String> {
+    use leptos::server_fn::ServerFn;
+    use santhium::api::codes::{CodeView, CreateTransferCode};
+    use santhium::api::send::OpenTransferCode;
+    let max_uses = max_uses.to_string();
+    let form = [("lifetime_hours", "24"), ("max_uses", max_uses.as_str()), ("note", "")];
+    let created = call(client, format!("{base}{}", CreateTransferCode::PATH), staff, &form).await?;
+    let created = created.bytes().await.map_err(|e| e.to_string())?;
+    let code: CodeView = serde_json::from_slice(&created).map_err(|e| e.to_string())?;
+    let opened = call(
+        client,
+        format!("{base}{}", OpenTransferCode::PATH),
+        "",
+        &[("code", &code.code)],
+    )
+    .await?;
+    cookie_set(&opened, "santhium_upload").ok_or_else(|| "no upload cookie".into())
+}
+
+/// `uploads` uploads of a `file_bytes` PDF, spread over `concurrency` patients; only the
+/// uploads are timed.
+async fn upload_load(
+    client: &reqwest::Client,
+    base: &str,
+    staff: &str,
+    file_bytes: usize,
+    uploads: usize,
+    concurrency: usize,
+) -> Result<serde_json::Value, String> {
+    const BOUNDARY: &str = "santhium-bench-boundary";
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    pdf.extend((0..file_bytes - pdf.len()).map(|i| (i * 31 + i / 977) as u8));
+    let head = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ordonnance.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n"
+    );
+    let body = axum::body::Bytes::from([head.as_bytes(), &pdf, format!("\r\n--{BOUNDARY}--\r\n").as_bytes()].concat());
+    let per_patient = uploads / concurrency;
+    let mut cookies = Vec::new();
+    for _ in 0..concurrency {
+        cookies.push(open_code(client, base, staff, per_patient).await?);
+    }
+    let url = format!("{base}{}", santhium::api::send::UPLOAD_PATH);
+    let started = Instant::now();
+    let patients = cookies.into_iter().map(|cookie| {
+        let (client, url, body) = (client.clone(), url.clone(), body.clone());
+        tokio::spawn(async move {
+            let (mut latencies, mut errors) = (Vec::new(), 0u64);
+            for _ in 0..per_patient {
+                let sent = Instant::now();
+                let response = client
+                    .post(&url)
+                    .header("cookie", &cookie)
+                    .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+                    .body(body.clone())
+                    .send()
+                    .await;
+                let received = match response {
+                    Ok(response) if response.status().is_success() => response.bytes().await.is_ok(),
+                    _ => false,
+                };
+                if received {
+                    latencies.push(sent.elapsed());
+                } else {
+                    errors += 1;
+                }
+            }
+            (latencies, errors)
+        })
+    });
+    let (mut latencies, mut errors) = (Vec::new(), 0);
+    for patient in patients.collect::<Vec<_>>() {
+        let (l, e) = patient.await.map_err(|e| e.to_string())?;
+        latencies.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort();
+    Ok(serde_json::json!({
+        "file_bytes": file_bytes,
+        "concurrency": concurrency,
+        "uploads": latencies.len(),
+        "errors": errors,
+        "megabytes_per_second": ((latencies.len() * file_bytes) as f64 / elapsed / 1e6 * 10.0).round() / 10.0,
+        "p50_ms": percentile(&latencies, 0.50),
+        "p95_ms": percentile(&latencies, 0.95),
     }))
 }
 
