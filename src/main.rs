@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    santhium::server::run().await
+    santhium::server::main().await
 }

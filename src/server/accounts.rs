@@ -204,7 +204,7 @@ pub async fn login(
     Ok((stage, session::open(state, &user, stage, meta).await?))
 }
 
-fn totp_context(user_id: &str) -> Vec<u8> {
+pub fn totp_context(user_id: &str) -> Vec<u8> {
     format!("totp/{user_id}").into_bytes()
 }
 

@@ -2,7 +2,7 @@
 //! backend's names. Every value is checked at start-up; a bad one stops the server
 //! with one line naming the variable and what it expects.
 
-use crate::server::keys::{self, MasterKey, SecretKey};
+use crate::server::keys::{self, Keyring, MasterKey, SecretKey};
 use axum::http::HeaderValue;
 use std::fmt;
 use std::path::PathBuf;
@@ -18,7 +18,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub database: DatabaseUrl,
     pub secret_key: SecretKey,
-    pub encryption_key: MasterKey,
+    /// `ENCRYPTION_KEY` seals; it and `PREVIOUS_ENCRYPTION_KEYS` open.
+    pub encryption_key: Keyring,
     pub public_url: String,
     pub cors_origins: Vec<HeaderValue>,
     pub max_file_size_mb: u64,
@@ -200,6 +201,23 @@ impl Settings {
         } else {
             keys::development_keys(&data_dir, secret_key, encryption_key)?
         };
+        let previous_keys = env
+            .get("PREVIOUS_ENCRYPTION_KEYS")
+            .unwrap_or_default()
+            .split(',')
+            .filter(|key| !key.trim().is_empty())
+            .map(|key| {
+                MasterKey::parse(key.trim())
+                    .filter(|key| key.id() != encryption_key.id())
+                    .ok_or_else(|| {
+                        expected(
+                            "PREVIOUS_ENCRYPTION_KEYS",
+                            "comma-separated keys in ENCRYPTION_KEY's format, with ids other than ENCRYPTION_KEY's",
+                        )
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let encryption_key = Keyring::new(encryption_key, previous_keys);
         let public_url = http_url(
             "PUBLIC_URL",
             &env.get("PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into()),
@@ -410,6 +428,30 @@ mod tests {
         assert_eq!(
             failing_variable(&[("ENCRYPTION_KEY", "no-key-id-here")]),
             "ENCRYPTION_KEY"
+        );
+        assert_eq!(
+            failing_variable(&[("ENCRYPTION_KEY", MASTER), ("PREVIOUS_ENCRYPTION_KEYS", MASTER)]),
+            "PREVIOUS_ENCRYPTION_KEYS"
+        );
+        assert_eq!(
+            failing_variable(&[("PREVIOUS_ENCRYPTION_KEYS", "k0:short")]),
+            "PREVIOUS_ENCRYPTION_KEYS"
+        );
+    }
+
+    #[test]
+    fn previous_master_keys_still_open_what_they_sealed() {
+        let old = settings(&[("ENCRYPTION_KEY", MASTER)]).expect("valid");
+        let sealed = old.encryption_key.seal(b"note", b"context");
+        let rotated = settings(&[
+            ("ENCRYPTION_KEY", "k2:ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA="),
+            ("PREVIOUS_ENCRYPTION_KEYS", &format!(" {MASTER} ")),
+        ])
+        .expect("valid");
+        assert_eq!(rotated.encryption_key.id(), "k2");
+        assert_eq!(
+            rotated.encryption_key.open(&sealed, b"context").map(|p| p.to_vec()),
+            Ok(b"note".to_vec())
         );
     }
 

@@ -228,6 +228,74 @@ impl fmt::Debug for MasterKey {
     }
 }
 
+/// The master keys: the current one seals; it and the previous ones open what they
+/// sealed, each found by the id stored with the sealed value. A new key can thus take
+/// over at once, and `reseal` moves old values to it at the operator's pace.
+#[derive(Debug)]
+pub struct Keyring {
+    current: MasterKey,
+    previous: Vec<MasterKey>,
+}
+
+/// A sealed value that cannot move to the current key.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ResealError {
+    #[error("a sealed value is malformed")]
+    Malformed,
+    #[error("a value is sealed with key {0:?}, which is neither ENCRYPTION_KEY nor in PREVIOUS_ENCRYPTION_KEYS")]
+    UnknownKey(String),
+    #[error("a value sealed with key {0:?} does not open: wrong key bytes, or a value moved from its row")]
+    DoesNotOpen(String),
+}
+
+impl Keyring {
+    pub fn new(current: MasterKey, previous: Vec<MasterKey>) -> Keyring {
+        Keyring { current, previous }
+    }
+
+    /// The id of the key that seals now.
+    pub fn id(&self) -> &str {
+        self.current.id()
+    }
+
+    fn key(&self, id: &str) -> Option<&MasterKey> {
+        std::iter::once(&self.current)
+            .chain(&self.previous)
+            .find(|key| key.id() == id)
+    }
+
+    pub fn seal(&self, plaintext: &[u8], context: &[u8]) -> Sealed {
+        self.current.seal(plaintext, context)
+    }
+
+    pub fn open(&self, sealed: &Sealed, context: &[u8]) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+        self.key(&sealed.key_id).ok_or(OpenError)?.open(sealed, context)
+    }
+
+    pub fn wrap(&self, data_key: &DataKey, context: &[u8]) -> Sealed {
+        self.current.wrap(data_key, context)
+    }
+
+    pub fn unwrap(&self, wrapped: &Sealed, context: &[u8]) -> Result<DataKey, OpenError> {
+        self.key(&wrapped.key_id).ok_or(OpenError)?.unwrap(wrapped, context)
+    }
+
+    /// `blob` sealed again under the current key, or `None` if it already is.
+    pub fn reseal(&self, blob: &[u8], context: &[u8]) -> Result<Option<Vec<u8>>, ResealError> {
+        let sealed = Sealed::from_blob(blob).ok_or(ResealError::Malformed)?;
+        if sealed.key_id == self.id() {
+            return Ok(None);
+        }
+        let key = self
+            .key(&sealed.key_id)
+            .ok_or_else(|| ResealError::UnknownKey(sealed.key_id.clone()))?;
+        let plaintext = key
+            .open(&sealed, context)
+            .map_err(|_| ResealError::DoesNotOpen(sealed.key_id.clone()))?;
+        Ok(Some(self.seal(&plaintext, context).to_blob()))
+    }
+}
+
 /// Development only: keys not given by the environment come from the data directory's
 /// key file, and are generated into it on first start.
 pub fn development_keys(
@@ -359,6 +427,44 @@ mod tests {
         assert!(MasterKey::parse(&thirty_two).is_none(), "the key id is required");
         assert!(MasterKey::parse(&format!("bad id:{thirty_two}")).is_none());
         assert!(MasterKey::parse(&format!("k1:{}", STANDARD.encode([7u8; 16]))).is_none());
+    }
+
+    #[test]
+    fn a_new_key_seals_while_old_ones_still_open_until_resealed() {
+        let old = MasterKey::generate("k1");
+        let before = old.seal(b"secret TOTP", b"totp/user-1");
+        let wrapped = old.wrap(&DataKey::generate(), b"document/v1/p/d/k1").to_blob();
+        let keyring = Keyring::new(MasterKey::generate("k2"), vec![old]);
+        assert_eq!(keyring.seal(b"x", b"c").key_id, "k2");
+        assert_eq!(
+            keyring.open(&before, b"totp/user-1").map(|p| p.to_vec()),
+            Ok(b"secret TOTP".to_vec())
+        );
+
+        let moved = keyring
+            .reseal(&before.to_blob(), b"totp/user-1")
+            .expect("reseals")
+            .expect("moved");
+        assert_eq!(Sealed::from_blob(&moved).map(|s| s.key_id), Some("k2".into()));
+        assert_eq!(keyring.reseal(&moved, b"totp/user-1"), Ok(None), "already current");
+        assert!(
+            keyring
+                .reseal(&wrapped, b"document/v1/p/d/k1")
+                .expect("reseals")
+                .is_some()
+        );
+        assert_eq!(
+            keyring.reseal(&before.to_blob(), b"totp/user-2"),
+            Err(ResealError::DoesNotOpen("k1".into())),
+            "bound to its row"
+        );
+
+        let alone = Keyring::new(MasterKey::generate("k3"), vec![]);
+        assert_eq!(alone.open(&before, b"totp/user-1"), Err(OpenError));
+        assert_eq!(
+            alone.reseal(&before.to_blob(), b"totp/user-1"),
+            Err(ResealError::UnknownKey("k1".into()))
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod error;
 pub mod files;
 pub mod headers;
 pub mod health;
+pub mod key_rotation;
 pub mod keys;
 pub mod login_limit;
 pub mod metadata;
@@ -216,15 +217,66 @@ async fn shutdown_signal() {
     }
 }
 
-/// The `santhium` binary: configure, start, serve.
-pub async fn run() -> ExitCode {
+/// Reads `.env` if there is one, and starts logging.
+fn prepare() -> Result<(), ExitCode> {
     if let Err(error) = dotenvy::dotenv()
         && !error.not_found()
     {
         eprintln!("invalid configuration: .env: {error}");
-        return ExitCode::from(2);
+        return Err(ExitCode::from(2));
     }
     telemetry::init();
+    Ok(())
+}
+
+/// The `santhium` binary: `santhium` serves; `santhium rewrap-keys` moves every sealed
+/// value to the current master key.
+pub async fn main() -> ExitCode {
+    match std::env::args().nth(1).as_deref() {
+        None => run().await,
+        Some("rewrap-keys") => rewrap_keys().await,
+        Some(other) => {
+            eprintln!("unknown command {other:?}; usage: santhium [rewrap-keys]");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn rewrap_keys() -> ExitCode {
+    if let Err(code) = prepare() {
+        return code;
+    }
+    let resealed = async {
+        let settings = Settings::from_env(&Env(|name| std::env::var(name).ok()))?;
+        let db = db::connect(&settings.database).await?;
+        db::migrate(&db, settings.database.backend).await?;
+        let report = key_rotation::reseal_all(&db, &settings.encryption_key).await?;
+        Ok::<_, Box<dyn std::error::Error>>((report, settings.encryption_key.id().to_owned()))
+    }
+    .await;
+    match resealed {
+        Ok((report, key_id)) => {
+            for kind in report {
+                println!(
+                    "{}: {} moved to {key_id} ({} in all)",
+                    kind.column.name(),
+                    kind.moved,
+                    kind.total
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("rewrap-keys: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> ExitCode {
+    if let Err(code) = prepare() {
+        return code;
+    }
     let started = Instant::now();
     match start().await {
         Ok((listener, state)) => {

@@ -66,11 +66,11 @@ impl fmt::Debug for TransferCode {
     }
 }
 
-fn code_context(id: &str) -> Vec<u8> {
+pub fn code_context(id: &str) -> Vec<u8> {
     format!("transfer-code/{id}").into_bytes()
 }
 
-fn note_context(id: &str) -> Vec<u8> {
+pub fn note_context(id: &str) -> Vec<u8> {
     format!("transfer-code-note/{id}").into_bytes()
 }
 

@@ -93,7 +93,7 @@ fn totp_code(app: &TestApp, enrolment: &TotpEnrolment, steps: i64) -> String {
     totp.generate(u64::try_from(app.state.clock.now() + steps * 30).expect("positive time"))
 }
 
-async fn enrol(app: &TestApp, visitor: &mut Visitor<'_>) -> (TotpEnrolment, Vec<String>) {
+pub(crate) async fn enrol(app: &TestApp, visitor: &mut Visitor<'_>) -> (TotpEnrolment, Vec<String>) {
     let enrolment: TotpEnrolment = visitor
         .call::<BeginSecondFactor, _>(&[])
         .await

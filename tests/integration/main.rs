@@ -6,5 +6,6 @@ mod codes;
 mod database;
 mod http;
 mod lifecycle;
+mod rotation;
 mod support;
 mod uploads;

@@ -130,7 +130,8 @@ macro_rules! on_both_databases {
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
-    _data_dir: TempDir,
+    /// Owned by the first instance only; a restarted one borrows them.
+    _data_dir: Option<TempDir>,
     _database: Option<TestDatabase>,
 }
 
@@ -157,7 +158,7 @@ async fn start_app(database: Option<TestDatabase>, vars: &[(&str, &str)]) -> Tes
     TestApp {
         router: app(state.clone()),
         state,
-        _data_dir: data_dir,
+        _data_dir: Some(data_dir),
         _database: database,
     }
 }
@@ -179,6 +180,23 @@ impl TestResponse {
 }
 
 impl TestApp {
+    /// Another instance on the same database and data directory, with other settings
+    /// (the development keys in the data directory still apply unless overridden).
+    pub async fn restarted(&self, vars: &[(&str, &str)]) -> TestApp {
+        let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        env.insert("DATA_DIR".into(), self.state.settings.data_dir.display().to_string());
+        env.insert("DATABASE_URL".into(), self.state.settings.database.url.clone());
+        let settings = Settings::from_env(&Env(|name| env.get(name).cloned())).expect("valid test settings");
+        let options = LeptosOptions::builder().output_name("santhium").build();
+        let state = AppState::start(settings, options).await.expect("restart");
+        TestApp {
+            router: app(state.clone()),
+            state,
+            _data_dir: None,
+            _database: None,
+        }
+    }
+
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
         let response = self.router.clone().oneshot(request).await.expect("infallible router");
         let status = response.status();

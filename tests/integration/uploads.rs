@@ -7,15 +7,13 @@ use crate::support::{Refused, TestApp, Visitor, invalid, multipart, spawn_app_on
 use axum::body::Body;
 use axum::http::StatusCode;
 use futures_util::{StreamExt, stream};
-use leptos::prelude::LeptosOptions;
 use santhium::api::codes::{
     CodeStatus, CodeView, CreateTransferCode, ListTransferCodes, RevokeTransferCode, TransferCodes,
 };
 use santhium::api::send::{OpenTransferCode, SendAccess, SendPageAccess, SendStatus, UPLOAD_PATH};
 use santhium::error::AppError;
 use santhium::i18n::Text;
-use santhium::server::AppState;
-use santhium::server::config::{Backend, Env, Settings};
+use santhium::server::config::Backend;
 use santhium::server::documents::document_context;
 use santhium::server::keys::Sealed;
 use santhium::server::sealed_stream::{HEADER_LEN, Opener};
@@ -39,7 +37,7 @@ on_both_databases!(
 const PHOTO: &[u8] = include_bytes!("../fixtures/photo-with-gps.jpg");
 const SCAN: &[u8] = include_bytes!("../fixtures/scan-with-text.png");
 
-fn prescription() -> Vec<u8> {
+pub(crate) fn prescription() -> Vec<u8> {
     let mut pdf = b"%PDF-1.7\n% Ordonnance du Dr Bernard pour Camille Martin: amoxicilline 1 g\n".to_vec();
     pdf.extend((0..300_000u32).map(|i| b"0123456789 obj endobj\n"[(i % 22) as usize]));
     pdf.extend(b"%%EOF\n");
@@ -50,7 +48,7 @@ fn sha256(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
-async fn new_code<'a>(app: &'a TestApp, max_uses: &str) -> (Visitor<'a>, CodeView) {
+pub(crate) async fn new_code<'a>(app: &'a TestApp, max_uses: &str) -> (Visitor<'a>, CodeView) {
     let mut staff = register(app, "Pharmacie du Port", "port@pharmacie.fr").await;
     let form = [("lifetime_hours", "24"), ("max_uses", max_uses), ("note", "")];
     let code = staff
@@ -61,7 +59,7 @@ async fn new_code<'a>(app: &'a TestApp, max_uses: &str) -> (Visitor<'a>, CodeVie
 }
 
 /// A patient who opened `code`, from their own address.
-async fn patient<'a>(app: &'a TestApp, code: &str) -> (Visitor<'a>, SendStatus) {
+pub(crate) async fn patient<'a>(app: &'a TestApp, code: &str) -> (Visitor<'a>, SendStatus) {
     let mut patient = app.visitor();
     patient.ip = Some(IpAddr::from([198, 51, 100, 23]));
     let status = patient
@@ -427,11 +425,7 @@ async fn a_restart_sweeps_away_content_left_without_a_row() {
     std::fs::write(dir.join("5b0c7f52-orphan"), b"sealed").expect("orphan");
     std::fs::write(dir.join("77aa01c3-crashed.partial"), b"half").expect("partial");
 
-    let data_dir = app.state.settings.data_dir.display().to_string();
-    let settings = Settings::from_env(&Env(|name| (name == "DATA_DIR").then(|| data_dir.clone()))).expect("settings");
-    let restarted = AppState::start(settings, LeptosOptions::builder().output_name("santhium").build())
-        .await
-        .expect("restart");
+    let restarted = app.restarted(&[]).await.state;
     assert_eq!(restarted.blobs.ids().await.expect("blobs"), [kept]);
     assert_eq!(std::fs::read_dir(dir).expect("list").count(), 1);
 }

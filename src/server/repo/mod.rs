@@ -7,6 +7,7 @@ pub mod documents;
 pub mod login_failures;
 pub mod pharmacies;
 pub mod recovery_codes;
+pub mod sealed;
 pub mod sessions;
 pub mod transfer_codes;
 pub mod users;
