@@ -401,22 +401,28 @@ async fn upload_load(
          Content-Type: application/pdf\r\n\r\n"
     );
     let body = axum::body::Bytes::from([head.as_bytes(), &pdf, format!("\r\n--{BOUNDARY}--\r\n").as_bytes()].concat());
+    // A code allows at most 20 documents: each patient gets as many codes as needed.
+    const USES: usize = 20;
     let per_patient = uploads / concurrency;
-    let mut cookies = Vec::new();
+    let mut patients_cookies = Vec::new();
     for _ in 0..concurrency {
-        cookies.push(open_code(client, base, staff, per_patient).await?);
+        let mut cookies = Vec::new();
+        for _ in 0..per_patient.div_ceil(USES) {
+            cookies.push(open_code(client, base, staff, USES).await?);
+        }
+        patients_cookies.push(cookies);
     }
     let url = format!("{base}{}", santhium::api::send::UPLOAD_PATH);
     let started = Instant::now();
-    let patients = cookies.into_iter().map(|cookie| {
+    let patients = patients_cookies.into_iter().map(|cookies| {
         let (client, url, body) = (client.clone(), url.clone(), body.clone());
         tokio::spawn(async move {
             let (mut latencies, mut errors) = (Vec::new(), 0u64);
-            for _ in 0..per_patient {
+            for n in 0..per_patient {
                 let sent = Instant::now();
                 let response = client
                     .post(&url)
-                    .header("cookie", &cookie)
+                    .header("cookie", &cookies[n / USES])
                     .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
                     .body(body.clone())
                     .send()
