@@ -116,15 +116,9 @@ async fn load(
         tokio::spawn(async move {
             let (mut latencies, mut errors) = (Vec::new(), 0u64);
             while Instant::now() < deadline {
-                let sent = Instant::now();
-                let answered = match request(&client).send().await {
-                    Ok(response) if response.status().is_success() => response.bytes().await.is_ok(),
-                    _ => false,
-                };
-                if answered {
-                    latencies.push(sent.elapsed());
-                } else {
-                    errors += 1;
+                match timed(request(&client)).await {
+                    Some(latency) => latencies.push(latency),
+                    None => errors += 1,
                 }
             }
             (latencies, errors)
@@ -146,6 +140,16 @@ async fn load(
         "p50_ms": percentile(&latencies, 0.50),
         "p99_ms": percentile(&latencies, 0.99),
     })
+}
+
+/// Sends a request and reads its answer; the time it took, if it succeeded.
+async fn timed(request: reqwest::RequestBuilder) -> Option<Duration> {
+    let sent = Instant::now();
+    let answered = match request.send().await {
+        Ok(response) if response.status().is_success() => response.bytes().await.is_ok(),
+        _ => false,
+    };
+    answered.then(|| sent.elapsed())
 }
 
 /// The `p` percentile of sorted latencies, in milliseconds.
@@ -419,22 +423,14 @@ async fn upload_load(
         tokio::spawn(async move {
             let (mut latencies, mut errors) = (Vec::new(), 0u64);
             for n in 0..per_patient {
-                let sent = Instant::now();
-                let response = client
+                let upload = client
                     .post(&url)
                     .header("cookie", &cookies[n / USES])
                     .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
-                    .body(body.clone())
-                    .send()
-                    .await;
-                let received = match response {
-                    Ok(response) if response.status().is_success() => response.bytes().await.is_ok(),
-                    _ => false,
-                };
-                if received {
-                    latencies.push(sent.elapsed());
-                } else {
-                    errors += 1;
+                    .body(body.clone());
+                match timed(upload).await {
+                    Some(latency) => latencies.push(latency),
+                    None => errors += 1,
                 }
             }
             (latencies, errors)

@@ -40,11 +40,13 @@ impl TransferCode {
         )
     }
 
-    /// A code as a patient types it: any case, with spaces or dashes.
+    /// A code as a patient types it: any case, with spaces, dashes or dots between
+    /// symbols (phones' keyboards offer several dashes). The look-alikes 0/O and 1/I/L
+    /// are never in a code, so none of them can be taken for a symbol that is.
     pub fn parse(input: &str) -> Option<TransferCode> {
         let code: String = input
             .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
+            .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '\u{2010}'..='\u{2014}' | '\u{2212}' | '.' | '_'))
             .map(|c| c.to_ascii_uppercase())
             .collect();
         (code.len() == LENGTH && code.bytes().all(|b| ALPHABET.contains(&b))).then_some(TransferCode(code))
@@ -231,6 +233,12 @@ mod tests {
     fn typing_is_forgiving_about_case_spaces_and_dashes_only() {
         assert_eq!(TransferCode::parse(" k7m-4px ").map(|c| c.0), Some("K7M4PX".into()));
         assert_eq!(TransferCode::parse("K7M 4PX").map(|c| c.0), Some("K7M4PX".into()));
+        assert_eq!(
+            TransferCode::parse("k7m\u{2013}4px").map(|c| c.0),
+            Some("K7M4PX".into()),
+            "an en dash"
+        );
+        assert_eq!(TransferCode::parse("K7M.4PX\u{a0}").map(|c| c.0), Some("K7M4PX".into()));
         assert_eq!(TransferCode::parse("K7M4P"), None, "too short");
         assert_eq!(TransferCode::parse("K7M4PXX"), None, "too long");
         assert_eq!(TransferCode::parse("K7M4P0"), None, "0 is never in a code");

@@ -147,20 +147,27 @@ pub async fn spawn_app_on(backend: Backend, vars: &[(&str, &str)]) -> TestApp {
 
 async fn start_app(database: Option<TestDatabase>, vars: &[(&str, &str)]) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    env.insert("DATA_DIR".into(), data_dir.path().display().to_string());
-    if let Some(database) = &database {
-        env.insert("DATABASE_URL".into(), database.url.clone());
-    }
-    let settings = Settings::from_env(&Env(|name| env.get(name).cloned())).expect("valid test settings");
-    let options = LeptosOptions::builder().output_name("santhium").build();
-    let state = AppState::start(settings, options).await.expect("start");
+    let database_url = database.as_ref().map(|d| d.url.as_str());
+    let state = start_state(data_dir.path(), database_url, vars).await;
     TestApp {
         router: app(state.clone()),
         state,
         _data_dir: Some(data_dir),
         _database: database,
     }
+}
+
+/// The application's state on a data directory (and a database other than the
+/// directory's SQLite file), with extra settings.
+async fn start_state(data_dir: &std::path::Path, database_url: Option<&str>, vars: &[(&str, &str)]) -> AppState {
+    let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    env.insert("DATA_DIR".into(), data_dir.display().to_string());
+    if let Some(url) = database_url {
+        env.insert("DATABASE_URL".into(), url.to_owned());
+    }
+    let settings = Settings::from_env(&Env(|name| env.get(name).cloned())).expect("valid test settings");
+    let options = LeptosOptions::builder().output_name("santhium").build();
+    AppState::start(settings, options).await.expect("start")
 }
 
 pub struct TestResponse {
@@ -183,12 +190,8 @@ impl TestApp {
     /// Another instance on the same database and data directory, with other settings
     /// (the development keys in the data directory still apply unless overridden).
     pub async fn restarted(&self, vars: &[(&str, &str)]) -> TestApp {
-        let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        env.insert("DATA_DIR".into(), self.state.settings.data_dir.display().to_string());
-        env.insert("DATABASE_URL".into(), self.state.settings.database.url.clone());
-        let settings = Settings::from_env(&Env(|name| env.get(name).cloned())).expect("valid test settings");
-        let options = LeptosOptions::builder().output_name("santhium").build();
-        let state = AppState::start(settings, options).await.expect("restart");
+        let settings = &self.state.settings;
+        let state = start_state(&settings.data_dir, Some(&settings.database.url), vars).await;
         TestApp {
             router: app(state.clone()),
             state,
