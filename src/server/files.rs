@@ -64,13 +64,18 @@ fn unsafe_char(c: char) -> bool {
         || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
+/// Blanks and dots do not begin or end a stored name (nor its stem, once cut).
+fn trimmed_at_edges(c: char) -> bool {
+    c.is_whitespace() || c == '.'
+}
+
 /// A client's file name made safe: no directories, no control or direction characters,
 /// no leading or trailing dots and blanks, at most `MAX_NAME_CHARS` characters with the
 /// extension kept; `document` when nothing is left.
 pub fn sanitise_filename(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = base.chars().filter(|c| !unsafe_char(*c)).collect();
-    let trimmed = cleaned.trim_matches(|c: char| c.is_whitespace() || c == '.');
+    let trimmed = cleaned.trim_matches(trimmed_at_edges);
     if trimmed.is_empty() {
         return "document".to_owned();
     }
@@ -82,7 +87,8 @@ pub fn sanitise_filename(name: &str) -> String {
         _ => (trimmed, String::new()),
     };
     let keep = MAX_NAME_CHARS - suffix.chars().count();
-    format!("{}{suffix}", stem.chars().take(keep).collect::<String>().trim_end())
+    let stem: String = stem.chars().take(keep).collect();
+    format!("{}{suffix}", stem.trim_end_matches(trimmed_at_edges))
 }
 
 #[cfg(test)]
@@ -146,5 +152,10 @@ mod tests {
         assert_eq!(cut.chars().count(), MAX_NAME_CHARS);
         assert!(cut.ends_with(".pdf"));
         assert_eq!(sanitise_filename(&"x".repeat(500)).chars().count(), MAX_NAME_CHARS);
+        // Found by fuzzing: a cut that ends on dots would lose them when sanitised again.
+        let dotted = format!("{}..  {}", "C".repeat(119), "x".repeat(20));
+        let cut = sanitise_filename(&dotted);
+        assert_eq!(cut, "C".repeat(119));
+        assert_eq!(sanitise_filename(&cut), cut);
     }
 }
