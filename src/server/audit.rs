@@ -25,6 +25,7 @@ pub enum Action {
     CodeCreated,
     CodeRevoked,
     DocumentReceived,
+    DocumentDownloaded,
 }
 
 impl Action {
@@ -47,6 +48,7 @@ impl Action {
             Action::CodeCreated => "code_created",
             Action::CodeRevoked => "code_revoked",
             Action::DocumentReceived => "document_received",
+            Action::DocumentDownloaded => "document_downloaded",
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod code_lookups;
 pub mod config;
 pub mod db;
 pub mod documents;
+pub mod downloads;
 pub mod error;
 pub mod files;
 pub mod headers;
@@ -138,6 +139,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health::health))
         .route("/t/{code}", get(upload_access::follow_link))
+        .route("/documents/{id}/download", get(downloads::download))
         // The body limit below applies while the file streams in.
         .route(
             send::UPLOAD_PATH,

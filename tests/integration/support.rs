@@ -173,7 +173,9 @@ async fn start_state(data_dir: &std::path::Path, database_url: Option<&str>, var
 pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
+    /// The body as text (lossy); `bytes` holds it exactly.
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 impl TestResponse {
@@ -209,6 +211,7 @@ impl TestApp {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Document metadata. The content is in the blob store under the document's id, sealed
 //! with a data key that is stored here wrapped by the master key `key_id`.
 
-use sqlx::{Any, Executor};
+use sqlx::{Any, Executor, FromRow};
 
 pub struct NewDocument<'a> {
     pub id: &'a str,
@@ -47,4 +47,47 @@ pub async fn insert<'e>(
 /// Every document id, to find blobs left without a row.
 pub async fn all_ids<'e>(db: impl Executor<'e, Database = Any>) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM documents").fetch_all(db).await
+}
+
+/// What opening a document needs.
+#[derive(Debug, FromRow)]
+pub struct StoredDocument {
+    pub id: String,
+    pub pharmacy_id: String,
+    pub original_filename: String,
+    pub mime_type: String,
+    pub key_id: String,
+    pub wrapped_key: Vec<u8>,
+}
+
+/// One of the pharmacy's documents; another pharmacy's is not found.
+pub async fn find_for_pharmacy<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    pharmacy_id: &str,
+) -> Result<Option<StoredDocument>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, pharmacy_id, original_filename, mime_type, key_id, wrapped_key
+         FROM documents WHERE id = $1 AND pharmacy_id = $2",
+    )
+    .bind(id)
+    .bind(pharmacy_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Records the first view of a document; later views change nothing.
+pub async fn mark_viewed<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    user_id: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE documents SET viewed_at = $3, viewed_by = $2 WHERE id = $1 AND viewed_at IS NULL")
+        .bind(id)
+        .bind(user_id)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(())
 }

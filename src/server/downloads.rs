@@ -1,0 +1,162 @@
+//! Downloading a document: a plain GET route, so a link works before the page is
+//! hydrated. The sealed content is decrypted chunk by chunk as it streams out; a chunk
+//! that does not authenticate ends the stream there. The answer is never shown inline
+//! nor cached, and nothing in it can run as this site.
+
+use crate::error::AppError;
+use crate::server::AppState;
+use crate::server::audit::{self, Action};
+use crate::server::documents::document_context;
+use crate::server::keys::Sealed;
+use crate::server::repo::documents;
+use crate::server::sealed_stream::{HEADER_LEN, Opener};
+use crate::server::session;
+use crate::server::web::RequestMeta;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use futures::Stream;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use std::io;
+use tokio::io::AsyncReadExt;
+
+/// Sealed bytes read at a time.
+const READ_SIZE: usize = 64 * 1024;
+
+/// Characters RFC 5987 lets through unencoded in `filename*` (attr-char).
+const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
+/// `Content-Disposition: attachment` naming the file (RFC 6266): an ASCII fallback in
+/// which anything else becomes `_`, and the exact UTF-8 name percent-encoded. No CR,
+/// LF or quote can reach the header.
+pub fn attachment(filename: &str) -> HeaderValue {
+    let fallback: String = filename
+        .chars()
+        .map(|c| {
+            if (c.is_ascii_graphic() || c == ' ') && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded = utf8_percent_encode(filename, ATTR_CHAR);
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+}
+
+fn does_not_open() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, "a stored document does not open")
+}
+
+/// The plaintext of a sealed blob, chunk by chunk.
+fn plaintext(file: tokio::fs::File, opener: Opener) -> impl Stream<Item = io::Result<Bytes>> {
+    futures::stream::try_unfold(Some((file, opener)), |open| async move {
+        let Some((mut file, mut opener)) = open else {
+            return Ok(None);
+        };
+        let mut sealed = vec![0u8; READ_SIZE];
+        let read = file.read(&mut sealed).await?;
+        if read == 0 {
+            let last = opener.finish().map_err(|_| does_not_open())?;
+            return Ok(Some((Bytes::from(last), None)));
+        }
+        let plain = opener.push(&sealed[..read]).map_err(|_| does_not_open())?;
+        Ok(Some((Bytes::from(plain), Some((file, opener)))))
+    })
+}
+
+fn storage_error(error: io::Error) -> AppError {
+    tracing::error!(%error, "a stored document cannot be read");
+    AppError::Internal
+}
+
+/// `GET /documents/{id}/download`, for the staff of the document's pharmacy; another
+/// pharmacy's document answers as a missing one. The first download marks it viewed.
+pub async fn download(State(state): State<AppState>, Path(id): Path<String>, request: Request) -> Response {
+    let meta = RequestMeta::from_parts(&request.into_parts().0);
+    match open(&state, &meta, &id).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn open(state: &AppState, meta: &RequestMeta, id: &str) -> Result<Response, AppError> {
+    let caller = session::staff(state, meta).await?;
+    let document = documents::find_for_pharmacy(&state.db, id, &caller.pharmacy.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let context = document_context(&document.pharmacy_id, &document.id, &document.key_id);
+    let wrapped = Sealed::from_blob(&document.wrapped_key).ok_or(AppError::Internal)?;
+    let data_key = state
+        .settings
+        .encryption_key
+        .unwrap(&wrapped, &context)
+        .map_err(|error| {
+            tracing::error!(%error, "a document key does not unwrap");
+            AppError::Internal
+        })?;
+    let mut file = state.blobs.open(&document.id).await.map_err(storage_error)?;
+    let mut header = [0u8; HEADER_LEN];
+    file.read_exact(&mut header).await.map_err(storage_error)?;
+    let opener = Opener::new(&data_key, &context, &header).map_err(|_| storage_error(does_not_open()))?;
+
+    documents::mark_viewed(&state.db, &document.id, &caller.user.id, state.clock.now()).await?;
+    audit::record(
+        state,
+        (&caller).into(),
+        Action::DocumentDownloaded,
+        Some(("document", &document.id)),
+    )
+    .await?;
+    let headers = [
+        (
+            header::CONTENT_TYPE,
+            HeaderValue::from_str(&document.mime_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+        ),
+        (header::CONTENT_DISPOSITION, attachment(&document.original_filename)),
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; sandbox"),
+        ),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+    ];
+    Ok((headers, Body::from_stream(plaintext(file, opener))).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_reach_the_header_quoted_and_encoded_never_raw() {
+        assert_eq!(
+            attachment("Ordonnance été.pdf"),
+            "attachment; filename=\"Ordonnance _t_.pdf\"; filename*=UTF-8''Ordonnance%20%C3%A9t%C3%A9.pdf"
+        );
+        let tricky = attachment("a\"b\\c\r\nSet-Cookie: x.pdf");
+        let tricky = tricky.to_str().expect("ASCII");
+        assert!(
+            tricky.starts_with("attachment; filename=\"a_b_c__Set-Cookie: x.pdf\";"),
+            "{tricky}"
+        );
+        assert!(!tricky.contains(['\r', '\n']));
+        assert!(tricky.ends_with("filename*=UTF-8''a%22b%5Cc%0D%0ASet-Cookie%3A%20x.pdf"));
+    }
+}
