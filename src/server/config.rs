@@ -26,6 +26,10 @@ pub struct Settings {
     pub allowed_extensions: Vec<String>,
     pub data_retention_days: u32,
     pub auto_delete_enabled: bool,
+    /// Minutes between two retention sweeps.
+    pub retention_sweep_minutes: u32,
+    /// Days an ended transfer code stays in the history before it is purged.
+    pub ended_code_grace_days: u32,
     pub code_expiration_hours: u32,
     pub rate_limit_per_minute: u32,
     pub access_token_expire_minutes: u32,
@@ -258,6 +262,8 @@ impl Settings {
             max_file_size_mb: env.number("MAX_FILE_SIZE_MB", 10, 1, 100)?,
             data_retention_days: env.number("DATA_RETENTION_DAYS", 30, 1, 3650)?,
             auto_delete_enabled: env.flag("AUTO_DELETE_ENABLED", true)?,
+            retention_sweep_minutes: env.number("RETENTION_SWEEP_MINUTES", 60, 1, 1440)?,
+            ended_code_grace_days: env.number("ENDED_CODE_GRACE_DAYS", 7, 1, 365)?,
             code_expiration_hours: env.number("CODE_EXPIRATION_HOURS", 24, 1, 720)?,
             rate_limit_per_minute: env.number("RATE_LIMIT_PER_MINUTE", 60, 1, 100_000)?,
             access_token_expire_minutes: env.number("ACCESS_TOKEN_EXPIRE_MINUTES", 30, 1, 1440)?,
@@ -322,6 +328,7 @@ mod tests {
         assert_eq!(s.allowed_extensions, ["pdf", "jpg", "jpeg", "png"]);
         assert_eq!(s.data_retention_days, 30);
         assert!(s.auto_delete_enabled);
+        assert_eq!((s.retention_sweep_minutes, s.ended_code_grace_days), (60, 7));
         assert_eq!(s.code_expiration_hours, 24);
         assert_eq!(s.rate_limit_per_minute, 60);
         assert_eq!(s.access_token_expire_minutes, 30);

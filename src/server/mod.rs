@@ -20,6 +20,7 @@ pub mod login_limit;
 pub mod metadata;
 pub mod passwords;
 pub mod repo;
+pub mod retention;
 pub mod sealed_stream;
 pub mod session;
 pub mod staff;
@@ -174,6 +175,7 @@ pub fn app(state: AppState) -> Router {
 /// `SHUTDOWN_GRACE_SECONDS`.
 pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) {
     let grace = Duration::from_secs(state.settings.shutdown_grace_seconds);
+    let state_for_sweeps = state.clone();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     // Pages stream in several chunks; without TCP_NODELAY each later chunk waits ~40 ms
     // for the client's delayed acknowledgement.
@@ -186,6 +188,7 @@ pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future
         })
         .into_future();
     let mut server = tokio::spawn(server);
+    let sweeper = tokio::spawn(retention::run(state_for_sweeps));
     tokio::select! {
         result = &mut server => {
             tracing::error!(?result, "server stopped on its own");
@@ -197,6 +200,7 @@ pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future
         grace_seconds = grace.as_secs(),
         "shutting down: finishing in-flight requests"
     );
+    sweeper.abort();
     let _ = stop_tx.send(());
     match tokio::time::timeout(grace, server).await {
         Ok(_) => tracing::info!("stopped"),

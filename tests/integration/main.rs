@@ -7,6 +7,7 @@ mod database;
 mod downloads;
 mod http;
 mod lifecycle;
+mod retention;
 mod rotation;
 mod support;
 mod uploads;

@@ -91,3 +91,26 @@ pub async fn mark_viewed<'e>(
         .await?;
     Ok(())
 }
+
+/// Documents whose deletion date has come, oldest first.
+pub async fn due_for_deletion<'e>(
+    db: impl Executor<'e, Database = Any>,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM documents WHERE deletion_date <= $1 ORDER BY deletion_date, id LIMIT $2")
+        .bind(now)
+        .bind(limit)
+        .fetch_all(db)
+        .await
+}
+
+/// Deletes a document whose deletion date has come; false if it is gone already.
+pub async fn delete_due<'e>(db: impl Executor<'e, Database = Any>, id: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("DELETE FROM documents WHERE id = $1 AND deletion_date <= $2")
+        .bind(id)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}

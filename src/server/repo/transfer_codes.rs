@@ -131,3 +131,15 @@ pub async fn give_back_use<'e>(db: impl Executor<'e, Database = Any>, id: &str) 
         .await?;
     Ok(())
 }
+
+/// Deletes codes that ended (revoked, expired or used up) before `cutoff`.
+pub async fn purge_ended_before<'e>(db: impl Executor<'e, Database = Any>, cutoff: i64) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query(
+        "DELETE FROM transfer_codes
+         WHERE revoked_at <= $1 OR expires_at <= $1 OR (current_uses >= max_uses AND last_used_at <= $1)",
+    )
+    .bind(cutoff)
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected())
+}
