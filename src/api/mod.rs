@@ -5,6 +5,7 @@
 pub mod account;
 pub mod auth;
 pub mod codes;
+pub mod documents;
 pub mod send;
 pub mod staff;
 

@@ -26,6 +26,9 @@ pub enum Action {
     CodeRevoked,
     DocumentReceived,
     DocumentDownloaded,
+    DocumentMarkedViewed,
+    DocumentMarkedNew,
+    DocumentDeleted,
 }
 
 impl Action {
@@ -49,6 +52,9 @@ impl Action {
             Action::CodeRevoked => "code_revoked",
             Action::DocumentReceived => "document_received",
             Action::DocumentDownloaded => "document_downloaded",
+            Action::DocumentMarkedViewed => "document_marked_viewed",
+            Action::DocumentMarkedNew => "document_marked_new",
+            Action::DocumentDeleted => "document_deleted",
         }
     }
 }

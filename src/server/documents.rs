@@ -5,6 +5,7 @@
 //! written. Plaintext never touches the disk, and memory stays at a few chunks whatever
 //! the file's size. On any failure the use is given back and nothing is kept.
 
+use crate::api::documents::{DocumentFilter, DocumentPage, DocumentView, MAX_PAGE};
 use crate::api::send::DocumentReceipt;
 use crate::error::AppError;
 use crate::i18n::Text;
@@ -15,10 +16,12 @@ use crate::server::files::{self, FileType};
 use crate::server::keys::DataKey;
 use crate::server::metadata::{ImageError, Scrubber};
 use crate::server::repo::audit::{self, NewAuditEvent};
-use crate::server::repo::documents::{self, NewDocument};
+use crate::server::repo::documents::{self, ListFilter, NewDocument};
 use crate::server::repo::transfer_codes;
 use crate::server::repo::{new_id, pharmacies};
 use crate::server::sealed_stream::Sealer;
+use crate::server::session::Caller;
+use crate::server::transfer_codes::{self as codes, code_context, note_context};
 use crate::server::upload_access::invalid_code;
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
@@ -237,6 +240,115 @@ async fn store(
     })
 }
 
+/// Escapes `%`, `_` and `\\` for a `LIKE` pattern with `\\` as escape.
+fn like_pattern(search: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in search.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// A page of the pharmacy's documents, newest first.
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    filter: &DocumentFilter,
+    skip: u32,
+    limit: u32,
+) -> Result<DocumentPage, AppError> {
+    let search = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let listed = ListFilter {
+        pharmacy_id: &caller.pharmacy.id,
+        viewed: filter.viewed.map(i64::from),
+        code_id: filter.code_id.as_deref(),
+        received_from: filter.received_from,
+        received_before: filter.received_before,
+        name_like: search.map(like_pattern),
+    };
+    let limit = i64::from(limit.clamp(1, MAX_PAGE));
+    let rows = documents::list(&state.db, &listed, i64::from(skip), limit).await?;
+    let total = documents::count(&state.db, &listed).await?;
+    let new = ListFilter {
+        viewed: Some(0),
+        code_id: None,
+        received_from: None,
+        received_before: None,
+        name_like: None,
+        ..listed
+    };
+    let new_count = documents::count(&state.db, &new).await?;
+    let documents = rows
+        .into_iter()
+        .map(|row| {
+            let code = match (&row.code_id, &row.code_ciphertext) {
+                (Some(id), Some(blob)) => Some(codes::open_text(state, blob, &code_context(id))?),
+                _ => None,
+            };
+            let note = match (&row.code_id, &row.note_ciphertext) {
+                (Some(id), Some(blob)) => Some(codes::open_text(state, blob, &note_context(id))?),
+                _ => None,
+            };
+            Ok(DocumentView {
+                reference: reference(&row.id),
+                id: row.id,
+                filename: row.original_filename,
+                mime_type: row.mime_type,
+                size: u64::try_from(row.file_size).unwrap_or(0),
+                received_at: row.uploaded_at,
+                code,
+                note,
+                viewed_at: row.viewed_at,
+                viewed_by: row.viewed_by,
+                deletion_date: row.deletion_date,
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(DocumentPage {
+        documents,
+        total: u64::try_from(total).unwrap_or(0),
+        new_count: u64::try_from(new_count).unwrap_or(0),
+    })
+}
+
+/// Marks one of the pharmacy's documents viewed (by the caller, now) or new again.
+pub async fn set_viewed(state: &AppState, caller: &Caller, document_id: &str, viewed: bool) -> Result<(), AppError> {
+    documents::find_for_pharmacy(&state.db, document_id, &caller.pharmacy.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let action = if viewed {
+        documents::mark_viewed(&state.db, document_id, &caller.user.id, state.clock.now()).await?;
+        Action::DocumentMarkedViewed
+    } else {
+        documents::mark_new(&state.db, document_id).await?;
+        Action::DocumentMarkedNew
+    };
+    crate::server::audit::record(state, caller.into(), action, Some(("document", document_id))).await
+}
+
+/// Deletes documents of the pharmacy: the row (with its wrapped key), then the content.
+/// Ids of other pharmacies, or of no document, are passed over; none at all found is
+/// `NotFound`.
+pub async fn delete(state: &AppState, caller: &Caller, document_ids: &[String]) -> Result<u64, AppError> {
+    let mut deleted = 0;
+    for id in document_ids {
+        if !documents::delete_for_pharmacy(&state.db, id, &caller.pharmacy.id).await? {
+            continue;
+        }
+        deleted += 1;
+        state.blobs.delete(id).await.map_err(storage_error)?;
+        crate::server::audit::record(state, caller.into(), Action::DocumentDeleted, Some(("document", id))).await?;
+    }
+    if deleted == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(deleted)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,6 +414,12 @@ mod tests {
             run(FileType::Pdf, 1000, &big, 100).err(),
             Some(AppError::PayloadTooLarge)
         );
+    }
+
+    #[test]
+    fn searches_match_literally() {
+        assert_eq!(like_pattern(" Ordo "), "%ordo%");
+        assert_eq!(like_pattern("100%_a\\b"), "%100\\%\\_a\\\\b%");
     }
 
     #[test]

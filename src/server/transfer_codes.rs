@@ -76,7 +76,7 @@ pub fn note_context(id: &str) -> Vec<u8> {
     format!("transfer-code-note/{id}").into_bytes()
 }
 
-fn open_text(state: &AppState, blob: &[u8], context: &[u8]) -> Result<String, AppError> {
+pub(crate) fn open_text(state: &AppState, blob: &[u8], context: &[u8]) -> Result<String, AppError> {
     let sealed = Sealed::from_blob(blob).ok_or(AppError::Internal)?;
     let plain = state.settings.encryption_key.open(&sealed, context).map_err(|error| {
         tracing::error!(%error, "a transfer code does not open");

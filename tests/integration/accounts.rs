@@ -3,12 +3,15 @@
 
 use crate::on_both_databases;
 use crate::support::{Refused, TestApp, Visitor, invalid, spawn_app_on};
+use axum::body::Body;
 use axum::http::StatusCode;
 use santhium::api::account::{
     BeginSecondFactor, ChangePassword, ConfirmSecondFactor, EndOtherSessions, EndSession, ListSessions,
     RemoveSecondFactor, SecondFactorEnabled, SessionInfo, TotpEnrolment,
 };
 use santhium::api::auth::{CurrentSession, Login, Logout, RegisterPharmacy, VerifySecondFactor};
+use santhium::api::codes::{CodeView, CreateTransferCode};
+use santhium::api::documents::{DeleteDocuments, DocumentPage, ListDocuments, SetDocumentViewed};
 use santhium::api::staff::{
     CreateStaff, ListStaff, NewStaffAccount, RequireSecondFactor, SetStaffActive, SetStaffRole, StaffOverview,
 };
@@ -691,7 +694,7 @@ async fn authorisation_matrix(backend: Backend) {
         ExpiredSession,
     ];
     #[rustfmt::skip]
-    let rows: [(&str, [Answer; 6]); 12] = [
+    let rows: [(&str, [Answer; 6]); 16] = [
         //                        anon  pharm admin other disab expired
         ("list_sessions",        [E401, OK,   OK,   OK,   E401, E401]),
         ("end_session",          [E401, E404, OK,   E404, E401, E401]),
@@ -705,6 +708,10 @@ async fn authorisation_matrix(backend: Backend) {
         ("set_staff_role",       [E401, E403, OK,   E404, E401, E401]),
         ("set_staff_active",     [E401, E403, OK,   E404, E401, E401]),
         ("require_second_factor",[E401, E403, OK,   OK,   E401, E401]),
+        ("list_documents",       [E401, OK,   OK,   OK,   E401, E401]),
+        ("download_document",    [E401, OK,   OK,   E404, E401, E401]),
+        ("set_document_viewed",  [E401, OK,   OK,   E404, E401, E401]),
+        ("delete_documents",     [E401, OK,   OK,   E404, E401, E401]),
     ];
     for (function, expected) in rows {
         for (caller, expected) in callers.into_iter().zip(expected) {
@@ -716,6 +723,7 @@ async fn authorisation_matrix(backend: Backend) {
             let admin_session = admin.call::<ListSessions, Vec<SessionInfo>>(&[]).await.expect("listed")[0]
                 .id
                 .clone();
+            let document = received_document(&app, &mut admin).await;
             let mut visitor = match caller {
                 Anonymous => app.visitor(),
                 Pharmacist => colleague,
@@ -735,19 +743,50 @@ async fn authorisation_matrix(backend: Backend) {
                     colleague
                 }
             };
-            let answer = call(&mut visitor, caller, function, &target, &admin_session).await;
+            let targets = Targets {
+                user: &target,
+                admin_session: &admin_session,
+                document: &document,
+            };
+            let answer = call(&app, &mut visitor, caller, function, &targets).await;
             assert_eq!(answer, expected, "{function} called by {caller:?}");
         }
     }
 }
 
+/// The objects of the first pharmacy that calls act on.
+struct Targets<'a> {
+    user: &'a str,
+    admin_session: &'a str,
+    document: &'a str,
+}
+
+/// The id of a document a patient sent to the admin's pharmacy.
+async fn received_document(app: &TestApp, admin: &mut Visitor<'_>) -> String {
+    let form = [("lifetime_hours", "24"), ("max_uses", "1"), ("note", "")];
+    let code = admin
+        .call::<CreateTransferCode, CodeView>(&form)
+        .await
+        .expect("created");
+    let (patient, _) = crate::uploads::patient(app, &code.code).await;
+    patient
+        .send_file("ordonnance.pdf", &crate::uploads::prescription())
+        .await
+        .expect("sent");
+    sqlx::query_scalar("SELECT id FROM documents")
+        .fetch_one(&app.state.db)
+        .await
+        .expect("a document")
+}
+
 async fn call(
+    app: &TestApp,
     visitor: &mut Visitor<'_>,
     caller: Caller,
     function: &str,
-    target_user: &str,
-    admin_session: &str,
+    targets: &Targets<'_>,
 ) -> Answer {
+    let (target_user, admin_session, document) = (targets.user, targets.admin_session, targets.document);
     let wrong_password = [
         ("current_password", "pas le bon mot de passe"),
         ("new_password", NEW_PASSWORD),
@@ -797,6 +836,38 @@ async fn call(
                 .await
         }
         "require_second_factor" => visitor.call::<RequireSecondFactor, ()>(&[("required", "true")]).await,
+        "list_documents" => visitor
+            .call::<ListDocuments, DocumentPage>(&[("skip", "0"), ("limit", "20")])
+            .await
+            .map(|page| {
+                let listed = page.documents.iter().any(|d| d.id == document);
+                assert_eq!(
+                    listed,
+                    !matches!(caller, Caller::OtherPharmacyAdmin),
+                    "own pharmacy only"
+                );
+            }),
+        "download_document" => {
+            let path = format!("/documents/{document}/download");
+            let response = app.send(visitor.request("GET", &path, Body::empty())).await;
+            if response.status == StatusCode::OK {
+                Ok(())
+            } else {
+                Err(Refused {
+                    status: response.status,
+                    error: AppError::NotFound,
+                })
+            }
+        }
+        "set_document_viewed" => {
+            visitor
+                .call::<SetDocumentViewed, ()>(&[("document_id", document), ("viewed", "true")])
+                .await
+        }
+        "delete_documents" => visitor
+            .call::<DeleteDocuments, u64>(&[("document_ids[0]", document)])
+            .await
+            .map(drop),
         other => panic!("no such server function in the matrix: {other}"),
     };
     match answer {

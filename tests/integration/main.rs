@@ -4,6 +4,7 @@
 mod accounts;
 mod codes;
 mod database;
+mod documents;
 mod downloads;
 mod http;
 mod lifecycle;

@@ -114,3 +114,100 @@ pub async fn delete_due<'e>(db: impl Executor<'e, Database = Any>, id: &str, now
         .await?;
     Ok(result.rows_affected() == 1)
 }
+
+/// A document as the pharmacy's list shows it, with its code and viewer when kept.
+#[derive(Debug, FromRow)]
+pub struct ListedDocument {
+    pub id: String,
+    pub original_filename: String,
+    pub mime_type: String,
+    pub file_size: i64,
+    pub uploaded_at: i64,
+    pub code_id: Option<String>,
+    pub code_ciphertext: Option<Vec<u8>>,
+    pub note_ciphertext: Option<Vec<u8>>,
+    pub viewed_at: Option<i64>,
+    pub viewed_by: Option<String>,
+    pub deletion_date: i64,
+}
+
+/// Which of a pharmacy's documents to list; `None` does not filter.
+pub struct ListFilter<'a> {
+    pub pharmacy_id: &'a str,
+    /// 1: viewed only, 0: new only.
+    pub viewed: Option<i64>,
+    pub code_id: Option<&'a str>,
+    pub received_from: Option<i64>,
+    pub received_before: Option<i64>,
+    /// A lower-cased `LIKE` pattern, `\` escaping.
+    pub name_like: Option<String>,
+}
+
+const FILTERED: &str = "FROM documents d
+     LEFT JOIN transfer_codes c ON c.id = d.code_id
+     LEFT JOIN users u ON u.id = d.viewed_by
+     WHERE d.pharmacy_id = $1
+       AND ($2 IS NULL OR ($2 = 1) = (d.viewed_at IS NOT NULL))
+       AND ($3 IS NULL OR d.code_id = $3)
+       AND ($4 IS NULL OR d.uploaded_at >= $4)
+       AND ($5 IS NULL OR d.uploaded_at < $5)
+       AND ($6 IS NULL OR LOWER(d.original_filename) LIKE $6 ESCAPE '\\')";
+
+fn filtered<'q>(
+    sql: &'q str,
+    filter: &'q ListFilter<'q>,
+) -> sqlx::query::Query<'q, Any, <Any as sqlx::Database>::Arguments<'q>> {
+    sqlx::query(sql)
+        .bind(filter.pharmacy_id)
+        .bind(filter.viewed)
+        .bind(filter.code_id)
+        .bind(filter.received_from)
+        .bind(filter.received_before)
+        .bind(filter.name_like.as_deref())
+}
+
+/// A page of the filtered documents, newest first.
+pub async fn list<'e>(
+    db: impl Executor<'e, Database = Any>,
+    filter: &ListFilter<'_>,
+    skip: i64,
+    limit: i64,
+) -> Result<Vec<ListedDocument>, sqlx::Error> {
+    let sql = format!(
+        "SELECT d.id, d.original_filename, d.mime_type, d.file_size, d.uploaded_at, d.code_id,
+                c.code_ciphertext, c.note_ciphertext, d.viewed_at, u.full_name AS viewed_by, d.deletion_date
+         {FILTERED} ORDER BY d.uploaded_at DESC, d.id DESC LIMIT $7 OFFSET $8"
+    );
+    let rows = filtered(&sql, filter).bind(limit).bind(skip).fetch_all(db).await?;
+    rows.iter().map(ListedDocument::from_row).collect()
+}
+
+/// How many documents the filter matches.
+pub async fn count<'e>(db: impl Executor<'e, Database = Any>, filter: &ListFilter<'_>) -> Result<i64, sqlx::Error> {
+    let sql = format!("SELECT COUNT(*) AS n {FILTERED}");
+    let row = filtered(&sql, filter).fetch_one(db).await?;
+    sqlx::Row::try_get(&row, "n")
+}
+
+/// Marks a document new again.
+pub async fn mark_new<'e>(db: impl Executor<'e, Database = Any>, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE documents SET viewed_at = NULL, viewed_by = NULL WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes one of the pharmacy's documents; false if there is none by that id.
+pub async fn delete_for_pharmacy<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    pharmacy_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("DELETE FROM documents WHERE id = $1 AND pharmacy_id = $2")
+        .bind(id)
+        .bind(pharmacy_id)
+        .execute(db)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
