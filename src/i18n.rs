@@ -48,6 +48,16 @@ impl Lang {
         }
     }
 
+    /// A file size as people read it: `391 ko`, `1,4 Mo` in French; `391 KB`, `1.4 MB`.
+    pub fn file_size(self, bytes: u64) -> String {
+        let text = if bytes >= 1024 * 1024 {
+            format!("{:.1} {}", bytes as f64 / 1_048_576.0, self.text(Text::Megabytes))
+        } else {
+            format!("{} {}", bytes.div_ceil(1024), self.text(Text::Kilobytes))
+        };
+        if self == Lang::Fr { text.replace('.', ",") } else { text }
+    }
+
     pub fn text(self, text: Text) -> &'static str {
         let (fr, en) = text.translations();
         match self {
@@ -300,6 +310,27 @@ texts! {
     AllSent => "Tous les documents que ce code permet ont été envoyés.", "All the documents this code allows have been sent.";
     Megabytes => "Mo", "MB";
     Kilobytes => "ko", "KB";
+    DocumentsHeading => "Documents reçus", "Received documents";
+    NewDocuments => "nouveau(x)", "new";
+    NoDocuments => "Aucun document.", "No document.";
+    Show => "Afficher", "Show";
+    AllDocuments => "Tous", "All";
+    OnlyNew => "Nouveaux", "New";
+    OnlyViewed => "Consultés", "Viewed";
+    SearchByName => "Rechercher par nom", "Search by name";
+    ReceivedFrom => "Reçus depuis le", "Received from";
+    ReceivedUntil => "Reçus jusqu'au", "Received until";
+    MarkViewed => "Marquer comme consulté", "Mark as viewed";
+    MarkNew => "Marquer comme nouveau", "Mark as new";
+    NewBadge => "Nouveau", "New";
+    ViewedBy => "Consulté par", "Viewed by";
+    On => "le", "on";
+    DeletedOn => "Suppression automatique le", "Deleted automatically on";
+    DeleteSelected => "Supprimer la sélection", "Delete the selection";
+    DeleteConfirm => "Supprimer définitivement les documents sélectionnés ?", "Delete the selected documents for good?";
+    Previous => "Précédents", "Previous";
+    Next => "Suivants", "Next";
+    Of => "sur", "of";
 }
 
 /// The current language, shared through context by `App`.
@@ -330,6 +361,13 @@ mod tests {
             assert!(!fr.trim().is_empty(), "{text:?} has no French text");
             assert!(!en.trim().is_empty(), "{text:?} has no English text");
         }
+    }
+
+    #[test]
+    fn file_sizes_read_in_each_language() {
+        assert_eq!(Lang::Fr.file_size(400_000), "391 ko");
+        assert_eq!(Lang::Fr.file_size(1_468_006), "1,4 Mo");
+        assert_eq!(Lang::En.file_size(1_468_006), "1.4 MB");
     }
 
     #[test]

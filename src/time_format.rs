@@ -25,6 +25,26 @@ pub fn utc_date_time(unix_secs: i64) -> String {
     )
 }
 
+/// Days since 1970-01-01 of a calendar date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let mp = i64::from((month + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The Unix seconds of midnight UTC starting a `yyyy-mm-dd` date, as date inputs give it.
+pub fn parse_date(value: &str) -> Option<i64> {
+    let mut parts = value.trim().splitn(3, '-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: u32 = parts.next()?.parse().ok()?;
+    let day: u32 = parts.next()?.parse().ok()?;
+    ((1..=12).contains(&month) && (1..=31).contains(&day)).then(|| days_from_civil(year, month, day) * 86_400)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -34,5 +54,17 @@ mod tests {
         assert_eq!(utc_date_time(0), "01/01/1970 00:00 UTC");
         assert_eq!(utc_date_time(951_782_400), "29/02/2000 00:00 UTC");
         assert_eq!(utc_date_time(1_795_245_840), "21/11/2026 07:24 UTC");
+    }
+
+    #[test]
+    fn date_inputs_read_as_midnight_utc() {
+        assert_eq!(parse_date("1970-01-01"), Some(0));
+        assert_eq!(parse_date("2000-02-29"), Some(951_782_400));
+        assert_eq!(
+            parse_date("2026-11-21").map(utc_date_time).as_deref(),
+            Some("21/11/2026 00:00 UTC")
+        );
+        assert_eq!(parse_date(""), None);
+        assert_eq!(parse_date("2026-13-01"), None);
     }
 }

@@ -8,6 +8,8 @@ export class DashboardPage extends AppPage {
   readonly qrCode = this.page.getByRole('img', { name: "QR code menant à la page d'envoi de documents" });
   readonly activeCodes = this.page.getByTestId('active-codes');
   readonly codeHistory = this.page.getByTestId('code-history');
+  readonly documents = this.page.getByTestId('documents');
+  readonly newCount = this.page.getByTestId('new-count');
 
   /** Creates a code and returns it as shown. */
   readonly lifetime = this.page.getByLabel('Durée de validité');
@@ -24,6 +26,10 @@ export class DashboardPage extends AppPage {
   async readQrCode(): Promise<string | undefined> {
     const png = PNG.sync.read(await this.qrCode.screenshot());
     return jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data;
+  }
+
+  documentRow(name: string): Locator {
+    return this.documents.getByRole('listitem').filter({ hasText: name });
   }
 
   codeRow(list: Locator, code: string): Locator {

@@ -1,10 +1,12 @@
 use crate::api::codes::{CodeStatus, CodeView, CreateTransferCode, RevokeTransferCode, list_transfer_codes};
-use crate::components::QrCode;
 use crate::components::form::{Field, FormAlert, Submit, action_error};
 use crate::components::session::{RequireSession, use_auth};
+use crate::components::{QrCode, use_refresh};
 use crate::i18n::{Lang, Text, use_i18n};
+use crate::pages::documents::DocumentsPanel;
 use crate::time_format::utc_date_time;
 use leptos::prelude::*;
+use std::time::Duration;
 
 /// The pharmacy's working page: transfer codes to hand to patients, and (soon) what
 /// patients sent.
@@ -22,13 +24,14 @@ pub fn DashboardPage() -> impl IntoView {
                 </p>
                 <p>{i18n.t(Text::DashboardIntro)}</p>
             </section>
+            <DocumentsPanel />
             <TransferCodesPanel />
         </RequireSession>
     }
 }
 
-/// How often the code list asks the server for news.
-const CODES_REFRESH_SECS: u64 = 5;
+/// How often the dashboard's lists ask the server for news.
+pub(super) const REFRESH_SECS: u64 = 5;
 
 /// Lifetimes offered for a new code, in hours, and how they read.
 const LIFETIMES: [(u32, Text); 6] = [
@@ -50,18 +53,7 @@ fn TransferCodesPanel() -> impl IntoView {
     // The form reads its default once; the list refreshes itself, so that codes used
     // by patients meanwhile move to the history without a reload.
     let defaults = Resource::new(|| (), |_| list_transfer_codes());
-    let refresh = RwSignal::new(0u32);
-    Effect::new(move || {
-        let interval = set_interval_with_handle(
-            move || refresh.update(|n| *n = n.wrapping_add(1)),
-            std::time::Duration::from_secs(CODES_REFRESH_SECS),
-        );
-        on_cleanup(move || {
-            if let Ok(interval) = interval {
-                interval.clear();
-            }
-        });
-    });
+    let refresh = use_refresh(Duration::from_secs(REFRESH_SECS));
     let codes = Resource::new(
         move || (create.version().get(), revoke.version().get(), refresh.get()),
         |_| list_transfer_codes(),

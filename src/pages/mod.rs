@@ -2,6 +2,7 @@
 
 mod account;
 mod dashboard;
+mod documents;
 mod home;
 mod login;
 mod not_found;

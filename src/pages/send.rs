@@ -6,7 +6,7 @@ use crate::api::send::{
 };
 use crate::components::form::{Field, FormAlert, Submit, action_error};
 use crate::error::AppError;
-use crate::i18n::{Lang, Text, use_i18n};
+use crate::i18n::{Text, use_i18n};
 use crate::time_format::utc_date_time;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -103,21 +103,6 @@ impl Chosen {
     fn sendable(&self) -> bool {
         self.problem.is_none() && matches!(self.state.get_untracked(), FileState::Ready | FileState::Failed(_))
     }
-}
-
-/// `1,2 Mo` in French, `1.2 MB` in English.
-fn human_size(bytes: u64, lang: Lang) -> String {
-    let (value, unit) = if bytes >= 1024 * 1024 {
-        (format!("{:.1}", bytes as f64 / 1_048_576.0), Text::Megabytes)
-    } else {
-        (format!("{}", bytes.div_ceil(1024)), Text::Kilobytes)
-    };
-    let value = if lang == Lang::Fr {
-        value.replace('.', ",")
-    } else {
-        value
-    };
-    format!("{value} {}", lang.text(unit))
 }
 
 #[component]
@@ -266,7 +251,7 @@ fn Uploader(status: SendStatus) -> impl IntoView {
                         <label class="button" for="choose-files">{i18n.t(Text::ChooseFiles)}</label>
                     </div>
                     <p class="hint">
-                        {move || format!("{} {}", i18n.t(Text::DropHint)(), human_size(max_bytes, i18n.lang.get()))}
+                        {move || format!("{} {}", i18n.t(Text::DropHint)(), i18n.lang.get().file_size(max_bytes))}
                     </p>
                 </div>
                 }.into_any()}
@@ -320,7 +305,7 @@ fn ChosenFile(
         let lang = i18n.lang.get();
         match problem {
             Problem::TypeNotAllowed => lang.text(Text::FileTypeNotAllowed).to_owned(),
-            Problem::TooLarge => format!("{} {}", lang.text(Text::FileTooLarge), human_size(max_bytes, lang)),
+            Problem::TooLarge => format!("{} {}", lang.text(Text::FileTooLarge), lang.file_size(max_bytes)),
             Problem::TooMany => lang.text(Text::TooManyFiles).to_owned(),
         }
     };
@@ -345,7 +330,7 @@ fn ChosenFile(
             }}
             <div class="file-facts">
                 <span class="file-name">{name}</span>
-                <span class="file-size">{move || human_size(size, i18n.lang.get())}</span>
+                <span class="file-size">{move || i18n.lang.get().file_size(size)}</span>
                 {problem.map(|p| view! { <span class="field-error">{move || problem_message(p)}</span> })}
                 {move || progress().map(|p| view! {
                     <progress max="100" value=p aria-label=label.clone()>{format!("{p} %")}</progress>
@@ -383,7 +368,7 @@ fn Receipt(receipts: Signal<Vec<DocumentReceipt>>, pharmacy: String, retention_d
                             <dt>{i18n.t(Text::ChosenFiles)}</dt>
                             <dd class="receipt-name">{receipt.filename.clone()}</dd>
                             <dt>{i18n.t(Text::Size)}</dt>
-                            <dd>{move || human_size(receipt.size, i18n.lang.get())}</dd>
+                            <dd>{move || i18n.lang.get().file_size(receipt.size)}</dd>
                             <dt>{i18n.t(Text::ReceivedAt)}</dt>
                             <dd>{utc_date_time(receipt.received_at)}</dd>
                             <dt>{i18n.t(Text::Reference)}</dt>

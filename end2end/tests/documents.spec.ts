@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { test, expect } from '../fixtures';
+import { pages, uniqueEmail } from '../pages/account-pages';
+import { DashboardPage } from '../pages/dashboard-page';
+import { SendPage } from '../pages/send-page';
+
+const prescription = Buffer.from('%PDF-1.7\n% Ordonnance du Dr Bernard\n' + 'y'.repeat(200_000) + '\n%%EOF\n');
+const scan = readFileSync(`${__dirname}/../../tests/fixtures/scan-with-text.png`);
+
+test('documents a patient sends appear in the open dashboard, download intact, show as viewed and can be deleted', async ({
+  page,
+  patientPage,
+}) => {
+  await pages(page).register.register('Pharmacie du Marché', 'Camille Martin', uniqueEmail('documents'));
+  const dashboard = new DashboardPage(page);
+  const code = await dashboard.createCode(2, 'Mme Leroy');
+  await expect(dashboard.newCount).toHaveText('0 nouveau(x)');
+
+  const send = new SendPage(patientPage);
+  await patientPage.goto(`/t/${code}`);
+  await patientPage.locator('body[data-hydrated="true"]').waitFor();
+  await send.choose([
+    { name: 'ordonnance.pdf', mimeType: 'application/pdf', buffer: prescription },
+    { name: 'scan.png', mimeType: 'image/png', buffer: scan },
+  ]);
+  await send.sendButton.click();
+  await expect(send.receipt.getByRole('listitem')).toHaveCount(2);
+
+  // No reload: the dashboard asks for news by itself.
+  await expect(dashboard.documentRow('ordonnance.pdf')).toBeVisible({ timeout: 15_000 });
+  await expect(dashboard.newCount).toHaveText('2 nouveau(x)');
+  await expect(page).toHaveTitle('(2) Santhium');
+  const row = dashboard.documentRow('ordonnance.pdf');
+  await expect(row).toContainText(code);
+  await expect(row).toContainText('Mme Leroy');
+  await expect(row).toContainText('Nouveau');
+
+  const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('link', { name: 'ordonnance.pdf' }).click()]);
+  expect(download.suggestedFilename()).toBe('ordonnance.pdf');
+  expect(readFileSync((await download.path())!)).toEqual(prescription);
+  await expect(row).toContainText('Consulté par Camille Martin', { timeout: 15_000 });
+  await expect(dashboard.newCount).toHaveText('1 nouveau(x)');
+
+  // Mark by hand, then delete the scan.
+  const other = dashboard.documentRow('scan.png');
+  await other.getByRole('button', { name: 'Marquer comme consulté' }).click();
+  await expect(other).toContainText('Consulté par Camille Martin');
+  await other.getByRole('checkbox').check();
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'Supprimer la sélection (1)' }).click();
+  await expect(other).toHaveCount(0);
+  await expect(dashboard.documentRow('ordonnance.pdf')).toBeVisible();
+});

@@ -1,0 +1,254 @@
+//! What patients sent, on the dashboard: newest first, filtered and paged, refreshed
+//! every few seconds; the count of new documents shows in the heading and the tab title.
+
+use crate::api::documents::{
+    DeleteDocuments, DocumentFilter, DocumentPage, DocumentView, SetDocumentViewed, list_documents,
+};
+use crate::components::form::action_error;
+use crate::components::use_refresh;
+use crate::i18n::{Text, use_i18n};
+use crate::pages::dashboard::REFRESH_SECS;
+use crate::time_format::{parse_date, utc_date_time};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+const PAGE_SIZE: u32 = 20;
+
+#[component]
+pub fn DocumentsPanel() -> impl IntoView {
+    let i18n = use_i18n();
+    let refresh = use_refresh(Duration::from_secs(REFRESH_SECS));
+    let shown = RwSignal::new(String::from("all"));
+    let search = RwSignal::new(String::new());
+    let from = RwSignal::new(String::new());
+    let until = RwSignal::new(String::new());
+    let skip = RwSignal::new(0u32);
+    let selected = RwSignal::new(BTreeSet::<String>::new());
+    let mark = ServerAction::<SetDocumentViewed>::new();
+    let delete = ServerAction::<DeleteDocuments>::new();
+    let mark_error = action_error(mark.value());
+    let delete_error = action_error(delete.value());
+    let filter = move || DocumentFilter {
+        viewed: match shown.get().as_str() {
+            "new" => Some(false),
+            "viewed" => Some(true),
+            _ => None,
+        },
+        code_id: None,
+        received_from: parse_date(&from.get()),
+        received_before: parse_date(&until.get()).map(|day| day + 86_400),
+        search: Some(search.get()).filter(|s| !s.trim().is_empty()),
+    };
+    let page = Resource::new(
+        move || {
+            (
+                filter(),
+                skip.get(),
+                refresh.get(),
+                mark.version().get(),
+                delete.version().get(),
+            )
+        },
+        |(filter, skip, ..)| list_documents(filter, skip, PAGE_SIZE),
+    );
+    // A new filter starts again from the first page.
+    Effect::new(move || {
+        filter();
+        skip.set(0);
+    });
+    let delete_selected = move |_| {
+        let question = i18n.lang.get_untracked().text(Text::DeleteConfirm);
+        if window().confirm_with_message(question).unwrap_or(false) {
+            let document_ids = selected.get_untracked().into_iter().collect();
+            delete.dispatch(DeleteDocuments { document_ids });
+            selected.set(BTreeSet::new());
+        }
+    };
+    let error = move || {
+        mark_error
+            .get()
+            .or_else(|| delete_error.get())
+            .map(|e| e.message(i18n.lang.get()))
+    };
+
+    view! {
+        <section class="page no-print documents" aria-labelledby="documents-heading">
+            <h2 id="documents-heading">{i18n.t(Text::DocumentsHeading)}</h2>
+            <div class="filters">
+                <div class="field">
+                    <label for="documents-shown">{i18n.t(Text::Show)}</label>
+                    <select id="documents-shown" on:change=move |ev| shown.set(event_target_value(&ev))>
+                        <option value="all">{i18n.t(Text::AllDocuments)}</option>
+                        <option value="new">{i18n.t(Text::OnlyNew)}</option>
+                        <option value="viewed">{i18n.t(Text::OnlyViewed)}</option>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="documents-search">{i18n.t(Text::SearchByName)}</label>
+                    <input id="documents-search" type="search" on:input=move |ev| search.set(event_target_value(&ev)) />
+                </div>
+                <div class="field">
+                    <label for="documents-from">{i18n.t(Text::ReceivedFrom)}</label>
+                    <input id="documents-from" type="date" on:change=move |ev| from.set(event_target_value(&ev)) />
+                </div>
+                <div class="field">
+                    <label for="documents-until">{i18n.t(Text::ReceivedUntil)}</label>
+                    <input id="documents-until" type="date" on:change=move |ev| until.set(event_target_value(&ev)) />
+                </div>
+            </div>
+            <div role="alert" class="form-alert">{error}</div>
+            <Transition fallback=move || view! { <p class="loading">{i18n.t(Text::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    page.await.map(|page| view! { <DocumentList page skip selected mark /> }.into_any())
+                })}
+            </Transition>
+            <button
+                type="button"
+                class="button"
+                disabled=move || selected.with(BTreeSet::is_empty) || delete.pending().get()
+                on:click=delete_selected
+            >
+                {move || format!("{} ({})", i18n.t(Text::DeleteSelected)(), selected.with(BTreeSet::len))}
+            </button>
+        </section>
+    }
+}
+
+#[component]
+fn DocumentList(
+    page: DocumentPage,
+    skip: RwSignal<u32>,
+    selected: RwSignal<BTreeSet<String>>,
+    mark: ServerAction<SetDocumentViewed>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let DocumentPage {
+        documents,
+        total,
+        new_count,
+    } = page;
+    let first = skip.get_untracked();
+    let shown_to = u64::from(first) + documents.len() as u64;
+    let tab_title = if new_count > 0 {
+        format!("({new_count}) Santhium")
+    } else {
+        "Santhium".to_owned()
+    };
+    view! {
+        <Title text=tab_title />
+        <p class="documents-summary">
+            <span class="badge new-count" data-testid="new-count">
+                {move || format!("{new_count} {}", i18n.t(Text::NewDocuments)())}
+            </span>
+            " "
+            {move || {
+                (total > 0).then(|| format!("{}–{shown_to} {} {total}", u64::from(first) + 1, i18n.t(Text::Of)()))
+            }}
+        </p>
+        {documents.is_empty().then(|| view! { <p>{i18n.t(Text::NoDocuments)}</p> })}
+        <ul class="documents-list" data-testid="documents">
+            {documents.into_iter().map(|document| view! { <DocumentRow document selected mark /> }).collect_view()}
+        </ul>
+        <div class="row-actions">
+            <button
+                type="button"
+                class="button"
+                disabled=first == 0
+                on:click=move |_| skip.update(|s| *s = s.saturating_sub(PAGE_SIZE))
+            >
+                {i18n.t(Text::Previous)}
+            </button>
+            <button
+                type="button"
+                class="button"
+                disabled=shown_to >= total
+                on:click=move |_| skip.update(|s| *s += PAGE_SIZE)
+            >
+                {i18n.t(Text::Next)}
+            </button>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn DocumentRow(
+    document: DocumentView,
+    selected: RwSignal<BTreeSet<String>>,
+    mark: ServerAction<SetDocumentViewed>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let download = document.download_path();
+    let DocumentView {
+        id,
+        reference,
+        filename,
+        mime_type,
+        size,
+        received_at,
+        code,
+        note,
+        viewed_at,
+        viewed_by,
+        deletion_date,
+    } = document;
+    let is_new = viewed_at.is_none();
+    let kind = mime_type.rsplit('/').next().unwrap_or_default().to_uppercase();
+    let select = {
+        let id = id.clone();
+        move |ev: leptos::ev::Event| {
+            let checked = event_target_checked(&ev);
+            selected.update(|s| {
+                if checked {
+                    s.insert(id.clone());
+                } else {
+                    s.remove(&id);
+                }
+            });
+        }
+    };
+    let toggle = {
+        let id = id.clone();
+        move |_| {
+            mark.dispatch(SetDocumentViewed {
+                document_id: id.clone(),
+                viewed: is_new,
+            });
+        }
+    };
+    let checked = {
+        let id = id.clone();
+        move || selected.with(|s| s.contains(&id))
+    };
+    let viewed = move || {
+        let lang = i18n.lang.get();
+        match (viewed_at, &viewed_by) {
+            (Some(at), by) => format!(
+                "{} {} {} {}",
+                lang.text(Text::ViewedBy),
+                by.as_deref().unwrap_or("—"),
+                lang.text(Text::On),
+                utc_date_time(at)
+            ),
+            (None, _) => lang.text(Text::NewBadge).to_owned(),
+        }
+    };
+    view! {
+        <li class:new=is_new>
+            <input type="checkbox" aria-label=format!("{filename} ({reference})") prop:checked=checked on:change=select />
+            <div class="document-facts">
+                <a class="document-name" href=download download>{filename.clone()}</a>
+                <span>{kind} " · " {move || i18n.lang.get().file_size(size)} " · " {i18n.t(Text::ReceivedAt)} " " {utc_date_time(received_at)}</span>
+                <span>{i18n.t(Text::Reference)} " " {reference.clone()} {code.map(|code| view! { " · " <code class="code">{code}</code> })} {note.map(|note| view! { " · " <span class="note">{note}</span> })}</span>
+                <span class="badge viewed-status">{viewed}</span>
+                <span class="hint">{i18n.t(Text::DeletedOn)} " " {utc_date_time(deletion_date)}</span>
+            </div>
+            <button type="button" class="button" on:click=toggle>
+                {i18n.t(if is_new { Text::MarkViewed } else { Text::MarkNew })}
+            </button>
+        </li>
+    }
+    .into_any()
+}
