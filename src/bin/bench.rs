@@ -216,7 +216,7 @@ async fn run(options: Options) -> Result<serde_json::Value, String> {
     }
     startups.sort_by(f64::total_cmp);
 
-    let uploads = upload_scenarios(&options, &client).await?;
+    let documents = document_scenarios(&options, &client).await?;
     let (server, _) = Server::start(&options, &client, &[]).await?;
     let duration = Duration::from_secs(options.seconds);
     let mut scenarios = serde_json::Map::new();
@@ -229,7 +229,7 @@ async fn run(options: Options) -> Result<serde_json::Value, String> {
         scenarios.insert(name.into(), runs.into());
     }
     scenarios.insert("login".into(), login_scenario(&client, &server.base, duration).await?);
-    scenarios.insert("uploads".into(), uploads);
+    scenarios.insert("documents".into(), documents);
     Ok(serde_json::json!({
         "startup_to_ready_ms": { "median": startups[1], "runs": startups },
         "scenarios": scenarios,
@@ -336,12 +336,14 @@ async fn call(
     }
 }
 
-/// Patients' uploads of 1 MB and 10 MB PDFs at concurrency 1 and 8, on a server of
-/// their own so that its peak memory is theirs alone.
-async fn upload_scenarios(options: &Options, client: &reqwest::Client) -> Result<serde_json::Value, String> {
+/// Documents on a server of their own, so that its peak memory is theirs alone:
+/// patients' uploads of 1 MB and 10 MB PDFs, then downloads of them, at concurrency 1
+/// and 8; then the first dashboard page once the pharmacy holds 10,000 documents.
+async fn document_scenarios(options: &Options, client: &reqwest::Client) -> Result<serde_json::Value, String> {
     use leptos::server_fn::ServerFn;
     use santhium::api::auth::RegisterPharmacy;
     let (server, _) = Server::start(options, client, &[("CODE_LOOKUPS_PER_MINUTE", "10000")]).await?;
+    let base = server.base.as_str();
     let registration = [
         ("pharmacy_name", "Pharmacie des envois"),
         ("address", ""),
@@ -349,22 +351,70 @@ async fn upload_scenarios(options: &Options, client: &reqwest::Client) -> Result
         ("email", "uploads@pharmacie.example"),
         ("password", "vélo citron orage 92"),
     ];
-    let registered = call(
-        client,
-        format!("{}{}", server.base, RegisterPharmacy::PATH),
-        "",
-        &registration,
-    )
-    .await?;
+    let registered = call(client, format!("{base}{}", RegisterPharmacy::PATH), "", &registration).await?;
     let staff = cookie_set(&registered, "santhium_session").ok_or("no session cookie")?;
-    let mut runs = Vec::new();
-    for (file_bytes, uploads) in [(1_000_000, 160), (10_000_000, 48)] {
+    let (mut uploads, mut downloads) = (Vec::new(), Vec::new());
+    for (file_bytes, count) in [(1_000_000, 160), (10_000_000, 48)] {
+        let body = multipart_pdf(file_bytes);
         for concurrency in [1, 8] {
-            eprintln!("bench: {uploads} uploads of {file_bytes} bytes at concurrency {concurrency}");
-            runs.push(upload_load(client, &server.base, &staff, file_bytes, uploads, concurrency).await?);
+            eprintln!("bench: {count} uploads of {file_bytes} bytes at concurrency {concurrency}");
+            let stats = upload_load(client, base, &staff, &body, count, concurrency).await?;
+            uploads.push(throughput(stats, file_bytes, concurrency));
+        }
+        let newest = document_page(client, base, &staff, 1).await?.0;
+        let url = format!("{base}/documents/{newest}/download");
+        for concurrency in [1, 8] {
+            eprintln!("bench: {count} downloads of {file_bytes} bytes at concurrency {concurrency}");
+            let stats = spread(concurrency, count / concurrency, |_, _| {
+                client.get(&url).header("cookie", &staff)
+            })
+            .await?;
+            downloads.push(throughput(stats, file_bytes, concurrency));
         }
     }
-    Ok(serde_json::json!({ "runs": runs, "server_peak_rss_kib": server.peak_rss_kib() }))
+    let peak_rss = server.peak_rss_kib();
+
+    let held = document_page(client, base, &staff, 1).await?.1;
+    eprintln!("bench: filling the pharmacy up to 10,000 documents");
+    upload_load(client, base, &staff, &multipart_pdf(2_000), 10_000 - held, 8).await?;
+    let (_, total) = document_page(client, base, &staff, 1).await?;
+    let dashboard = format!("{base}/dashboard");
+    let pages = spread(1, 50, |_, _| client.get(&dashboard).header("cookie", &staff)).await?;
+    Ok(serde_json::json!({
+        "uploads": uploads,
+        "downloads": downloads,
+        "server_peak_rss_kib": peak_rss,
+        "dashboard_first_page": {
+            "documents": total,
+            "requests": pages.latencies.len(),
+            "errors": pages.errors,
+            "p50_ms": percentile(&pages.latencies, 0.50),
+            "p95_ms": percentile(&pages.latencies, 0.95),
+        },
+    }))
+}
+
+/// The id of the newest document and how many the pharmacy holds.
+async fn document_page(
+    client: &reqwest::Client,
+    base: &str,
+    staff: &str,
+    limit: u32,
+) -> Result<(String, usize), String> {
+    use leptos::server_fn::ServerFn;
+    use santhium::api::documents::{DocumentPage, ListDocuments};
+    let limit = limit.to_string();
+    let listed = call(
+        client,
+        format!("{base}{}", ListDocuments::PATH),
+        staff,
+        &[("skip", "0"), ("limit", &limit)],
+    )
+    .await?;
+    let page: DocumentPage =
+        serde_json::from_slice(&listed.bytes().await.map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    let newest = page.documents.first().map(|d| d.id.clone()).unwrap_or_default();
+    Ok((newest, usize::try_from(page.total).unwrap_or(0)))
 }
 
 /// A patient's upload cookie for a new code allowing `max_uses` documents.
@@ -387,72 +437,103 @@ async fn open_code(client: &reqwest::Client, base: &str, staff: &str, max_uses: 
     cookie_set(&opened, "santhium_upload").ok_or_else(|| "no upload cookie".into())
 }
 
-/// `uploads` uploads of a `file_bytes` PDF, spread over `concurrency` patients; only the
-/// uploads are timed.
-async fn upload_load(
-    client: &reqwest::Client,
-    base: &str,
-    staff: &str,
-    file_bytes: usize,
-    uploads: usize,
-    concurrency: usize,
-) -> Result<serde_json::Value, String> {
-    const BOUNDARY: &str = "santhium-bench-boundary";
+const BOUNDARY: &str = "santhium-bench-boundary";
+
+/// A multipart body holding a PDF of `file_bytes` bytes.
+fn multipart_pdf(file_bytes: usize) -> axum::body::Bytes {
     let mut pdf = b"%PDF-1.7\n".to_vec();
     pdf.extend((0..file_bytes - pdf.len()).map(|i| (i * 31 + i / 977) as u8));
     let head = format!(
         "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ordonnance.pdf\"\r\n\
          Content-Type: application/pdf\r\n\r\n"
     );
-    let body = axum::body::Bytes::from([head.as_bytes(), &pdf, format!("\r\n--{BOUNDARY}--\r\n").as_bytes()].concat());
+    axum::body::Bytes::from([head.as_bytes(), &pdf, format!("\r\n--{BOUNDARY}--\r\n").as_bytes()].concat())
+}
+
+/// `count` uploads of `body`, spread over `concurrency` patients; only the uploads are
+/// timed, the codes are opened before.
+async fn upload_load(
+    client: &reqwest::Client,
+    base: &str,
+    staff: &str,
+    body: &axum::body::Bytes,
+    count: usize,
+    concurrency: usize,
+) -> Result<Spread, String> {
     // A code allows at most 20 documents: each patient gets as many codes as needed.
     const USES: usize = 20;
-    let per_patient = uploads / concurrency;
-    let mut patients_cookies = Vec::new();
+    let per_patient = count / concurrency;
+    let mut cookies = Vec::new();
     for _ in 0..concurrency {
-        let mut cookies = Vec::new();
+        let mut patient = Vec::new();
         for _ in 0..per_patient.div_ceil(USES) {
-            cookies.push(open_code(client, base, staff, USES).await?);
+            patient.push(open_code(client, base, staff, USES).await?);
         }
-        patients_cookies.push(cookies);
+        cookies.push(patient);
     }
     let url = format!("{base}{}", santhium::api::send::UPLOAD_PATH);
+    spread(concurrency, per_patient, |patient, n| {
+        client
+            .post(&url)
+            .header("cookie", &cookies[patient][n / USES])
+            .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+            .body(body.clone())
+    })
+    .await
+}
+
+/// What `spread` measured.
+struct Spread {
+    latencies: Vec<Duration>,
+    errors: u64,
+    elapsed: Duration,
+}
+
+/// `per_client` requests from each of `concurrency` clients, each waiting for its
+/// answer before the next; `request(client, n)` builds the n-th of a client.
+async fn spread<F>(concurrency: usize, per_client: usize, request: F) -> Result<Spread, String>
+where
+    F: Fn(usize, usize) -> reqwest::RequestBuilder,
+{
     let started = Instant::now();
-    let patients = patients_cookies.into_iter().map(|cookies| {
-        let (client, url, body) = (client.clone(), url.clone(), body.clone());
-        tokio::spawn(async move {
+    let clients = (0..concurrency).map(|client| {
+        let request = &request;
+        async move {
             let (mut latencies, mut errors) = (Vec::new(), 0u64);
-            for n in 0..per_patient {
-                let upload = client
-                    .post(&url)
-                    .header("cookie", &cookies[n / USES])
-                    .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
-                    .body(body.clone());
-                match timed(upload).await {
+            for n in 0..per_client {
+                match timed(request(client, n)).await {
                     Some(latency) => latencies.push(latency),
                     None => errors += 1,
                 }
             }
             (latencies, errors)
-        })
+        }
     });
     let (mut latencies, mut errors) = (Vec::new(), 0);
-    for patient in patients.collect::<Vec<_>>() {
-        let (l, e) = patient.await.map_err(|e| e.to_string())?;
+    for (l, e) in futures::future::join_all(clients).await {
         latencies.extend(l);
         errors += e;
     }
-    let elapsed = started.elapsed().as_secs_f64();
     latencies.sort();
-    Ok(serde_json::json!({
+    Ok(Spread {
+        latencies,
+        errors,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Throughput and latency of transfers of `file_bytes` bytes.
+fn throughput(stats: Spread, file_bytes: usize, concurrency: usize) -> serde_json::Value {
+    let megabytes = (stats.latencies.len() * file_bytes) as f64 / 1e6;
+    serde_json::json!({
         "file_bytes": file_bytes,
         "concurrency": concurrency,
-        "uploads": latencies.len(),
-        "errors": errors,
-        "megabytes_per_second": ((latencies.len() * file_bytes) as f64 / elapsed / 1e6 * 10.0).round() / 10.0,
-        "p50_ms": percentile(&latencies, 0.50),
-        "p95_ms": percentile(&latencies, 0.95),
-    }))
+        "transfers": stats.latencies.len(),
+        "errors": stats.errors,
+        "megabytes_per_second": (megabytes / stats.elapsed.as_secs_f64() * 10.0).round() / 10.0,
+        "p50_ms": percentile(&stats.latencies, 0.50),
+        "p95_ms": percentile(&stats.latencies, 0.95),
+    })
 }
 
 #[tokio::main]
