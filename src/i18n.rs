@@ -331,6 +331,11 @@ texts! {
     Previous => "Précédents", "Previous";
     Next => "Suivants", "Next";
     Of => "sur", "of";
+    RetentionDays => "Durée de conservation des documents (jours)", "Documents are kept for (days)";
+    RetentionHint => "De 1 à 90 jours. Les documents déjà reçus suivent la nouvelle durée.",
+        "From 1 to 90 days. Documents already received follow the new period.";
+    RetentionOutOfRange => "Choisissez de 1 à 90 jours.", "Choose from 1 to 90 days.";
+    Save => "Enregistrer", "Save";
 }
 
 /// The current language, shared through context by `App`.

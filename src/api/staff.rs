@@ -21,6 +21,8 @@ pub struct StaffMember {
 pub struct StaffOverview {
     pub members: Vec<StaffMember>,
     pub second_factor_required: bool,
+    /// Days the pharmacy keeps a document.
+    pub retention_days: u32,
 }
 
 /// A created account and its temporary password, shown this once.
@@ -72,6 +74,19 @@ pub async fn set_staff_active(user_id: String, active: bool) -> Result<(), AppEr
         let (state, meta) = web::context()?;
         let admin = session::admin(&state, &meta).await?;
         staff::set_active(&state, &admin, &user_id, active).await
+    })
+    .await
+}
+
+/// Sets how many days the pharmacy keeps documents (1 to 90); documents already
+/// received follow the new period too.
+#[server]
+pub async fn set_retention_days(days: u32) -> Result<(), AppError> {
+    use crate::server::{session, staff, web};
+    web::answer(async {
+        let (state, meta) = web::context()?;
+        let admin = session::admin(&state, &meta).await?;
+        staff::set_retention_days(&state, &admin, days).await
     })
     .await
 }

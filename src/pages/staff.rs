@@ -1,5 +1,7 @@
 use crate::api::Role;
-use crate::api::staff::{CreateStaff, RequireSecondFactor, SetStaffActive, SetStaffRole, StaffMember, list_staff};
+use crate::api::staff::{
+    CreateStaff, RequireSecondFactor, SetRetentionDays, SetStaffActive, SetStaffRole, StaffMember, list_staff,
+};
 use crate::components::form::{Field, FormAlert, Submit, action_error};
 use crate::components::session::RequireSession;
 use crate::i18n::{Text, use_i18n};
@@ -23,6 +25,8 @@ fn StaffManagement() -> impl IntoView {
     let set_role = ServerAction::<SetStaffRole>::new();
     let set_active = ServerAction::<SetStaffActive>::new();
     let require = ServerAction::<RequireSecondFactor>::new();
+    let retention = ServerAction::<SetRetentionDays>::new();
+    let retention_error = action_error(retention.value());
     let create_error = action_error(create.value());
     let change_errors = [
         action_error(set_role.value()),
@@ -36,6 +40,7 @@ fn StaffManagement() -> impl IntoView {
                 set_role.version().get(),
                 set_active.version().get(),
                 require.version().get(),
+                retention.version().get(),
             )
         },
         |_| list_staff(),
@@ -56,6 +61,7 @@ fn StaffManagement() -> impl IntoView {
                 {move || Suspend::new(async move {
                     staff.await.map(|overview| {
                         let required = overview.second_factor_required;
+                        let days = overview.retention_days;
                         view! {
                             <p>
                                 <button
@@ -67,6 +73,27 @@ fn StaffManagement() -> impl IntoView {
                                     {i18n.t(Text::RequireSecondFactor)}
                                 </button>
                             </p>
+                            <ActionForm action=retention attr:class="form retention-form">
+                                <div class="field">
+                                    <label for="field-days">{i18n.t(Text::RetentionDays)}</label>
+                                    <p class="hint" id="field-days-hint">{i18n.t(Text::RetentionHint)}</p>
+                                    <input
+                                        id="field-days"
+                                        name="days"
+                                        type="number"
+                                        min="1"
+                                        max="90"
+                                        required
+                                        value=days.to_string()
+                                        aria-describedby="field-days-hint"
+                                    />
+                                    <p class="field-error" role="alert">
+                                        {move || retention_error.get().filter(|e| e.field() == Some("days")).map(|e| e.message(i18n.lang.get()))}
+                                    </p>
+                                </div>
+                                <FormAlert error=retention_error />
+                                <Submit label=Text::Save pending=retention.pending() />
+                            </ActionForm>
                             <ul class="staff">
                                 {overview
                                     .members

@@ -29,6 +29,7 @@ pub enum Action {
     DocumentMarkedViewed,
     DocumentMarkedNew,
     DocumentDeleted,
+    RetentionChanged,
 }
 
 impl Action {
@@ -55,6 +56,7 @@ impl Action {
             Action::DocumentMarkedViewed => "document_marked_viewed",
             Action::DocumentMarkedNew => "document_marked_new",
             Action::DocumentDeleted => "document_deleted",
+            Action::RetentionChanged => "retention_changed",
         }
     }
 }

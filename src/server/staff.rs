@@ -10,7 +10,7 @@ use crate::server::AppState;
 use crate::server::accounts::{check_email, invalid, normalise_email, required_text};
 use crate::server::audit::{self, Action};
 use crate::server::repo::users::{self, NewUser, User};
-use crate::server::repo::{pharmacies, sessions};
+use crate::server::repo::{documents, pharmacies, sessions};
 use crate::server::session::Caller;
 use rand::Rng;
 
@@ -55,6 +55,7 @@ pub async fn overview(state: &AppState, admin: &Caller) -> Result<StaffOverview,
     Ok(StaffOverview {
         members: members.into_iter().map(member).collect(),
         second_factor_required: admin.pharmacy.require_second_factor,
+        retention_days: u32::try_from(admin.pharmacy.retention_days).unwrap_or(0),
     })
 }
 
@@ -118,6 +119,27 @@ pub async fn set_active(state: &AppState, admin: &Caller, user_id: &str, active:
         Action::UserDisabled
     };
     audit::record(state, admin.into(), action, Some(("user", &user.id))).await
+}
+
+/// The longest retention an admin may choose, in days.
+pub const MAX_RETENTION_DAYS: u32 = 90;
+
+/// Sets the pharmacy's retention, and moves its documents' deletion dates with it.
+pub async fn set_retention_days(state: &AppState, admin: &Caller, days: u32) -> Result<(), AppError> {
+    if !(1..=MAX_RETENTION_DAYS).contains(&days) {
+        return Err(invalid("days", Text::RetentionOutOfRange));
+    }
+    let mut tx = state.db.begin().await?;
+    pharmacies::set_retention_days(&mut *tx, &admin.pharmacy.id, i64::from(days)).await?;
+    documents::reschedule_deletion(&mut *tx, &admin.pharmacy.id, i64::from(days)).await?;
+    tx.commit().await?;
+    audit::record(
+        state,
+        admin.into(),
+        Action::RetentionChanged,
+        Some(("pharmacy", &admin.pharmacy.id)),
+    )
+    .await
 }
 
 /// Users without a second factor must set one up at their next login.

@@ -13,7 +13,8 @@ use santhium::api::auth::{CurrentSession, Login, Logout, RegisterPharmacy, Verif
 use santhium::api::codes::{CodeView, CreateTransferCode};
 use santhium::api::documents::{DeleteDocuments, DocumentPage, ListDocuments, SetDocumentViewed};
 use santhium::api::staff::{
-    CreateStaff, ListStaff, NewStaffAccount, RequireSecondFactor, SetStaffActive, SetStaffRole, StaffOverview,
+    CreateStaff, ListStaff, NewStaffAccount, RequireSecondFactor, SetRetentionDays, SetStaffActive, SetStaffRole,
+    StaffOverview,
 };
 use santhium::api::{Role, Session, SessionStage};
 use santhium::error::AppError;
@@ -694,7 +695,7 @@ async fn authorisation_matrix(backend: Backend) {
         ExpiredSession,
     ];
     #[rustfmt::skip]
-    let rows: [(&str, [Answer; 6]); 16] = [
+    let rows: [(&str, [Answer; 6]); 17] = [
         //                        anon  pharm admin other disab expired
         ("list_sessions",        [E401, OK,   OK,   OK,   E401, E401]),
         ("end_session",          [E401, E404, OK,   E404, E401, E401]),
@@ -708,6 +709,7 @@ async fn authorisation_matrix(backend: Backend) {
         ("set_staff_role",       [E401, E403, OK,   E404, E401, E401]),
         ("set_staff_active",     [E401, E403, OK,   E404, E401, E401]),
         ("require_second_factor",[E401, E403, OK,   OK,   E401, E401]),
+        ("set_retention_days",   [E401, E403, OK,   OK,   E401, E401]),
         ("list_documents",       [E401, OK,   OK,   OK,   E401, E401]),
         ("download_document",    [E401, OK,   OK,   E404, E401, E401]),
         ("set_document_viewed",  [E401, OK,   OK,   E404, E401, E401]),
@@ -836,6 +838,7 @@ async fn call(
                 .await
         }
         "require_second_factor" => visitor.call::<RequireSecondFactor, ()>(&[("required", "true")]).await,
+        "set_retention_days" => visitor.call::<SetRetentionDays, ()>(&[("days", "14")]).await,
         "list_documents" => visitor
             .call::<ListDocuments, DocumentPage>(&[("skip", "0"), ("limit", "20")])
             .await

@@ -1,15 +1,18 @@
 //! The retention sweep, with the clock moved forward, on SQLite and PostgreSQL.
 
 use crate::on_both_databases;
-use crate::support::{TestApp, spawn_app_on};
+use crate::support::{TestApp, invalid, spawn_app_on};
 use crate::uploads::{new_code, patient, prescription};
 use santhium::api::codes::{CodeView, CreateTransferCode};
+use santhium::api::staff::{ListStaff, SetRetentionDays, StaffOverview};
+use santhium::i18n::Text;
 use santhium::server::config::Backend;
 use santhium::server::retention::{Swept, sweep};
 
 on_both_databases!(
     documents_go_after_their_retention_and_ended_codes_after_the_grace,
     nothing_is_deleted_when_auto_delete_is_off,
+    the_admin_sets_the_retention_and_documents_follow,
 );
 
 const HOUR: i64 = 3600;
@@ -77,4 +80,27 @@ async fn nothing_is_deleted_when_auto_delete_is_off(backend: Backend) {
     assert_eq!(sweep(&app.state).await.expect("swept").documents, 0);
     assert_eq!(count(&app, "documents").await, 1);
     assert_eq!(app.state.blobs.ids().await.expect("blobs").len(), 1);
+}
+
+async fn the_admin_sets_the_retention_and_documents_follow(backend: Backend) {
+    let app = spawn_app_on(backend, &[]).await;
+    let (mut admin, code) = new_code(&app, "1").await;
+    let (sender, _) = patient(&app, &code.code).await;
+    sender.send_file("a.pdf", &prescription()).await.expect("sent");
+    admin.call::<SetRetentionDays, ()>(&[("days", "7")]).await.expect("set");
+    let overview: StaffOverview = admin.call::<ListStaff, _>(&[]).await.expect("listed");
+    assert_eq!(overview.retention_days, 7);
+    let kept: i64 = sqlx::query_scalar("SELECT deletion_date - uploaded_at FROM documents")
+        .fetch_one(&app.state.db)
+        .await
+        .expect("document");
+    assert_eq!(kept, 7 * DAY, "documents already received follow the new period");
+    for days in ["0", "91"] {
+        assert_eq!(
+            admin.call::<SetRetentionDays, ()>(&[("days", days)]).await,
+            Err(invalid("days", Text::RetentionOutOfRange))
+        );
+    }
+    app.state.clock.advance(7 * DAY);
+    assert_eq!(sweep(&app.state).await.expect("swept").documents, 1);
 }

@@ -211,3 +211,17 @@ pub async fn delete_for_pharmacy<'e>(
         .await?;
     Ok(result.rows_affected() == 1)
 }
+
+/// Moves the deletion date of a pharmacy's documents to `days` after their arrival.
+pub async fn reschedule_deletion<'e>(
+    db: impl Executor<'e, Database = Any>,
+    pharmacy_id: &str,
+    days: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE documents SET deletion_date = uploaded_at + $2 * 86400 WHERE pharmacy_id = $1")
+        .bind(pharmacy_id)
+        .bind(days)
+        .execute(db)
+        .await?;
+    Ok(())
+}

@@ -57,6 +57,19 @@ pub async fn find<'e>(db: impl Executor<'e, Database = Any>, id: &str) -> Result
         .await
 }
 
+pub async fn set_retention_days<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    days: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE pharmacies SET retention_days = $2 WHERE id = $1")
+        .bind(id)
+        .bind(days)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
 pub async fn set_require_second_factor<'e>(
     db: impl Executor<'e, Database = Any>,
     id: &str,
