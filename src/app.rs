@@ -4,8 +4,8 @@ use crate::components::session::Auth;
 use crate::components::{Footer, Header};
 use crate::i18n::{I18n, LANG_COOKIE, Lang, Text};
 use crate::pages::{
-    AccountPage, ChangePasswordPage, DashboardPage, HomePage, LoginPage, NotFoundPage, RegisterPage, SecondFactorPage,
-    SendPage, StaffPage,
+    AccountPage, AuditPage, ChangePasswordPage, DashboardPage, HomePage, LoginPage, NotFoundPage, RegisterPage,
+    SecondFactorPage, SendPage, StaffPage,
 };
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
@@ -71,6 +71,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account/password") view=ChangePasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/account/second-factor") view=SecondFactorPage ssr=SsrMode::Async />
                     <Route path=path!("/staff") view=StaffPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />

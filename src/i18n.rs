@@ -336,6 +336,9 @@ texts! {
         "From 1 to 90 days. Documents already received follow the new period.";
     RetentionOutOfRange => "Choisissez de 1 à 90 jours.", "Choose from 1 to 90 days.";
     Save => "Enregistrer", "Save";
+    AuditHeading => "Journal d'audit", "Audit trail";
+    ExportCsv => "Exporter en CSV", "Export as CSV";
+    AuditAction => "Action", "Action";
 }
 
 /// The current language, shared through context by `App`.

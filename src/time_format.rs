@@ -25,6 +25,18 @@ pub fn utc_date_time(unix_secs: i64) -> String {
     )
 }
 
+/// Unix seconds as ISO 8601 in UTC, for files: `2026-11-21T07:24:00Z`.
+pub fn iso_8601(unix_secs: i64) -> String {
+    let (year, month, day) = civil_from_days(unix_secs.div_euclid(86_400));
+    let secs = unix_secs.rem_euclid(86_400);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
 /// Days since 1970-01-01 of a calendar date (Howard Hinnant's algorithm).
 fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
@@ -54,6 +66,7 @@ mod tests {
         assert_eq!(utc_date_time(0), "01/01/1970 00:00 UTC");
         assert_eq!(utc_date_time(951_782_400), "29/02/2000 00:00 UTC");
         assert_eq!(utc_date_time(1_795_245_840), "21/11/2026 07:24 UTC");
+        assert_eq!(iso_8601(1_795_245_845), "2026-11-21T07:24:05Z");
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub fn Header() -> impl IntoView {
                     <li><A href="/dashboard">{i18n.t(Text::DashboardHeading)}</A></li>
                     <li><A href="/account">{i18n.t(Text::AccountHeading)}</A></li>
                     {admin.then(|| view! { <li><A href="/staff">{i18n.t(Text::StaffHeading)}</A></li> })}
+                    {admin.then(|| view! { <li><A href="/audit">{i18n.t(Text::AuditHeading)}</A></li> })}
                     <li>
                         <button type="button" class="link-button" on:click=move |_| { logout.dispatch(Logout {}); }>
                             {i18n.t(Text::LogOut)}

@@ -1,6 +1,7 @@
 //! One module per route.
 
 mod account;
+mod audit;
 mod dashboard;
 mod documents;
 mod home;
@@ -13,6 +14,7 @@ mod send;
 mod staff;
 
 pub use account::AccountPage;
+pub use audit::AuditPage;
 pub use dashboard::DashboardPage;
 pub use home::HomePage;
 pub use login::LoginPage;

@@ -33,6 +33,31 @@ pub enum Action {
 }
 
 impl Action {
+    pub const ALL: [Action; 22] = [
+        Action::PharmacyRegistered,
+        Action::LoginSucceeded,
+        Action::LoginFailed,
+        Action::Logout,
+        Action::SecondFactorEnrolled,
+        Action::SecondFactorRemoved,
+        Action::RecoveryCodeUsed,
+        Action::PasswordChanged,
+        Action::SessionEnded,
+        Action::UserCreated,
+        Action::UserDisabled,
+        Action::UserEnabled,
+        Action::RoleChanged,
+        Action::SecondFactorRequirementChanged,
+        Action::CodeCreated,
+        Action::CodeRevoked,
+        Action::DocumentReceived,
+        Action::DocumentDownloaded,
+        Action::DocumentMarkedViewed,
+        Action::DocumentMarkedNew,
+        Action::DocumentDeleted,
+        Action::RetentionChanged,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::PharmacyRegistered => "pharmacy_registered",
@@ -102,4 +127,16 @@ pub fn shortened_email(email: &str) -> String {
     let start: String = local.chars().take(3).collect();
     let domain: String = domain.chars().take(64).collect();
     format!("{start}…@{domain}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_audit_page_offers_every_action() {
+        let offered: Vec<&str> = crate::api::audit::ACTIONS.to_vec();
+        let recorded: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(offered, recorded);
+    }
 }

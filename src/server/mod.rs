@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod audit_trail;
 pub mod blob_store;
 pub mod clock;
 pub mod code_lookups;
@@ -141,6 +142,7 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/t/{code}", get(upload_access::follow_link))
         .route("/documents/{id}/download", get(downloads::download))
+        .route(crate::api::audit::EXPORT_PATH, get(audit_trail::export))
         // The body limit below applies while the file streams in.
         .route(
             send::UPLOAD_PATH,

@@ -9,6 +9,7 @@ use santhium::api::account::{
     BeginSecondFactor, ChangePassword, ConfirmSecondFactor, EndOtherSessions, EndSession, ListSessions,
     RemoveSecondFactor, SecondFactorEnabled, SessionInfo, TotpEnrolment,
 };
+use santhium::api::audit::{AuditPage, EXPORT_PATH, ListAuditEvents};
 use santhium::api::auth::{CurrentSession, Login, Logout, RegisterPharmacy, VerifySecondFactor};
 use santhium::api::codes::{CodeView, CreateTransferCode};
 use santhium::api::documents::{DeleteDocuments, DocumentPage, ListDocuments, SetDocumentViewed};
@@ -695,7 +696,7 @@ async fn authorisation_matrix(backend: Backend) {
         ExpiredSession,
     ];
     #[rustfmt::skip]
-    let rows: [(&str, [Answer; 6]); 17] = [
+    let rows: [(&str, [Answer; 6]); 19] = [
         //                        anon  pharm admin other disab expired
         ("list_sessions",        [E401, OK,   OK,   OK,   E401, E401]),
         ("end_session",          [E401, E404, OK,   E404, E401, E401]),
@@ -710,6 +711,8 @@ async fn authorisation_matrix(backend: Backend) {
         ("set_staff_active",     [E401, E403, OK,   E404, E401, E401]),
         ("require_second_factor",[E401, E403, OK,   OK,   E401, E401]),
         ("set_retention_days",   [E401, E403, OK,   OK,   E401, E401]),
+        ("list_audit_events",    [E401, E403, OK,   OK,   E401, E401]),
+        ("export_audit",         [E401, E403, OK,   OK,   E401, E401]),
         ("list_documents",       [E401, OK,   OK,   OK,   E401, E401]),
         ("download_document",    [E401, OK,   OK,   E404, E401, E401]),
         ("set_document_viewed",  [E401, OK,   OK,   E404, E401, E401]),
@@ -850,8 +853,12 @@ async fn call(
                     "own pharmacy only"
                 );
             }),
-        "download_document" => {
-            let path = format!("/documents/{document}/download");
+        "list_audit_events" => visitor.call::<ListAuditEvents, AuditPage>(&[]).await.map(drop),
+        "download_document" | "export_audit" => {
+            let path = match function {
+                "export_audit" => EXPORT_PATH.to_owned(),
+                _ => format!("/documents/{document}/download"),
+            };
             let response = app.send(visitor.request("GET", &path, Body::empty())).await;
             if response.status == StatusCode::OK {
                 Ok(())

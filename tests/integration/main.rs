@@ -2,6 +2,7 @@
 //! a real SQLite file and a real PostgreSQL database.
 
 mod accounts;
+mod audit;
 mod codes;
 mod database;
 mod documents;

@@ -64,3 +64,41 @@ pub async fn list_for_pharmacy<'e>(
     .fetch_all(db)
     .await
 }
+
+/// An event as the pharmacy's admin reads it: who by name and email.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct ListedEvent {
+    pub id: i64,
+    pub occurred_at: i64,
+    pub user_name: Option<String>,
+    pub user_email: Option<String>,
+    pub ip: Option<String>,
+    pub action: String,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    pub details: Option<String>,
+}
+
+/// A pharmacy's events with an id below `before` (of one action, if given), newest
+/// first: pages that stay stable while new events arrive.
+pub async fn page_before<'e>(
+    db: impl Executor<'e, Database = Any>,
+    pharmacy_id: &str,
+    before: i64,
+    action: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ListedEvent>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT e.id, e.occurred_at, u.full_name AS user_name, u.email AS user_email, e.ip, e.action,
+                e.object_type, e.object_id, e.details
+         FROM audit_events e LEFT JOIN users u ON u.id = e.user_id
+         WHERE e.pharmacy_id = $1 AND e.id < $2 AND ($3 IS NULL OR e.action = $3)
+         ORDER BY e.id DESC LIMIT $4",
+    )
+    .bind(pharmacy_id)
+    .bind(before)
+    .bind(action)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}

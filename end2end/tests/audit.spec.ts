@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { test, expect } from '../fixtures';
+import { pages, uniqueEmail } from '../pages/account-pages';
+import { DashboardPage } from '../pages/dashboard-page';
+
+/** The rows of a CSV file, quotes and doubled quotes understood. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') {
+        quoted = false;
+      } else {
+        cell += c;
+      }
+    } else if (c === '"') {
+      quoted = true;
+    } else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else {
+      cell += c;
+    }
+  }
+  return rows;
+}
+
+test('the admin reads the audit trail and exports it as CSV', async ({ page }) => {
+  await pages(page).register.register('Pharmacie du Port', 'Camille Martin', uniqueEmail('audit'));
+  await new DashboardPage(page).createCode(1, '');
+  await page.getByRole('banner').getByRole('link', { name: "Journal d'audit" }).click();
+  await expect(page).toHaveURL('/audit');
+  const events = page.getByTestId('audit-events');
+  await expect(events).toContainText('code_created');
+  await page.getByLabel('Action').selectOption('pharmacy_registered');
+  await expect(events.getByRole('listitem')).toHaveCount(1);
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Exporter en CSV' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('santhium-audit.csv');
+  const text = readFileSync((await download.path())!, 'utf8');
+  expect(text.startsWith('\ufeff')).toBe(true);
+  const [header, ...rows] = parseCsv(text.slice(1));
+  expect(header).toEqual(['time (UTC)', 'user', 'email', 'ip', 'action', 'object type', 'object id', 'details', 'event']);
+  const actions = rows.map((row) => row[4]);
+  expect(actions).toContain('pharmacy_registered');
+  expect(actions).toContain('code_created');
+  expect(rows.find((row) => row[4] === 'code_created')![1]).toBe('Camille Martin');
+});

@@ -1,0 +1,99 @@
+//! The admin's view of the pharmacy's audit trail: who did what, when, from where, on
+//! what; filtered by action, 50 to a page, and exported whole as CSV.
+
+use crate::api::audit::{ACTIONS, AuditEventView, AuditPage, EXPORT_PATH, list_audit_events};
+use crate::components::session::RequireSession;
+use crate::i18n::{Text, use_i18n};
+use crate::time_format::utc_date_time;
+use leptos::prelude::*;
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    view! {
+        <RequireSession admin=true>
+            <AuditTrail />
+        </RequireSession>
+    }
+}
+
+#[component]
+fn AuditTrail() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = RwSignal::new(String::new());
+    // The cursors of the pages shown before this one, to go back.
+    let cursors = RwSignal::new(Vec::<Option<i64>>::new());
+    let before = RwSignal::new(None::<i64>);
+    let page = Resource::new(
+        move || (before.get(), action.get()),
+        |(before, action)| list_audit_events(before, Some(action)),
+    );
+    view! {
+        <section class="page">
+            <h1>{i18n.t(Text::AuditHeading)}</h1>
+            <p>
+                <a class="button" href=EXPORT_PATH download>{i18n.t(Text::ExportCsv)}</a>
+            </p>
+            <div class="field">
+                <label for="audit-action">{i18n.t(Text::AuditAction)}</label>
+                <select
+                    id="audit-action"
+                    on:change=move |ev| {
+                        action.set(event_target_value(&ev));
+                        before.set(None);
+                        cursors.set(Vec::new());
+                    }
+                >
+                    <option value="">{i18n.t(Text::AllDocuments)}</option>
+                    {ACTIONS.map(|a| view! { <option value=a>{a}</option> }).collect_view()}
+                </select>
+            </div>
+            <Transition fallback=move || view! { <p class="loading">{i18n.t(Text::Loading)}</p> }>
+                {move || Suspend::new(async move {
+                    page.await.map(|AuditPage { events, older }| {
+                        view! {
+                            <ul class="audit-events" data-testid="audit-events">
+                                {events.into_iter().map(|event| view! { <EventRow event /> }).collect_view()}
+                            </ul>
+                            <div class="row-actions">
+                                <button
+                                    type="button"
+                                    class="button"
+                                    disabled=move || cursors.with(Vec::is_empty)
+                                    on:click=move |_| before.set(cursors.write().pop().flatten())
+                                >
+                                    {i18n.t(Text::Previous)}
+                                </button>
+                                <button
+                                    type="button"
+                                    class="button"
+                                    disabled=older.is_none()
+                                    on:click=move |_| {
+                                        cursors.write().push(before.get_untracked());
+                                        before.set(older);
+                                    }
+                                >
+                                    {i18n.t(Text::Next)}
+                                </button>
+                            </div>
+                        }
+                        .into_any()
+                    })
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn EventRow(event: AuditEventView) -> impl IntoView {
+    view! {
+        <li>
+            <span>{utc_date_time(event.occurred_at)}</span>
+            <strong>{event.action}</strong>
+            <span>{event.user.unwrap_or_default()}</span>
+            <span>{event.object.unwrap_or_default()}</span>
+            <span class="hint">{event.ip.unwrap_or_default()}</span>
+            <span class="hint">{event.details.unwrap_or_default()}</span>
+        </li>
+    }
+}

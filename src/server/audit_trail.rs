@@ -1,0 +1,181 @@
+//! Reading the audit trail: pages for the admin's page, and the CSV export, streamed in
+//! batches, quoted, UTF-8 with a byte-order mark (so spreadsheets read the accents) and
+//! a header row, every cell that a spreadsheet would take for a formula neutralised.
+
+use crate::api::audit::{AuditEventView, AuditPage};
+use crate::error::AppError;
+use crate::server::AppState;
+use crate::server::repo::audit::{self, ListedEvent};
+use crate::server::session::{self, Caller};
+use crate::server::web::RequestMeta;
+use crate::time_format::iso_8601;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+const PAGE: i64 = 50;
+const EXPORT_BATCH: i64 = 500;
+const HEADER: [&str; 9] = [
+    "time (UTC)",
+    "user",
+    "email",
+    "ip",
+    "action",
+    "object type",
+    "object id",
+    "details",
+    "event",
+];
+
+fn who(event: &ListedEvent) -> Option<String> {
+    match (&event.user_name, &event.user_email) {
+        (Some(name), Some(email)) => Some(format!("{name} <{email}>")),
+        _ => None,
+    }
+}
+
+pub async fn page(
+    state: &AppState,
+    admin: &Caller,
+    before: Option<i64>,
+    action: Option<&str>,
+) -> Result<AuditPage, AppError> {
+    let rows = audit::page_before(&state.db, &admin.pharmacy.id, before.unwrap_or(i64::MAX), action, PAGE).await?;
+    let older = (rows.len() as i64 == PAGE).then(|| rows.last().map(|e| e.id)).flatten();
+    let events = rows
+        .into_iter()
+        .map(|event| AuditEventView {
+            user: who(&event),
+            object: event
+                .object_type
+                .as_ref()
+                .map(|kind| format!("{kind} {}", event.object_id.as_deref().unwrap_or_default())),
+            id: event.id,
+            occurred_at: event.occurred_at,
+            ip: event.ip,
+            action: event.action,
+            details: event.details,
+        })
+        .collect();
+    Ok(AuditPage { events, older })
+}
+
+/// A cell as written to the file: one that a spreadsheet would run as a formula (it
+/// begins with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`.
+pub fn neutralised(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+fn csv_rows(events: &[ListedEvent], with_header: bool) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(Vec::new());
+    if with_header {
+        writer.write_record(HEADER)?;
+    }
+    for event in events {
+        let cells = [
+            iso_8601(event.occurred_at),
+            event.user_name.clone().unwrap_or_default(),
+            event.user_email.clone().unwrap_or_default(),
+            event.ip.clone().unwrap_or_default(),
+            event.action.clone(),
+            event.object_type.clone().unwrap_or_default(),
+            event.object_id.clone().unwrap_or_default(),
+            event.details.clone().unwrap_or_default(),
+            event.id.to_string(),
+        ];
+        writer.write_record(cells.iter().map(|cell| neutralised(cell)))?;
+    }
+    writer.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// `GET /audit/export.csv`: the pharmacy's whole trail, newest first, for its admin.
+pub async fn export(State(state): State<AppState>, request: Request) -> Response {
+    let meta = RequestMeta::from_parts(&request.into_parts().0);
+    let admin = match session::admin(&state, &meta).await {
+        Ok(admin) => admin,
+        Err(error) => return error.into_response(),
+    };
+    let pharmacy_id = admin.pharmacy.id.clone();
+    let batches = futures::stream::try_unfold(Some(i64::MAX), move |cursor| {
+        let (state, pharmacy_id) = (state.clone(), pharmacy_id.clone());
+        async move {
+            let Some(before) = cursor else {
+                return Ok::<_, std::io::Error>(None);
+            };
+            let events = audit::page_before(&state.db, &pharmacy_id, before, None, EXPORT_BATCH)
+                .await
+                .map_err(std::io::Error::other)?;
+            let first = before == i64::MAX;
+            let mut bytes = if first {
+                "\u{feff}".as_bytes().to_vec()
+            } else {
+                Vec::new()
+            };
+            bytes.extend(csv_rows(&events, first).map_err(std::io::Error::other)?);
+            let next = (events.len() as i64 == EXPORT_BATCH)
+                .then(|| events.last().map(|e| e.id))
+                .flatten();
+            Ok(Some((Bytes::from(bytes), next)))
+        }
+    });
+    let headers = [
+        (
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/csv; charset=utf-8"),
+        ),
+        (
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("attachment; filename=\"santhium-audit.csv\""),
+        ),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+    ];
+    (headers, Body::from_stream(batches)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(user_name: &str, details: &str) -> ListedEvent {
+        ListedEvent {
+            id: 7,
+            occurred_at: 1_795_245_845,
+            user_name: Some(user_name.into()),
+            user_email: Some("camille@pharmacie.fr".into()),
+            ip: Some("203.0.113.9".into()),
+            action: "user_created".into(),
+            object_type: Some("user".into()),
+            object_id: Some("u-1".into()),
+            details: Some(details.into()),
+        }
+    }
+
+    #[test]
+    fn cells_are_quoted_and_formulas_neutralised() {
+        let rows = [
+            event("=HYPERLINK(\"http://evil\")", "a,b"),
+            event("Zoé \"la\" pharmacienne", "line\nbreak"),
+            event("@SUM(A1)", "-2+3"),
+        ];
+        let csv = String::from_utf8(csv_rows(&rows, true).expect("written")).expect("UTF-8");
+        let lines: Vec<&str> = csv.split_inclusive('\n').collect();
+        assert_eq!(
+            lines[0],
+            "time (UTC),user,email,ip,action,object type,object id,details,event\n"
+        );
+        assert_eq!(
+            lines[1],
+            "2026-11-21T07:24:05Z,\"'=HYPERLINK(\"\"http://evil\"\")\",camille@pharmacie.fr,203.0.113.9,user_created,user,u-1,\"a,b\",7\n"
+        );
+        assert!(csv.contains("\"Zoé \"\"la\"\" pharmacienne\""));
+        assert!(csv.contains("\"line\nbreak\""));
+        assert!(csv.contains(",'@SUM(A1),") && csv.contains(",'-2+3,"));
+    }
+}
