@@ -118,7 +118,7 @@ async fn audit_actions(app: &TestApp, visitor: &mut Visitor<'_>) -> Vec<String> 
         .expect("query")
         .expect("user")
         .pharmacy_id;
-    let events = audit::list_for_pharmacy(&app.state.db, &pharmacy_id, 0, 100)
+    let events = audit::page_before(&app.state.db, &pharmacy_id, i64::MAX, None, 100)
         .await
         .expect("audit");
     events.into_iter().rev().map(|e| e.action).collect()

@@ -104,11 +104,19 @@ async fn audit_is_listed_newest_first_and_cannot_be_changed(backend: Backend) {
         };
         audit::append(&db.pool, &event, NOW).await.expect("append");
     }
-    let actions = |events: Vec<audit::AuditEvent>| events.into_iter().map(|e| e.action).collect::<Vec<_>>();
-    let page = audit::list_for_pharmacy(&db.pool, &p.id, 0, 10).await.expect("list");
-    assert_eq!(actions(page), ["logout", "code_created", "login"]);
-    let second_page = audit::list_for_pharmacy(&db.pool, &p.id, 1, 1).await.expect("list");
-    assert_eq!(actions(second_page), ["code_created"]);
+    let actions = |events: &[audit::ListedEvent]| events.iter().map(|e| e.action.clone()).collect::<Vec<_>>();
+    let page = audit::page_before(&db.pool, &p.id, i64::MAX, None, 10)
+        .await
+        .expect("list");
+    assert_eq!(actions(&page), ["logout", "code_created", "login"]);
+    let second_page = audit::page_before(&db.pool, &p.id, page[0].id, None, 1)
+        .await
+        .expect("list");
+    assert_eq!(actions(&second_page), ["code_created"]);
+    let logins = audit::page_before(&db.pool, &p.id, i64::MAX, Some("login"), 10)
+        .await
+        .expect("list");
+    assert_eq!(actions(&logins), ["login"]);
 
     for statement in ["UPDATE audit_events SET action = 'forged'", "DELETE FROM audit_events"] {
         assert!(
@@ -117,7 +125,7 @@ async fn audit_is_listed_newest_first_and_cannot_be_changed(backend: Backend) {
         );
     }
     assert_eq!(
-        audit::list_for_pharmacy(&db.pool, &p.id, 0, 10)
+        audit::page_before(&db.pool, &p.id, i64::MAX, None, 10)
             .await
             .expect("list")
             .len(),

@@ -3,19 +3,6 @@
 
 use sqlx::{Any, Executor, FromRow};
 
-#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
-pub struct AuditEvent {
-    pub id: i64,
-    pub occurred_at: i64,
-    pub pharmacy_id: Option<String>,
-    pub user_id: Option<String>,
-    pub ip: Option<String>,
-    pub action: String,
-    pub object_type: Option<String>,
-    pub object_id: Option<String>,
-    pub details: Option<String>,
-}
-
 pub struct NewAuditEvent<'a> {
     pub pharmacy_id: Option<&'a str>,
     pub user_id: Option<&'a str>,
@@ -44,24 +31,6 @@ pub async fn append<'e>(
     .bind(event.object_id)
     .bind(event.details)
     .fetch_one(db)
-    .await
-}
-
-/// A pharmacy's events, newest first, `skip` and `limit` as in the original API.
-pub async fn list_for_pharmacy<'e>(
-    db: impl Executor<'e, Database = Any>,
-    pharmacy_id: &str,
-    skip: i64,
-    limit: i64,
-) -> Result<Vec<AuditEvent>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, occurred_at, pharmacy_id, user_id, ip, action, object_type, object_id, details
-         FROM audit_events WHERE pharmacy_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
-    )
-    .bind(pharmacy_id)
-    .bind(limit)
-    .bind(skip)
-    .fetch_all(db)
     .await
 }
 
