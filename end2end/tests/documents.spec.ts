@@ -34,6 +34,8 @@ test('documents a patient sends appear in the open dashboard, download intact, s
   await expect(row).toContainText(code);
   await expect(row).toContainText('Mme Leroy');
   await expect(row).toContainText('Nouveau');
+  await expect(page.getByRole('button', { name: 'Suivants' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Précédents' })).toBeDisabled();
 
   const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('link', { name: 'ordonnance.pdf' }).click()]);
   expect(download.suggestedFilename()).toBe('ordonnance.pdf');

@@ -155,7 +155,7 @@ fn DocumentList(
             <button
                 type="button"
                 class="button"
-                disabled=first == 0
+                disabled={first == 0}
                 on:click=move |_| skip.update(|s| *s = s.saturating_sub(PAGE_SIZE))
             >
                 {i18n.t(Text::Previous)}
@@ -163,7 +163,7 @@ fn DocumentList(
             <button
                 type="button"
                 class="button"
-                disabled=shown_to >= total
+                disabled={shown_to >= total}
                 on:click=move |_| skip.update(|s| *s += PAGE_SIZE)
             >
                 {i18n.t(Text::Next)}
