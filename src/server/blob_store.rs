@@ -7,6 +7,7 @@
 //! deleted before it, so a crash can leave a blob without a row but never a row without
 //! its blob; `sweep` removes such orphans at start.
 
+use crate::error::AppError;
 use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,12 @@ pub struct BlobWriter {
     temp: PathBuf,
     target: PathBuf,
     committed: bool,
+}
+
+/// A blob store failure as callers answer it: logged here, an internal error to them.
+pub fn storage_error(error: io::Error) -> AppError {
+    tracing::error!(%error, "the document store failed");
+    AppError::Internal
 }
 
 /// Blob names are document ids: letters, digits and dashes only, never a path.

@@ -12,6 +12,7 @@ use crate::i18n::Text;
 use crate::server::AppState;
 use crate::server::accounts::invalid;
 use crate::server::audit::Action;
+use crate::server::blob_store::storage_error;
 use crate::server::files::{self, FileType};
 use crate::server::keys::DataKey;
 use crate::server::metadata::{ImageError, Scrubber};
@@ -134,11 +135,6 @@ pub struct Upload<'a> {
     pub code_id: &'a str,
     pub filename: &'a str,
     pub ip: Option<&'a str>,
-}
-
-fn storage_error(error: std::io::Error) -> AppError {
-    tracing::error!(%error, "the blob store failed");
-    AppError::Internal
 }
 
 /// Receives one document for the code; the use it takes is given back if it fails.
@@ -285,14 +281,13 @@ pub async fn list(
     let documents = rows
         .into_iter()
         .map(|row| {
-            let code = match (&row.code_id, &row.code_ciphertext) {
-                (Some(id), Some(blob)) => Some(codes::open_text(state, blob, &code_context(id))?),
-                _ => None,
+            // The code and its note, while the code is kept.
+            let reveal = |blob: &Option<Vec<u8>>, context: fn(&str) -> Vec<u8>| match (&row.code_id, blob) {
+                (Some(id), Some(blob)) => codes::open_text(state, blob, &context(id)).map(Some),
+                _ => Ok(None),
             };
-            let note = match (&row.code_id, &row.note_ciphertext) {
-                (Some(id), Some(blob)) => Some(codes::open_text(state, blob, &note_context(id))?),
-                _ => None,
-            };
+            let code = reveal(&row.code_ciphertext, code_context)?;
+            let note = reveal(&row.note_ciphertext, note_context)?;
             Ok(DocumentView {
                 reference: reference(&row.id),
                 id: row.id,

@@ -6,6 +6,7 @@
 use crate::error::AppError;
 use crate::server::AppState;
 use crate::server::audit::{self, Action};
+use crate::server::blob_store::storage_error;
 use crate::server::documents::document_context;
 use crate::server::keys::Sealed;
 use crate::server::repo::documents;
@@ -79,11 +80,6 @@ fn plaintext(file: tokio::fs::File, opener: Opener) -> impl Stream<Item = io::Re
         let plain = opener.push(&sealed[..read]).map_err(|_| does_not_open())?;
         Ok(Some((Bytes::from(plain), Some((file, opener)))))
     })
-}
-
-fn storage_error(error: io::Error) -> AppError {
-    tracing::error!(%error, "a stored document cannot be read");
-    AppError::Internal
 }
 
 /// `GET /documents/{id}/download`, for the staff of the document's pharmacy; another
