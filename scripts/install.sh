@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building Santhium needs, skipping whatever is already there at the right
 # version: the WASM target, cargo-leptos, the wasm-bindgen CLI matching Cargo.toml's pin,
-# wasm-opt and the end-to-end npm packages. With `--test`, also Chromium for Playwright.
+# wasm-opt and the end-to-end npm packages. With `--test`, also Chromium for Playwright and
+# aiosmtpd for the notification tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -36,6 +37,11 @@ fi
 if [ ! -f end2end/node_modules/.package-lock.json ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
   step "installing the end-to-end npm packages"
   (cd end2end && npm ci --no-fund --no-audit)
+fi
+
+if [ "${1:-}" = "--test" ] && ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+  step "installing aiosmtpd, the SMTP server the notification tests send to"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "aiosmtpd==1.4.6"
 fi
 
 if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then

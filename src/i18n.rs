@@ -339,6 +339,19 @@ texts! {
     AuditHeading => "Journal d'audit", "Audit trail";
     ExportCsv => "Exporter en CSV", "Export as CSV";
     AuditAction => "Action", "Action";
+    Preview => "Aperçu", "Preview";
+    ClosePreview => "Fermer l'aperçu", "Close the preview";
+    PreviewOf => "Aperçu de", "Preview of";
+    FilterByCode => "Voir les documents de ce code", "Show this code's documents";
+    CodeFilter => "Code", "Code";
+    AllCodes => "Tous les codes", "All codes";
+    NotificationEmail => "Adresse de notification", "Notification address";
+    NotificationEmailHint => "Un courriel y signale les documents reçus (leur nombre seulement, au plus un toutes les quelques minutes). Laissez vide pour ne rien recevoir.",
+        "An email there tells of documents received (their number only, at most one every few minutes). Leave empty to receive none.";
+    NotificationsOff => "Les notifications par courriel ne sont pas configurées sur ce serveur.",
+        "Email notifications are not configured on this server.";
+    OccurredFrom => "Depuis le", "From";
+    OccurredUntil => "Jusqu'au", "Until";
 }
 
 /// The current language, shared through context by `App`.

@@ -7,7 +7,7 @@ import { SendPage } from '../pages/send-page';
 const prescription = Buffer.from('%PDF-1.7\n% Ordonnance du Dr Bernard\n' + 'y'.repeat(200_000) + '\n%%EOF\n');
 const scan = readFileSync(`${__dirname}/../../tests/fixtures/scan-with-text.png`);
 
-test('documents a patient sends appear in the open dashboard, download intact, show as viewed and can be deleted', async ({
+test('documents a patient sends appear in the open dashboard, download intact, preview, show as viewed and can be deleted', async ({
   page,
   patientPage,
 }) => {
@@ -43,10 +43,28 @@ test('documents a patient sends appear in the open dashboard, download intact, s
   await expect(row).toContainText('Consulté par Camille Martin', { timeout: 15_000 });
   await expect(dashboard.newCount).toHaveText('1 nouveau(x)');
 
-  // Mark by hand, then delete the scan.
+  // The scan previews from the preview origin, inside the dashboard.
   const other = dashboard.documentRow('scan.png');
-  await other.getByRole('button', { name: 'Marquer comme consulté' }).click();
+  await other.getByRole('button', { name: 'Aperçu' }).click();
+  const preview = page.getByRole('dialog', { name: 'Aperçu de scan.png' });
+  await expect(preview).toBeVisible();
+  const frame = preview.locator('iframe');
+  expect(await frame.getAttribute('src')).toMatch(/^http:\/\/localhost:3100\/preview\//);
+  const image = page.frameLocator('.preview iframe').locator('img');
+  await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  await preview.getByRole('button', { name: "Fermer l'aperçu" }).click();
+  await expect(preview).toHaveCount(0);
   await expect(other).toContainText('Consulté par Camille Martin');
+
+  // Both came with the same code; a click on it narrows the list to that code.
+  await other.getByRole('button', { name: code }).click();
+  await expect(page.getByRole('button', { name: 'Tous les codes' })).toBeVisible();
+  await expect(dashboard.documents.getByRole('listitem')).toHaveCount(2);
+  await page.getByRole('button', { name: 'Tous les codes' }).click();
+
+  // Mark by hand, then delete the scan.
+  await other.getByRole('button', { name: 'Marquer comme nouveau' }).click();
+  await expect(other).toContainText('Nouveau');
   await other.getByRole('checkbox').check();
   page.once('dialog', (dialog) => dialog.accept());
   await page.getByRole('button', { name: 'Supprimer la sélection (1)' }).click();

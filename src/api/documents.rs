@@ -1,5 +1,5 @@
-//! What patients sent, from the pharmacy's side: list, mark viewed or new, delete.
-//! Downloads go through `GET /documents/{id}/download`, a plain link.
+//! What patients sent, from the pharmacy's side: list, preview, mark viewed or new,
+//! delete. Downloads go through `GET /documents/{id}/download`, a plain link.
 
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -19,6 +19,7 @@ pub struct DocumentView {
     pub size: u64,
     pub received_at: i64,
     /// The code it came with, while that code is kept.
+    pub code_id: Option<String>,
     pub code: Option<String>,
     pub note: Option<String>,
     pub viewed_at: Option<i64>,
@@ -50,6 +51,8 @@ pub struct DocumentPage {
     pub total: u64,
     /// Documents of the pharmacy not viewed yet, whatever the filter.
     pub new_count: u64,
+    /// Whether the server shows previews (it has a preview origin).
+    pub previews: bool,
 }
 
 /// A page of the pharmacy's documents, newest first, `skip` and `limit` as in the
@@ -76,6 +79,18 @@ pub async fn set_document_viewed(document_id: String, viewed: bool) -> Result<()
         let (state, meta) = web::context()?;
         let caller = session::staff(&state, &meta).await?;
         documents::set_viewed(&state, &caller, &document_id, viewed).await
+    })
+    .await
+}
+
+/// The address, on the preview origin, that shows the document for a few minutes.
+#[server]
+pub async fn preview_document(document_id: String) -> Result<String, AppError> {
+    use crate::server::{previews, session, web};
+    web::answer(async {
+        let (state, meta) = web::context()?;
+        let caller = session::staff(&state, &meta).await?;
+        previews::link(&state, &caller, &document_id).await
     })
     .await
 }

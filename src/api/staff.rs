@@ -23,6 +23,10 @@ pub struct StaffOverview {
     pub second_factor_required: bool,
     /// Days the pharmacy keeps a document.
     pub retention_days: u32,
+    /// Where arrival emails go, if anywhere.
+    pub notification_email: Option<String>,
+    /// Whether this server can send email at all.
+    pub notifications_available: bool,
 }
 
 /// A created account and its temporary password, shown this once.
@@ -87,6 +91,18 @@ pub async fn set_retention_days(days: u32) -> Result<(), AppError> {
         let (state, meta) = web::context()?;
         let admin = session::admin(&state, &meta).await?;
         staff::set_retention_days(&state, &admin, days).await
+    })
+    .await
+}
+
+/// Sets where arrival emails go; an empty address stops them.
+#[server]
+pub async fn set_notification_email(notification_email: String) -> Result<(), AppError> {
+    use crate::server::{session, staff, web};
+    web::answer(async {
+        let (state, meta) = web::context()?;
+        let admin = session::admin(&state, &meta).await?;
+        staff::set_notification_email(&state, &admin, &notification_email).await
     })
     .await
 }

@@ -32,6 +32,9 @@ pub fn Field(
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(default = true)] required: bool,
     #[prop(optional)] hint: Option<Text>,
+    /// What the input holds at first.
+    #[prop(optional, into)]
+    value: Option<String>,
     #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -67,6 +70,7 @@ pub fn Field(
                 type=kind
                 autocomplete=autocomplete
                 required=required
+                value=value
                 aria-invalid=move || message().is_some().then_some("true")
                 aria-describedby=described_by
             />

@@ -1,10 +1,11 @@
 //! The admin's view of the pharmacy's audit trail: who did what, when, from where, on
-//! what; filtered by action, 50 to a page, and exported whole as CSV.
+//! what; filtered by action and dates, 50 to a page, and exported as CSV with the same
+//! filter.
 
-use crate::api::audit::{ACTIONS, AuditEventView, AuditPage, EXPORT_PATH, list_audit_events};
+use crate::api::audit::{ACTIONS, AuditEventView, AuditFilter, AuditPage, list_audit_events};
 use crate::components::session::RequireSession;
 use crate::i18n::{Text, use_i18n};
-use crate::time_format::utc_date_time;
+use crate::time_format::{parse_date, utc_date_time};
 use leptos::prelude::*;
 
 #[component]
@@ -20,32 +21,48 @@ pub fn AuditPage() -> impl IntoView {
 fn AuditTrail() -> impl IntoView {
     let i18n = use_i18n();
     let action = RwSignal::new(String::new());
+    let from = RwSignal::new(String::new());
+    let until = RwSignal::new(String::new());
     // The cursors of the pages shown before this one, to go back.
     let cursors = RwSignal::new(Vec::<Option<i64>>::new());
     let before = RwSignal::new(None::<i64>);
+    let filter = move || AuditFilter {
+        action: Some(action.get()).filter(|a| !a.is_empty()),
+        from: parse_date(&from.get()),
+        until: parse_date(&until.get()).map(|day| day + 86_400),
+    };
     let page = Resource::new(
-        move || (before.get(), action.get()),
-        |(before, action)| list_audit_events(before, Some(action)),
+        move || (before.get(), filter()),
+        |(before, filter)| list_audit_events(before, filter),
     );
+    // A new filter starts again from the newest events.
+    Effect::new(move || {
+        filter();
+        before.set(None);
+        cursors.set(Vec::new());
+    });
     view! {
         <section class="page">
             <h1>{i18n.t(Text::AuditHeading)}</h1>
             <p>
-                <a class="button" href=EXPORT_PATH download>{i18n.t(Text::ExportCsv)}</a>
+                <a class="button" href=move || filter().export_path() download>{i18n.t(Text::ExportCsv)}</a>
             </p>
-            <div class="field">
-                <label for="audit-action">{i18n.t(Text::AuditAction)}</label>
-                <select
-                    id="audit-action"
-                    on:change=move |ev| {
-                        action.set(event_target_value(&ev));
-                        before.set(None);
-                        cursors.set(Vec::new());
-                    }
-                >
-                    <option value="">{i18n.t(Text::AllDocuments)}</option>
-                    {ACTIONS.map(|a| view! { <option value=a>{a}</option> }).collect_view()}
-                </select>
+            <div class="filters">
+                <div class="field">
+                    <label for="audit-action">{i18n.t(Text::AuditAction)}</label>
+                    <select id="audit-action" on:change=move |ev| action.set(event_target_value(&ev))>
+                        <option value="">{i18n.t(Text::AllDocuments)}</option>
+                        {ACTIONS.map(|a| view! { <option value=a>{a}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="audit-from">{i18n.t(Text::OccurredFrom)}</label>
+                    <input id="audit-from" type="date" on:change=move |ev| from.set(event_target_value(&ev)) />
+                </div>
+                <div class="field">
+                    <label for="audit-until">{i18n.t(Text::OccurredUntil)}</label>
+                    <input id="audit-until" type="date" on:change=move |ev| until.set(event_target_value(&ev)) />
+                </div>
             </div>
             <Transition fallback=move || view! { <p class="loading">{i18n.t(Text::Loading)}</p> }>
                 {move || Suspend::new(async move {

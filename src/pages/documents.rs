@@ -2,7 +2,7 @@
 //! every few seconds; the count of new documents shows in the heading and the tab title.
 
 use crate::api::documents::{
-    DeleteDocuments, DocumentFilter, DocumentPage, DocumentView, SetDocumentViewed, list_documents,
+    DeleteDocuments, DocumentFilter, DocumentPage, DocumentView, PreviewDocument, SetDocumentViewed, list_documents,
 };
 use crate::components::form::action_error;
 use crate::components::use_refresh;
@@ -16,6 +16,24 @@ use std::time::Duration;
 
 const PAGE_SIZE: u32 = 20;
 
+/// A transfer code the list is narrowed to: its id, and the code as shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct CodeChoice {
+    id: String,
+    code: String,
+}
+
+/// What a row can do to the panel around it.
+#[derive(Clone, Copy)]
+struct RowActions {
+    selected: RwSignal<BTreeSet<String>>,
+    code: RwSignal<Option<CodeChoice>>,
+    mark: ServerAction<SetDocumentViewed>,
+    preview: ServerAction<PreviewDocument>,
+    /// The name of the document previewed, while its preview is open.
+    previewing: RwSignal<Option<String>>,
+}
+
 #[component]
 pub fn DocumentsPanel() -> impl IntoView {
     let i18n = use_i18n();
@@ -25,18 +43,31 @@ pub fn DocumentsPanel() -> impl IntoView {
     let from = RwSignal::new(String::new());
     let until = RwSignal::new(String::new());
     let skip = RwSignal::new(0u32);
-    let selected = RwSignal::new(BTreeSet::<String>::new());
-    let mark = ServerAction::<SetDocumentViewed>::new();
+    let actions = RowActions {
+        selected: RwSignal::new(BTreeSet::new()),
+        code: RwSignal::new(None),
+        mark: ServerAction::new(),
+        preview: ServerAction::new(),
+        previewing: RwSignal::new(None),
+    };
+    let RowActions {
+        selected,
+        code,
+        mark,
+        preview,
+        previewing,
+    } = actions;
     let delete = ServerAction::<DeleteDocuments>::new();
     let mark_error = action_error(mark.value());
     let delete_error = action_error(delete.value());
+    let preview_error = action_error(preview.value());
     let filter = move || DocumentFilter {
         viewed: match shown.get().as_str() {
             "new" => Some(false),
             "viewed" => Some(true),
             _ => None,
         },
-        code_id: None,
+        code_id: code.get().map(|c| c.id),
         received_from: parse_date(&from.get()),
         received_before: parse_date(&until.get()).map(|day| day + 86_400),
         search: Some(search.get()).filter(|s| !s.trim().is_empty()),
@@ -49,6 +80,7 @@ pub fn DocumentsPanel() -> impl IntoView {
                 refresh.get(),
                 mark.version().get(),
                 delete.version().get(),
+                preview.version().get(),
             )
         },
         |(filter, skip, ..)| list_documents(filter, skip, PAGE_SIZE),
@@ -70,6 +102,7 @@ pub fn DocumentsPanel() -> impl IntoView {
         mark_error
             .get()
             .or_else(|| delete_error.get())
+            .or_else(|| preview_error.get())
             .map(|e| e.message(i18n.lang.get()))
     };
 
@@ -97,11 +130,24 @@ pub fn DocumentsPanel() -> impl IntoView {
                     <label for="documents-until">{i18n.t(Text::ReceivedUntil)}</label>
                     <input id="documents-until" type="date" on:change=move |ev| until.set(event_target_value(&ev)) />
                 </div>
+                {move || {
+                    code.get()
+                        .map(|chosen| {
+                            view! {
+                                <p class="field code-filter">
+                                    {i18n.t(Text::CodeFilter)} " " <code class="code">{chosen.code}</code> " "
+                                    <button type="button" class="button" on:click=move |_| code.set(None)>
+                                        {i18n.t(Text::AllCodes)}
+                                    </button>
+                                </p>
+                            }
+                        })
+                }}
             </div>
             <div role="alert" class="form-alert">{error}</div>
             <Transition fallback=move || view! { <p class="loading">{i18n.t(Text::Loading)}</p> }>
                 {move || Suspend::new(async move {
-                    page.await.map(|page| view! { <DocumentList page skip selected mark /> }.into_any())
+                    page.await.map(|page| view! { <DocumentList page skip actions /> }.into_any())
                 })}
             </Transition>
             <button
@@ -112,22 +158,48 @@ pub fn DocumentsPanel() -> impl IntoView {
             >
                 {move || format!("{} ({})", i18n.t(Text::DeleteSelected)(), selected.with(BTreeSet::len))}
             </button>
+            <PreviewFrame preview previewing />
         </section>
     }
 }
 
+/// The document being previewed, framed from the preview origin (see
+/// `server::previews`); the frame is never given the site's origin.
 #[component]
-fn DocumentList(
-    page: DocumentPage,
-    skip: RwSignal<u32>,
-    selected: RwSignal<BTreeSet<String>>,
-    mark: ServerAction<SetDocumentViewed>,
-) -> impl IntoView {
+fn PreviewFrame(preview: ServerAction<PreviewDocument>, previewing: RwSignal<Option<String>>) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        let address = preview.value().get().and_then(Result::ok);
+        previewing.get().zip(address).map(|(filename, address)| {
+            let label = format!("{} {filename}", i18n.lang.get_untracked().text(Text::PreviewOf));
+            let frame_title = label.clone();
+            view! {
+                <div class="preview" role="dialog" aria-label=label on:keydown=move |ev| {
+                    if ev.key() == "Escape" {
+                        previewing.set(None);
+                    }
+                }>
+                    <div class="preview-bar">
+                        <span>{filename}</span>
+                        <button type="button" class="button" autofocus on:click=move |_| previewing.set(None)>
+                            {i18n.t(Text::ClosePreview)}
+                        </button>
+                    </div>
+                    <iframe src=address title=frame_title referrerpolicy="no-referrer"></iframe>
+                </div>
+            }
+        })
+    }
+}
+
+#[component]
+fn DocumentList(page: DocumentPage, skip: RwSignal<u32>, actions: RowActions) -> impl IntoView {
     let i18n = use_i18n();
     let DocumentPage {
         documents,
         total,
         new_count,
+        previews,
     } = page;
     let first = skip.get_untracked();
     let shown_to = u64::from(first) + documents.len() as u64;
@@ -149,7 +221,7 @@ fn DocumentList(
         </p>
         {documents.is_empty().then(|| view! { <p>{i18n.t(Text::NoDocuments)}</p> })}
         <ul class="documents-list" data-testid="documents">
-            {documents.into_iter().map(|document| view! { <DocumentRow document selected mark /> }).collect_view()}
+            {documents.into_iter().map(|document| view! { <DocumentRow document previews actions /> }).collect_view()}
         </ul>
         <div class="row-actions">
             <button
@@ -174,12 +246,15 @@ fn DocumentList(
 }
 
 #[component]
-fn DocumentRow(
-    document: DocumentView,
-    selected: RwSignal<BTreeSet<String>>,
-    mark: ServerAction<SetDocumentViewed>,
-) -> impl IntoView {
+fn DocumentRow(document: DocumentView, previews: bool, actions: RowActions) -> impl IntoView {
     let i18n = use_i18n();
+    let RowActions {
+        selected,
+        code: code_filter,
+        mark,
+        preview,
+        previewing,
+    } = actions;
     let download = document.download_path();
     let DocumentView {
         id,
@@ -188,6 +263,7 @@ fn DocumentRow(
         mime_type,
         size,
         received_at,
+        code_id,
         code,
         note,
         viewed_at,
@@ -222,6 +298,30 @@ fn DocumentRow(
         let id = id.clone();
         move || selected.with(|s| s.contains(&id))
     };
+    let show_preview = {
+        let (id, filename) = (id.clone(), filename.clone());
+        move |_| {
+            previewing.set(Some(filename.clone()));
+            preview.value().set(None);
+            preview.dispatch(PreviewDocument {
+                document_id: id.clone(),
+            });
+        }
+    };
+    let code = code_id.zip(code).map(|(id, code)| {
+        let chosen = CodeChoice { id, code: code.clone() };
+        view! {
+            " · "
+            <button
+                type="button"
+                class="code link-button"
+                title=i18n.lang.get_untracked().text(Text::FilterByCode)
+                on:click=move |_| code_filter.set(Some(chosen.clone()))
+            >
+                {code}
+            </button>
+        }
+    });
     let viewed = move || {
         let lang = i18n.lang.get();
         match (viewed_at, &viewed_by) {
@@ -241,13 +341,18 @@ fn DocumentRow(
             <div class="document-facts">
                 <a class="document-name" href=download download>{filename.clone()}</a>
                 <span>{kind} " · " {move || i18n.lang.get().file_size(size)} " · " {i18n.t(Text::ReceivedAt)} " " {utc_date_time(received_at)}</span>
-                <span>{i18n.t(Text::Reference)} " " {reference.clone()} {code.map(|code| view! { " · " <code class="code">{code}</code> })} {note.map(|note| view! { " · " <span class="note">{note}</span> })}</span>
+                <span>{i18n.t(Text::Reference)} " " {reference.clone()} {code} {note.map(|note| view! { " · " <span class="note">{note}</span> })}</span>
                 <span class="badge viewed-status">{viewed}</span>
                 <span class="hint">{i18n.t(Text::DeletedOn)} " " {utc_date_time(deletion_date)}</span>
             </div>
-            <button type="button" class="button" on:click=toggle>
-                {i18n.t(if is_new { Text::MarkViewed } else { Text::MarkNew })}
-            </button>
+            <div class="row-actions">
+                {previews.then(|| view! {
+                    <button type="button" class="button" on:click=show_preview>{i18n.t(Text::Preview)}</button>
+                })}
+                <button type="button" class="button" on:click=toggle>
+                    {i18n.t(if is_new { Text::MarkViewed } else { Text::MarkNew })}
+                </button>
+            </div>
         </li>
     }
     .into_any()

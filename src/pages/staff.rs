@@ -1,6 +1,7 @@
 use crate::api::Role;
 use crate::api::staff::{
-    CreateStaff, RequireSecondFactor, SetRetentionDays, SetStaffActive, SetStaffRole, StaffMember, list_staff,
+    CreateStaff, RequireSecondFactor, SetNotificationEmail, SetRetentionDays, SetStaffActive, SetStaffRole,
+    StaffMember, list_staff,
 };
 use crate::components::form::{Field, FormAlert, Submit, action_error};
 use crate::components::session::RequireSession;
@@ -27,6 +28,8 @@ fn StaffManagement() -> impl IntoView {
     let require = ServerAction::<RequireSecondFactor>::new();
     let retention = ServerAction::<SetRetentionDays>::new();
     let retention_error = action_error(retention.value());
+    let notify = ServerAction::<SetNotificationEmail>::new();
+    let notify_error = action_error(notify.value());
     let create_error = action_error(create.value());
     let change_errors = [
         action_error(set_role.value()),
@@ -41,6 +44,7 @@ fn StaffManagement() -> impl IntoView {
                 set_active.version().get(),
                 require.version().get(),
                 retention.version().get(),
+                notify.version().get(),
             )
         },
         |_| list_staff(),
@@ -62,6 +66,7 @@ fn StaffManagement() -> impl IntoView {
                     staff.await.map(|overview| {
                         let required = overview.second_factor_required;
                         let days = overview.retention_days;
+                        let notifications_off = !overview.notifications_available;
                         view! {
                             <p>
                                 <button
@@ -93,6 +98,20 @@ fn StaffManagement() -> impl IntoView {
                                 </div>
                                 <FormAlert error=retention_error />
                                 <Submit label=Text::Save pending=retention.pending() />
+                            </ActionForm>
+                            <ActionForm action=notify attr:class="form notification-form">
+                                {notifications_off.then(|| view! { <p class="hint">{i18n.t(Text::NotificationsOff)}</p> })}
+                                <Field
+                                    name="notification_email"
+                                    label=Text::NotificationEmail
+                                    kind="email"
+                                    required=false
+                                    hint=Text::NotificationEmailHint
+                                    value=overview.notification_email.unwrap_or_default()
+                                    error=notify_error
+                                />
+                                <FormAlert error=notify_error />
+                                <Submit label=Text::Save pending=notify.pending() />
                             </ActionForm>
                             <ul class="staff">
                                 {overview

@@ -26,14 +26,16 @@ pub enum Action {
     CodeRevoked,
     DocumentReceived,
     DocumentDownloaded,
+    DocumentPreviewed,
     DocumentMarkedViewed,
     DocumentMarkedNew,
     DocumentDeleted,
     RetentionChanged,
+    NotificationEmailChanged,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 24] = [
         Action::PharmacyRegistered,
         Action::LoginSucceeded,
         Action::LoginFailed,
@@ -52,10 +54,12 @@ impl Action {
         Action::CodeRevoked,
         Action::DocumentReceived,
         Action::DocumentDownloaded,
+        Action::DocumentPreviewed,
         Action::DocumentMarkedViewed,
         Action::DocumentMarkedNew,
         Action::DocumentDeleted,
         Action::RetentionChanged,
+        Action::NotificationEmailChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -78,10 +82,12 @@ impl Action {
             Action::CodeRevoked => "code_revoked",
             Action::DocumentReceived => "document_received",
             Action::DocumentDownloaded => "document_downloaded",
+            Action::DocumentPreviewed => "document_previewed",
             Action::DocumentMarkedViewed => "document_marked_viewed",
             Action::DocumentMarkedNew => "document_marked_new",
             Action::DocumentDeleted => "document_deleted",
             Action::RetentionChanged => "retention_changed",
+            Action::NotificationEmailChanged => "notification_email_changed",
         }
     }
 }

@@ -2,15 +2,15 @@
 //! batches, quoted, UTF-8 with a byte-order mark (so spreadsheets read the accents) and
 //! a header row, every cell that a spreadsheet would take for a formula neutralised.
 
-use crate::api::audit::{AuditEventView, AuditPage};
+use crate::api::audit::{AuditEventView, AuditFilter, AuditPage};
 use crate::error::AppError;
 use crate::server::AppState;
-use crate::server::repo::audit::{self, ListedEvent};
+use crate::server::repo::audit::{self, EventFilter, ListedEvent};
 use crate::server::session::{self, Caller};
 use crate::server::web::RequestMeta;
 use crate::time_format::iso_8601;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
@@ -35,13 +35,22 @@ fn who(event: &ListedEvent) -> Option<String> {
     }
 }
 
+fn event_filter(filter: &AuditFilter) -> EventFilter<'_> {
+    EventFilter {
+        action: filter.action.as_deref().filter(|a| !a.is_empty()),
+        occurred_from: filter.from,
+        occurred_before: filter.until,
+    }
+}
+
 pub async fn page(
     state: &AppState,
     admin: &Caller,
     before: Option<i64>,
-    action: Option<&str>,
+    filter: &AuditFilter,
 ) -> Result<AuditPage, AppError> {
-    let rows = audit::page_before(&state.db, &admin.pharmacy.id, before.unwrap_or(i64::MAX), action, PAGE).await?;
+    let before = before.unwrap_or(i64::MAX);
+    let rows = audit::page_before(&state.db, &admin.pharmacy.id, before, &event_filter(filter), PAGE).await?;
     let older = (rows.len() as i64 == PAGE).then(|| rows.last().map(|e| e.id)).flatten();
     let events = rows
         .into_iter()
@@ -95,8 +104,9 @@ fn csv_rows(events: &[ListedEvent], with_header: bool) -> Result<Vec<u8>, csv::E
     writer.into_inner().map_err(|e| e.into_error().into())
 }
 
-/// `GET /audit/export.csv`: the pharmacy's whole trail, newest first, for its admin.
-pub async fn export(State(state): State<AppState>, request: Request) -> Response {
+/// `GET /audit/export.csv`: the pharmacy's trail, newest first, for its admin; the
+/// query (`action`, `from`, `until`) narrows it as on the page.
+pub async fn export(State(state): State<AppState>, Query(filter): Query<AuditFilter>, request: Request) -> Response {
     let meta = RequestMeta::from_parts(&request.into_parts().0);
     let admin = match session::admin(&state, &meta).await {
         Ok(admin) => admin,
@@ -104,12 +114,12 @@ pub async fn export(State(state): State<AppState>, request: Request) -> Response
     };
     let pharmacy_id = admin.pharmacy.id.clone();
     let batches = futures::stream::try_unfold(Some(i64::MAX), move |cursor| {
-        let (state, pharmacy_id) = (state.clone(), pharmacy_id.clone());
+        let (state, pharmacy_id, filter) = (state.clone(), pharmacy_id.clone(), filter.clone());
         async move {
             let Some(before) = cursor else {
                 return Ok::<_, std::io::Error>(None);
             };
-            let events = audit::page_before(&state.db, &pharmacy_id, before, None, EXPORT_BATCH)
+            let events = audit::page_before(&state.db, &pharmacy_id, before, &event_filter(&filter), EXPORT_BATCH)
                 .await
                 .map_err(std::io::Error::other)?;
             let first = before == i64::MAX;

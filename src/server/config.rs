@@ -21,6 +21,9 @@ pub struct Settings {
     /// `ENCRYPTION_KEY` seals; it and `PREVIOUS_ENCRYPTION_KEYS` open.
     pub encryption_key: Keyring,
     pub public_url: String,
+    /// The second origin previews are served from, so a document never runs as the
+    /// site (`PREVIEW_URL`); previews are off without one.
+    pub preview_url: Option<String>,
     pub cors_origins: Vec<HeaderValue>,
     pub max_file_size_mb: u64,
     pub allowed_extensions: Vec<String>,
@@ -39,6 +42,31 @@ pub struct Settings {
     /// How long a temporary password set by an admin stays usable.
     pub temporary_password_hours: u32,
     pub code_lookups: CodeLookupLimits,
+    /// Where arrival emails go out (`SMTP_HOST` unset: none are sent).
+    pub smtp: Option<Smtp>,
+    /// Least minutes between two arrival emails to one pharmacy.
+    pub notification_minutes: u32,
+}
+
+/// The mail server arrival notifications are sent through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    /// Username and password, when the server asks for them.
+    pub credentials: Option<(String, String)>,
+    pub from: lettre::message::Mailbox,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// TLS from the first byte (usually port 465).
+    Tls,
+    /// Plain, then upgraded by STARTTLS, which is required (usually port 587).
+    StartTls,
+    /// No encryption: only for a relay on the same machine or network.
+    None,
 }
 
 /// How many transfer codes a client may look up per minute, and how many look-ups may
@@ -160,6 +188,70 @@ pub(crate) fn expected(variable: &'static str, what: impl Into<String>) -> Confi
     }
 }
 
+/// The host of an origin, without its scheme or port.
+fn host_of(origin: &str) -> &str {
+    let rest = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    match rest.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => rest.split(':').next().unwrap_or(rest),
+    }
+}
+
+/// `PREVIEW_URL`, or on a local address the other local name for the same server
+/// (`localhost` for `127.0.0.1` and back). It must name another host than
+/// `PUBLIC_URL`: cookies are shared across ports, never across hosts.
+fn preview_url<F: Fn(&str) -> Option<String>>(env: &Env<F>, public_url: &str) -> Result<Option<String>, ConfigError> {
+    let preview = match env.get("PREVIEW_URL") {
+        Some(url) => http_url("PREVIEW_URL", &url)?,
+        None => {
+            let other_name = match host_of(public_url) {
+                "127.0.0.1" => "localhost",
+                "localhost" => "127.0.0.1",
+                _ => return Ok(None),
+            };
+            public_url.replacen(host_of(public_url), other_name, 1)
+        }
+    };
+    if host_of(&preview).eq_ignore_ascii_case(host_of(public_url)) {
+        return Err(expected(
+            "PREVIEW_URL",
+            "an origin on another host name than PUBLIC_URL",
+        ));
+    }
+    Ok(Some(preview))
+}
+
+fn smtp<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Option<Smtp>, ConfigError> {
+    let Some(host) = env.get("SMTP_HOST") else {
+        return Ok(None);
+    };
+    let security = match env.get("SMTP_SECURITY").as_deref() {
+        None | Some("starttls") => SmtpSecurity::StartTls,
+        Some("tls") => SmtpSecurity::Tls,
+        Some("none") => SmtpSecurity::None,
+        Some(_) => return Err(expected("SMTP_SECURITY", "starttls, tls or none")),
+    };
+    let default_port = if security == SmtpSecurity::Tls { 465 } else { 587 };
+    let credentials = match (env.get("SMTP_USERNAME"), env.get("SMTP_PASSWORD")) {
+        (Some(user), Some(password)) => Some((user, password)),
+        (None, None) => None,
+        _ => return Err(expected("SMTP_USERNAME", "to be set together with SMTP_PASSWORD")),
+    };
+    let from = env.get("SMTP_FROM").and_then(|from| from.parse().ok()).ok_or_else(|| {
+        expected(
+            "SMTP_FROM",
+            "the sender's address, such as Santhium <santhium@pharmacie.example.fr>",
+        )
+    })?;
+    Ok(Some(Smtp {
+        host,
+        port: env.number("SMTP_PORT", default_port, 1, u16::MAX)?,
+        security,
+        credentials,
+        from,
+    }))
+}
+
 fn http_url(variable: &'static str, value: &str) -> Result<String, ConfigError> {
     let url = value.trim_end_matches('/');
     let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
@@ -226,6 +318,7 @@ impl Settings {
             "PUBLIC_URL",
             &env.get("PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into()),
         )?;
+        let preview_url = preview_url(env, &public_url)?;
         let cors_origins = env
             .get("CORS_ORIGINS")
             .unwrap_or_else(|| "http://localhost:3000".into())
@@ -257,6 +350,7 @@ impl Settings {
             production,
             database,
             public_url,
+            preview_url,
             cors_origins,
             allowed_extensions,
             max_file_size_mb: env.number("MAX_FILE_SIZE_MB", 10, 1, 100)?,
@@ -281,6 +375,8 @@ impl Settings {
                 per_client_per_minute: env.number("CODE_LOOKUPS_PER_MINUTE", 10, 1, 10_000)?,
                 failures_per_hour: env.number("CODE_FAILED_LOOKUPS_PER_HOUR", 500, 1, 1_000_000)?,
             },
+            smtp: smtp(env)?,
+            notification_minutes: env.number("NOTIFICATION_INTERVAL_MINUTES", 5, 1, 1440)?,
             data_dir,
             secret_key,
             encryption_key,
@@ -443,6 +539,64 @@ mod tests {
         assert_eq!(
             failing_variable(&[("PREVIOUS_ENCRYPTION_KEYS", "k0:short")]),
             "PREVIOUS_ENCRYPTION_KEYS"
+        );
+    }
+
+    #[test]
+    fn previews_come_from_another_host_than_the_site() {
+        let local = settings(&[]).expect("valid");
+        assert_eq!(local.preview_url.as_deref(), Some("http://localhost:3000"));
+        let named = settings(&[("PUBLIC_URL", "http://localhost:3100")]).expect("valid");
+        assert_eq!(named.preview_url.as_deref(), Some("http://127.0.0.1:3100"));
+        let public = settings(&[("PUBLIC_URL", "https://pharmacie.example.fr")]).expect("valid");
+        assert_eq!(public.preview_url, None, "off until a second host name is given");
+        let given = settings(&[
+            ("PUBLIC_URL", "https://pharmacie.example.fr"),
+            ("PREVIEW_URL", "https://apercu.pharmacie.example.fr/"),
+        ])
+        .expect("valid");
+        assert_eq!(
+            given.preview_url.as_deref(),
+            Some("https://apercu.pharmacie.example.fr")
+        );
+        assert_eq!(
+            failing_variable(&[
+                ("PUBLIC_URL", "https://pharmacie.example.fr"),
+                ("PREVIEW_URL", "https://pharmacie.example.fr:8443"),
+            ]),
+            "PREVIEW_URL",
+            "another port of the same host shares its cookies"
+        );
+    }
+
+    #[test]
+    fn smtp_is_off_unless_a_host_is_given_and_then_checked() {
+        assert_eq!(settings(&[]).expect("valid").smtp, None);
+        let smtp = settings(&[
+            ("SMTP_HOST", "smtp.example.fr"),
+            ("SMTP_FROM", "santhium@pharmacie.example.fr"),
+            ("SMTP_USERNAME", "santhium"),
+            ("SMTP_PASSWORD", "secret"),
+        ])
+        .expect("valid")
+        .smtp
+        .expect("on");
+        assert_eq!((smtp.port, smtp.security), (587, SmtpSecurity::StartTls));
+        assert_eq!(smtp.credentials, Some(("santhium".into(), "secret".into())));
+        let tls = [
+            ("SMTP_HOST", "smtp.example.fr"),
+            ("SMTP_FROM", "a@b.fr"),
+            ("SMTP_SECURITY", "tls"),
+        ];
+        assert_eq!(settings(&tls).expect("valid").smtp.map(|s| s.port), Some(465));
+        assert_eq!(failing_variable(&[("SMTP_HOST", "smtp.example.fr")]), "SMTP_FROM");
+        assert_eq!(
+            failing_variable(&[("SMTP_HOST", "h"), ("SMTP_FROM", "a@b.fr"), ("SMTP_SECURITY", "ssl")]),
+            "SMTP_SECURITY"
+        );
+        assert_eq!(
+            failing_variable(&[("SMTP_HOST", "h"), ("SMTP_FROM", "a@b.fr"), ("SMTP_USERNAME", "u")]),
+            "SMTP_USERNAME"
         );
     }
 

@@ -291,6 +291,7 @@ pub async fn list(
             Ok(DocumentView {
                 reference: reference(&row.id),
                 id: row.id,
+                code_id: row.code_id,
                 filename: row.original_filename,
                 mime_type: row.mime_type,
                 size: u64::try_from(row.file_size).unwrap_or(0),
@@ -307,6 +308,7 @@ pub async fn list(
         documents,
         total: u64::try_from(total).unwrap_or(0),
         new_count: u64::try_from(new_count).unwrap_or(0),
+        previews: state.settings.preview_url.is_some(),
     })
 }
 

@@ -1,17 +1,19 @@
-//! Downloading a document: a plain GET route, so a link works before the page is
-//! hydrated. The sealed content is decrypted chunk by chunk as it streams out; a chunk
-//! that does not authenticate ends the stream there. The answer is never shown inline
-//! nor cached, and nothing in it can run as this site.
+//! Handing a document out, as a download or a preview. Downloads are a plain GET route,
+//! so a link works before the page is hydrated; previews are served on the preview
+//! origin (see `previews`). Either way the sealed content is decrypted chunk by chunk
+//! as it streams out, a chunk that does not authenticate ends the stream there, nothing
+//! is cached, and nothing in it can run as this site.
 
 use crate::error::AppError;
 use crate::server::AppState;
 use crate::server::audit::{self, Action};
 use crate::server::blob_store::storage_error;
+use crate::server::config::Settings;
 use crate::server::documents::document_context;
 use crate::server::keys::Sealed;
 use crate::server::repo::documents;
 use crate::server::sealed_stream::{HEADER_LEN, Opener};
-use crate::server::session;
+use crate::server::session::{self, Caller};
 use crate::server::web::RequestMeta;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Request, State};
@@ -40,10 +42,49 @@ const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'|')
     .remove(b'~');
 
-/// `Content-Disposition: attachment` naming the file (RFC 6266): an ASCII fallback in
-/// which anything else becomes `_`, and the exact UTF-8 name percent-encoded. No CR,
-/// LF or quote can reach the header.
-pub fn attachment(filename: &str) -> HeaderValue {
+/// How a document leaves the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Saved as a file by the browser, never shown.
+    Download,
+    /// Shown inside the dashboard, from the preview origin only.
+    Preview,
+}
+
+impl Delivery {
+    fn disposition(self) -> &'static str {
+        match self {
+            Delivery::Download => "attachment",
+            Delivery::Preview => "inline",
+        }
+    }
+
+    fn action(self) -> Action {
+        match self {
+            Delivery::Download => Action::DocumentDownloaded,
+            Delivery::Preview => Action::DocumentPreviewed,
+        }
+    }
+
+    /// A download is a sandboxed document in any case; a preview must let the
+    /// browser's PDF viewer run, so it relies on its own origin instead, and only the
+    /// site may frame it.
+    fn content_security_policy(self, settings: &Settings) -> HeaderValue {
+        match self {
+            Delivery::Download => HeaderValue::from_static("default-src 'none'; sandbox"),
+            Delivery::Preview => HeaderValue::from_str(&format!(
+                "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors {}",
+                settings.public_url
+            ))
+            .unwrap_or(HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'")),
+        }
+    }
+}
+
+/// `Content-Disposition` naming the file (RFC 6266): an ASCII fallback in which
+/// anything else becomes `_`, and the exact UTF-8 name percent-encoded. No CR, LF or
+/// quote can reach the header.
+pub fn disposition(delivery: Delivery, filename: &str) -> HeaderValue {
     let fallback: String = filename
         .chars()
         .map(|c| {
@@ -55,10 +96,9 @@ pub fn attachment(filename: &str) -> HeaderValue {
         })
         .collect();
     let encoded = utf8_percent_encode(filename, ATTR_CHAR);
-    HeaderValue::from_str(&format!(
-        "attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+    let kind = delivery.disposition();
+    HeaderValue::from_str(&format!("{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"))
+        .unwrap_or_else(|_| HeaderValue::from_static(kind))
 }
 
 fn does_not_open() -> io::Error {
@@ -86,14 +126,16 @@ fn plaintext(file: tokio::fs::File, opener: Opener) -> impl Stream<Item = io::Re
 /// pharmacy's document answers as a missing one. The first download marks it viewed.
 pub async fn download(State(state): State<AppState>, Path(id): Path<String>, request: Request) -> Response {
     let meta = RequestMeta::from_parts(&request.into_parts().0);
-    match open(&state, &meta, &id).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
-    }
+    let delivered = async {
+        let caller = session::staff(&state, &meta).await?;
+        deliver(&state, &caller, &id, Delivery::Download).await
+    };
+    delivered.await.unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn open(state: &AppState, meta: &RequestMeta, id: &str) -> Result<Response, AppError> {
-    let caller = session::staff(state, meta).await?;
+/// Document `id` of the caller's pharmacy, decrypted as it streams; the first delivery
+/// marks it viewed, and every one is audited.
+pub async fn deliver(state: &AppState, caller: &Caller, id: &str, delivery: Delivery) -> Result<Response, AppError> {
     let document = documents::find_for_pharmacy(&state.db, id, &caller.pharmacy.id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -115,8 +157,8 @@ async fn open(state: &AppState, meta: &RequestMeta, id: &str) -> Result<Response
     documents::mark_viewed(&state.db, &document.id, &caller.user.id, state.clock.now()).await?;
     audit::record(
         state,
-        (&caller).into(),
-        Action::DocumentDownloaded,
+        caller.into(),
+        delivery.action(),
         Some(("document", &document.id)),
     )
     .await?;
@@ -125,11 +167,14 @@ async fn open(state: &AppState, meta: &RequestMeta, id: &str) -> Result<Response
             header::CONTENT_TYPE,
             HeaderValue::from_str(&document.mime_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
         ),
-        (header::CONTENT_DISPOSITION, attachment(&document.original_filename)),
+        (
+            header::CONTENT_DISPOSITION,
+            disposition(delivery, &document.original_filename),
+        ),
         (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
         (
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; sandbox"),
+            delivery.content_security_policy(&state.settings),
         ),
         (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
     ];
@@ -143,10 +188,10 @@ mod tests {
     #[test]
     fn file_names_reach_the_header_quoted_and_encoded_never_raw() {
         assert_eq!(
-            attachment("Ordonnance été.pdf"),
+            disposition(Delivery::Download, "Ordonnance été.pdf"),
             "attachment; filename=\"Ordonnance _t_.pdf\"; filename*=UTF-8''Ordonnance%20%C3%A9t%C3%A9.pdf"
         );
-        let tricky = attachment("a\"b\\c\r\nSet-Cookie: x.pdf");
+        let tricky = disposition(Delivery::Download, "a\"b\\c\r\nSet-Cookie: x.pdf");
         let tricky = tricky.to_str().expect("ASCII");
         assert!(
             tricky.starts_with("attachment; filename=\"a_b_c__Set-Cookie: x.pdf\";"),
@@ -154,5 +199,9 @@ mod tests {
         );
         assert!(!tricky.contains(['\r', '\n']));
         assert!(tricky.ends_with("filename*=UTF-8''a%22b%5Cc%0D%0ASet-Cookie%3A%20x.pdf"));
+        assert_eq!(
+            disposition(Delivery::Preview, "scan.png"),
+            "inline; filename=\"scan.png\"; filename*=UTF-8''scan.png"
+        );
     }
 }

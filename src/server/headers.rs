@@ -3,6 +3,7 @@
 
 use crate::app::shell;
 use crate::error::AppError;
+use crate::server::AppState;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
@@ -16,19 +17,22 @@ use leptos_axum::ResponseOptions;
 const DEFAULT_CSP: &str =
     "default-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
-fn page_csp(nonce: &str) -> String {
+/// A page's policy; `preview_origin`, when there is one, is the only origin it may frame.
+fn page_csp(nonce: &str, preview_origin: Option<&str>) -> String {
+    let frames = preview_origin.unwrap_or("'none'");
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
          img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; \
-         base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+         frame-src {frames}; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     )
 }
 
 /// Every page goes through here: a fresh nonce, and the CSP naming it.
 pub fn secure_shell(options: LeptosOptions) -> impl IntoView {
     provide_nonce();
+    let preview_origin = use_context::<AppState>().and_then(|state| state.settings.preview_url.clone());
     if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>())
-        && let Ok(csp) = HeaderValue::from_str(&page_csp(&nonce))
+        && let Ok(csp) = HeaderValue::from_str(&page_csp(&nonce, preview_origin.as_deref()))
     {
         response.insert_header(header::CONTENT_SECURITY_POLICY, csp);
     }

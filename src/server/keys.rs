@@ -64,6 +64,28 @@ impl SecretKey {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
+    /// A token granting `payload` until `expires_at`: `payload.expires_at.mac`, the MAC
+    /// binding both to one `purpose`.
+    pub fn grant(&self, purpose: &str, payload: &str, expires_at: i64) -> String {
+        let signed = format!("{payload}.{expires_at}");
+        let mac = self.keyed_hash(purpose, signed.as_bytes());
+        format!("{signed}.{mac}")
+    }
+
+    /// The payload of a genuine `grant` for `purpose` that has not expired at `now`.
+    pub fn granted<'a>(&self, purpose: &str, grant: &'a str, now: i64) -> Option<&'a str> {
+        use subtle::ConstantTimeEq;
+        let (signed, mac) = grant.rsplit_once('.')?;
+        let (payload, expires_at) = signed.rsplit_once('.')?;
+        let expires_at: i64 = expires_at.parse().ok()?;
+        let genuine: bool = self
+            .keyed_hash(purpose, signed.as_bytes())
+            .as_bytes()
+            .ct_eq(mac.as_bytes())
+            .into();
+        (genuine && expires_at > now).then_some(payload)
+    }
+
     fn encode(&self) -> String {
         STANDARD.encode(self.as_bytes())
     }
@@ -367,6 +389,24 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grants_hold_for_their_purpose_until_they_expire_and_cannot_be_altered() {
+        let key = SecretKey::generate();
+        let grant = key.grant("preview", "doc.1:session", 1_000);
+        assert_eq!(key.granted("preview", &grant, 999), Some("doc.1:session"));
+        assert_eq!(key.granted("preview", &grant, 1_000), None, "expired");
+        assert_eq!(key.granted("upload-grant", &grant, 999), None, "another purpose");
+        assert_eq!(
+            SecretKey::generate().granted("preview", &grant, 999),
+            None,
+            "another key"
+        );
+        let later = grant.replace(".1000.", ".2000.");
+        assert_eq!(key.granted("preview", &later, 999), None, "extended by hand");
+        let other = grant.replacen("doc.1", "doc.2", 1);
+        assert_eq!(key.granted("preview", &other, 999), None, "another document");
+    }
 
     #[test]
     fn wrapped_key_opens_only_with_its_master_key_and_context() {

@@ -19,7 +19,9 @@ pub mod key_rotation;
 pub mod keys;
 pub mod login_limit;
 pub mod metadata;
+pub mod notifications;
 pub mod passwords;
+pub mod previews;
 pub mod repo;
 pub mod retention;
 pub mod sealed_stream;
@@ -164,6 +166,7 @@ pub fn app(state: AppState) -> Router {
             settings.uses_tls(),
             headers::security_headers,
         ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), previews::by_host))
         .layer(CompressionLayer::new())
         .layer(
             TraceLayer::new_for_http()
@@ -190,6 +193,7 @@ pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future
         })
         .into_future();
     let mut server = tokio::spawn(server);
+    let notifier = tokio::spawn(notifications::run(state_for_sweeps.clone()));
     let sweeper = tokio::spawn(retention::run(state_for_sweeps));
     tokio::select! {
         result = &mut server => {
@@ -203,6 +207,7 @@ pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future
         "shutting down: finishing in-flight requests"
     );
     sweeper.abort();
+    notifier.abort();
     let _ = stop_tx.send(());
     match tokio::time::timeout(grace, server).await {
         Ok(_) => tracing::info!("stopped"),

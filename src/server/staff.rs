@@ -56,6 +56,8 @@ pub async fn overview(state: &AppState, admin: &Caller) -> Result<StaffOverview,
         members: members.into_iter().map(member).collect(),
         second_factor_required: admin.pharmacy.require_second_factor,
         retention_days: u32::try_from(admin.pharmacy.retention_days).unwrap_or(0),
+        notification_email: admin.pharmacy.notification_email.clone(),
+        notifications_available: state.settings.smtp.is_some(),
     })
 }
 
@@ -137,6 +139,30 @@ pub async fn set_retention_days(state: &AppState, admin: &Caller, days: u32) -> 
         state,
         admin.into(),
         Action::RetentionChanged,
+        Some(("pharmacy", &admin.pharmacy.id)),
+    )
+    .await
+}
+
+/// Sets the address arrival emails go to; an empty one stops them.
+pub async fn set_notification_email(state: &AppState, admin: &Caller, email: &str) -> Result<(), AppError> {
+    let email = normalise_email(email);
+    let email = if email.is_empty() {
+        None
+    } else {
+        check_email("notification_email", &email)?;
+        email
+            .parse::<lettre::Address>()
+            .map_err(|_| invalid("notification_email", Text::EmailInvalid))?;
+        Some(email)
+    };
+    // Like a sent email, the mark leaves the current second to the next one.
+    let through = state.clock.now() - 1;
+    pharmacies::set_notification_email(&state.db, &admin.pharmacy.id, email.as_deref(), through).await?;
+    audit::record(
+        state,
+        admin.into(),
+        Action::NotificationEmailChanged,
         Some(("pharmacy", &admin.pharmacy.id)),
     )
     .await

@@ -19,7 +19,6 @@ use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use subtle::ConstantTimeEq;
 
 const UPLOAD_COOKIE: SiteCookie = SiteCookie("santhium_upload");
 /// How long an opened code stays open in the patient's browser, at most.
@@ -35,31 +34,23 @@ pub fn usable(code: &CodeRow, now: i64) -> bool {
     code.revoked_at.is_none() && code.current_uses < code.max_uses && code.expires_at > now
 }
 
-fn grant_mac(state: &AppState, code_id: &str, expires_at: i64) -> String {
-    state
-        .settings
-        .secret_key
-        .keyed_hash("upload-grant", format!("{code_id}.{expires_at}").as_bytes())
-}
+const GRANT_PURPOSE: &str = "upload-grant";
 
 fn grant_cookie(state: &AppState, code: &CodeRow, now: i64) -> String {
     let expires_at = code.expires_at.min(now + GRANT_SECS);
-    let value = format!("{}.{expires_at}.{}", code.id, grant_mac(state, &code.id, expires_at));
-    UPLOAD_COOKIE.set(&state.settings, &value, expires_at - now)
+    let grant = state.settings.secret_key.grant(GRANT_PURPOSE, &code.id, expires_at);
+    UPLOAD_COOKIE.set(&state.settings, &grant, expires_at - now)
 }
 
 /// The id of the code the caller's upload cookie opens, if the cookie is genuine and
 /// has not expired.
 pub fn granted_code(state: &AppState, meta: &RequestMeta) -> Option<String> {
-    let value = meta.cookie(&UPLOAD_COOKIE.name(&state.settings))?;
-    let mut parts = value.splitn(3, '.');
-    let (code_id, expires_at, mac) = (parts.next()?, parts.next()?, parts.next()?);
-    let expires_at: i64 = expires_at.parse().ok()?;
-    let genuine: bool = grant_mac(state, code_id, expires_at)
-        .as_bytes()
-        .ct_eq(mac.as_bytes())
-        .into();
-    (genuine && expires_at > state.clock.now()).then(|| code_id.to_owned())
+    let grant = meta.cookie(&UPLOAD_COOKIE.name(&state.settings))?;
+    let code_id = state
+        .settings
+        .secret_key
+        .granted(GRANT_PURPOSE, grant, state.clock.now())?;
+    Some(code_id.to_owned())
 }
 
 async fn send_status(state: &AppState, code: &CodeRow) -> Result<SendStatus, AppError> {

@@ -12,10 +12,10 @@ use santhium::api::account::{
 use santhium::api::audit::{AuditPage, EXPORT_PATH, ListAuditEvents};
 use santhium::api::auth::{CurrentSession, Login, Logout, RegisterPharmacy, VerifySecondFactor};
 use santhium::api::codes::{CodeView, CreateTransferCode};
-use santhium::api::documents::{DeleteDocuments, DocumentPage, ListDocuments, SetDocumentViewed};
+use santhium::api::documents::{DeleteDocuments, DocumentPage, ListDocuments, PreviewDocument, SetDocumentViewed};
 use santhium::api::staff::{
-    CreateStaff, ListStaff, NewStaffAccount, RequireSecondFactor, SetRetentionDays, SetStaffActive, SetStaffRole,
-    StaffOverview,
+    CreateStaff, ListStaff, NewStaffAccount, RequireSecondFactor, SetNotificationEmail, SetRetentionDays,
+    SetStaffActive, SetStaffRole, StaffOverview,
 };
 use santhium::api::{Role, Session, SessionStage};
 use santhium::error::AppError;
@@ -23,7 +23,7 @@ use santhium::i18n::Text;
 use santhium::server::config::Backend;
 use santhium::server::repo::{audit, users};
 
-const PASSWORD: &str = "vélo citron orage 92";
+pub(crate) const PASSWORD: &str = "vélo citron orage 92";
 const NEW_PASSWORD: &str = "marée basse au phare 17";
 
 fn refused(status: StatusCode, error: AppError) -> Refused {
@@ -44,7 +44,11 @@ pub(crate) async fn register<'a>(app: &'a TestApp, pharmacy: &str, email: &str) 
     admin
 }
 
-async fn login<'a>(app: &'a TestApp, email: &str, password: &str) -> (Visitor<'a>, Result<SessionStage, Refused>) {
+pub(crate) async fn login<'a>(
+    app: &'a TestApp,
+    email: &str,
+    password: &str,
+) -> (Visitor<'a>, Result<SessionStage, Refused>) {
     let mut visitor = app.visitor();
     let result = visitor
         .call::<Login, _>(&[("email", email), ("password", password)])
@@ -118,9 +122,15 @@ async fn audit_actions(app: &TestApp, visitor: &mut Visitor<'_>) -> Vec<String> 
         .expect("query")
         .expect("user")
         .pharmacy_id;
-    let events = audit::page_before(&app.state.db, &pharmacy_id, i64::MAX, None, 100)
-        .await
-        .expect("audit");
+    let events = audit::page_before(
+        &app.state.db,
+        &pharmacy_id,
+        i64::MAX,
+        &audit::EventFilter::default(),
+        100,
+    )
+    .await
+    .expect("audit");
     events.into_iter().rev().map(|e| e.action).collect()
 }
 
@@ -696,7 +706,7 @@ async fn authorisation_matrix(backend: Backend) {
         ExpiredSession,
     ];
     #[rustfmt::skip]
-    let rows: [(&str, [Answer; 6]); 19] = [
+    let rows: [(&str, [Answer; 6]); 21] = [
         //                        anon  pharm admin other disab expired
         ("list_sessions",        [E401, OK,   OK,   OK,   E401, E401]),
         ("end_session",          [E401, E404, OK,   E404, E401, E401]),
@@ -711,10 +721,12 @@ async fn authorisation_matrix(backend: Backend) {
         ("set_staff_active",     [E401, E403, OK,   E404, E401, E401]),
         ("require_second_factor",[E401, E403, OK,   OK,   E401, E401]),
         ("set_retention_days",   [E401, E403, OK,   OK,   E401, E401]),
+        ("set_notification_email",[E401, E403, OK,  OK,   E401, E401]),
         ("list_audit_events",    [E401, E403, OK,   OK,   E401, E401]),
         ("export_audit",         [E401, E403, OK,   OK,   E401, E401]),
         ("list_documents",       [E401, OK,   OK,   OK,   E401, E401]),
         ("download_document",    [E401, OK,   OK,   E404, E401, E401]),
+        ("preview_document",     [E401, OK,   OK,   E404, E401, E401]),
         ("set_document_viewed",  [E401, OK,   OK,   E404, E401, E401]),
         ("delete_documents",     [E401, OK,   OK,   E404, E401, E401]),
     ];
@@ -842,6 +854,31 @@ async fn call(
         }
         "require_second_factor" => visitor.call::<RequireSecondFactor, ()>(&[("required", "true")]).await,
         "set_retention_days" => visitor.call::<SetRetentionDays, ()>(&[("days", "14")]).await,
+        "set_notification_email" => {
+            visitor
+                .call::<SetNotificationEmail, ()>(&[("notification_email", "officine@a.fr")])
+                .await
+        }
+        "preview_document" => {
+            match visitor
+                .call::<PreviewDocument, String>(&[("document_id", document)])
+                .await
+            {
+                // The address shows the document, to this caller only while signed in.
+                Ok(address) => {
+                    let path = address
+                        .strip_prefix("http://localhost:3000")
+                        .expect("on the preview origin");
+                    let request = axum::http::Request::get(path)
+                        .header("host", "localhost:3000")
+                        .body(Body::empty())
+                        .expect("request");
+                    assert_eq!(app.send(request).await.status, StatusCode::OK);
+                    Ok(())
+                }
+                Err(refused) => Err(refused),
+            }
+        }
         "list_documents" => visitor
             .call::<ListDocuments, DocumentPage>(&[("skip", "0"), ("limit", "20")])
             .await

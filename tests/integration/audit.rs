@@ -5,7 +5,7 @@ use crate::on_both_databases;
 use crate::uploads::{new_code, patient, prescription};
 use axum::body::Body;
 use axum::http::StatusCode;
-use santhium::api::audit::{AuditPage, EXPORT_PATH, ListAuditEvents};
+use santhium::api::audit::{AuditFilter, AuditPage, EXPORT_PATH, ListAuditEvents};
 use santhium::api::codes::{CodeView, CreateTransferCode};
 use santhium::api::staff::{CreateStaff, NewStaffAccount};
 use santhium::server::config::Backend;
@@ -61,7 +61,7 @@ async fn the_admin_pages_filters_and_exports_the_trail(backend: Backend) {
     );
     assert_eq!(second.older, None);
     let received: AuditPage = admin
-        .call::<ListAuditEvents, _>(&[("action", "document_received")])
+        .call::<ListAuditEvents, _>(&[("filter[action]", "document_received")])
         .await
         .expect("listed");
     assert_eq!(received.events.len(), 1);
@@ -90,6 +90,39 @@ async fn the_admin_pages_filters_and_exports_the_trail(backend: Backend) {
         !export.body.contains(",=HYPERLINK") && !export.body.contains("\"=HYPERLINK"),
         "no cell starts with a formula"
     );
+
+    // Dates narrow the page and the export alike: later on, only what happens then.
+    app.state.clock.advance(20 * 60);
+    let later = app.state.clock.now();
+    admin
+        .call::<CreateTransferCode, CodeView>(&[("lifetime_hours", "1"), ("max_uses", "1"), ("note", "")])
+        .await
+        .expect("created");
+    let since = later.to_string();
+    let recent: AuditPage = admin
+        .call::<ListAuditEvents, _>(&[("filter[from]", &since)])
+        .await
+        .expect("listed");
+    let recent: Vec<&str> = recent.events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(recent, ["code_created"]);
+    let before: AuditPage = admin
+        .call::<ListAuditEvents, _>(&[("filter[until]", &since), ("filter[action]", "code_created")])
+        .await
+        .expect("listed");
+    assert_eq!(before.events.len(), 50, "the 60 earlier codes, a page of them");
+    assert!(before.events.iter().all(|e| e.occurred_at < later));
+    let filter = AuditFilter {
+        action: Some("code_created".into()),
+        from: Some(later),
+        until: None,
+    };
+    let narrowed = parse_csv(
+        &app.send(admin.request("GET", &filter.export_path(), Body::empty()))
+            .await
+            .bytes,
+    );
+    assert_eq!(narrowed.len(), 1);
+    assert_eq!(narrowed[0][4], "code_created");
 
     let other = register(&app, "Pharmacie d'en face", "face@pharmacie.fr").await;
     let theirs = parse_csv(&app.send(other.request("GET", EXPORT_PATH, Body::empty())).await.bytes);

@@ -105,17 +105,26 @@ async fn audit_is_listed_newest_first_and_cannot_be_changed(backend: Backend) {
         audit::append(&db.pool, &event, NOW).await.expect("append");
     }
     let actions = |events: &[audit::ListedEvent]| events.iter().map(|e| e.action.clone()).collect::<Vec<_>>();
-    let page = audit::page_before(&db.pool, &p.id, i64::MAX, None, 10)
+    let page = audit::page_before(&db.pool, &p.id, i64::MAX, &audit::EventFilter::default(), 10)
         .await
         .expect("list");
     assert_eq!(actions(&page), ["logout", "code_created", "login"]);
-    let second_page = audit::page_before(&db.pool, &p.id, page[0].id, None, 1)
+    let second_page = audit::page_before(&db.pool, &p.id, page[0].id, &audit::EventFilter::default(), 1)
         .await
         .expect("list");
     assert_eq!(actions(&second_page), ["code_created"]);
-    let logins = audit::page_before(&db.pool, &p.id, i64::MAX, Some("login"), 10)
-        .await
-        .expect("list");
+    let logins = audit::page_before(
+        &db.pool,
+        &p.id,
+        i64::MAX,
+        &audit::EventFilter {
+            action: Some("login"),
+            ..Default::default()
+        },
+        10,
+    )
+    .await
+    .expect("list");
     assert_eq!(actions(&logins), ["login"]);
 
     for statement in ["UPDATE audit_events SET action = 'forged'", "DELETE FROM audit_events"] {
@@ -125,7 +134,7 @@ async fn audit_is_listed_newest_first_and_cannot_be_changed(backend: Backend) {
         );
     }
     assert_eq!(
-        audit::page_before(&db.pool, &p.id, i64::MAX, None, 10)
+        audit::page_before(&db.pool, &p.id, i64::MAX, &audit::EventFilter::default(), 10)
             .await
             .expect("list")
             .len(),

@@ -9,6 +9,8 @@ mod documents;
 mod downloads;
 mod http;
 mod lifecycle;
+mod notifications;
+mod previews;
 mod retention;
 mod rotation;
 mod support;

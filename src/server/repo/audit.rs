@@ -50,11 +50,19 @@ pub struct ListedEvent {
 
 /// A pharmacy's events with an id below `before` (of one action, if given), newest
 /// first: pages that stay stable while new events arrive.
+/// Which events to read: of one action, and in `[occurred_from, occurred_before)`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EventFilter<'a> {
+    pub action: Option<&'a str>,
+    pub occurred_from: Option<i64>,
+    pub occurred_before: Option<i64>,
+}
+
 pub async fn page_before<'e>(
     db: impl Executor<'e, Database = Any>,
     pharmacy_id: &str,
     before: i64,
-    action: Option<&str>,
+    filter: &EventFilter<'_>,
     limit: i64,
 ) -> Result<Vec<ListedEvent>, sqlx::Error> {
     sqlx::query_as(
@@ -62,11 +70,14 @@ pub async fn page_before<'e>(
                 e.object_type, e.object_id, e.details
          FROM audit_events e LEFT JOIN users u ON u.id = e.user_id
          WHERE e.pharmacy_id = $1 AND e.id < $2 AND ($3 IS NULL OR e.action = $3)
-         ORDER BY e.id DESC LIMIT $4",
+           AND ($4 IS NULL OR e.occurred_at >= $4) AND ($5 IS NULL OR e.occurred_at < $5)
+         ORDER BY e.id DESC LIMIT $6",
     )
     .bind(pharmacy_id)
     .bind(before)
-    .bind(action)
+    .bind(filter.action)
+    .bind(filter.occurred_from)
+    .bind(filter.occurred_before)
     .bind(limit)
     .fetch_all(db)
     .await

@@ -1,7 +1,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, FromRow, Row};
 
-const COLUMNS: &str = "id, name, address, retention_days, require_second_factor, created_at";
+const COLUMNS: &str = "id, name, address, retention_days, require_second_factor, notification_email, created_at";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pharmacy {
@@ -10,6 +10,8 @@ pub struct Pharmacy {
     pub address: Option<String>,
     pub retention_days: i64,
     pub require_second_factor: bool,
+    /// Where arrival emails go; none without one.
+    pub notification_email: Option<String>,
     pub created_at: i64,
 }
 
@@ -21,6 +23,7 @@ impl FromRow<'_, AnyRow> for Pharmacy {
             address: row.try_get("address")?,
             retention_days: row.try_get("retention_days")?,
             require_second_factor: row.try_get::<i64, _>("require_second_factor")? != 0,
+            notification_email: row.try_get("notification_email")?,
             created_at: row.try_get("created_at")?,
         })
     }
@@ -81,4 +84,93 @@ pub async fn set_require_second_factor<'e>(
         .execute(db)
         .await
         .map(drop)
+}
+
+/// Sets where arrival emails go (none with `None`); documents already received are not
+/// announced to a new address.
+pub async fn set_notification_email<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    email: Option<&str>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE pharmacies SET notification_email = $2, notified_through = $3, last_notified_at = NULL WHERE id = $1",
+    )
+    .bind(id)
+    .bind(email)
+    .bind(now)
+    .execute(db)
+    .await
+    .map(drop)
+}
+
+/// A pharmacy with documents not yet announced, whose last email is old enough.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct DueNotification {
+    pub id: String,
+    pub notification_email: String,
+    pub notified_through: i64,
+    pub last_notified_at: Option<i64>,
+}
+
+/// What has been announced: documents received until `through`, in an email sent at
+/// `sent_at` (none yet when `None`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotificationMark {
+    pub through: i64,
+    pub sent_at: Option<i64>,
+}
+
+impl DueNotification {
+    pub fn mark(&self) -> NotificationMark {
+        NotificationMark {
+            through: self.notified_through,
+            sent_at: self.last_notified_at,
+        }
+    }
+}
+
+/// Pharmacies with an address, documents received after their mark and until
+/// `through`, and no email since `last_before`.
+pub async fn due_notifications<'e>(
+    db: impl Executor<'e, Database = Any>,
+    through: i64,
+    last_before: i64,
+) -> Result<Vec<DueNotification>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT p.id, p.notification_email, COALESCE(p.notified_through, 0) AS notified_through,
+                p.last_notified_at
+         FROM pharmacies p
+         WHERE p.notification_email IS NOT NULL
+           AND (p.last_notified_at IS NULL OR p.last_notified_at <= $2)
+           AND EXISTS (SELECT 1 FROM documents d
+                       WHERE d.pharmacy_id = p.id AND d.uploaded_at <= $1
+                         AND d.uploaded_at > COALESCE(p.notified_through, 0))",
+    )
+    .bind(through)
+    .bind(last_before)
+    .fetch_all(db)
+    .await
+}
+
+/// Moves the pharmacy's mark from `from` to `to` unless another instance moved it
+/// first; says whether this call did.
+pub async fn move_notification_mark<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    from: NotificationMark,
+    to: NotificationMark,
+) -> Result<bool, sqlx::Error> {
+    let moved = sqlx::query(
+        "UPDATE pharmacies SET notified_through = $3, last_notified_at = $4
+         WHERE id = $1 AND COALESCE(notified_through, 0) = $2",
+    )
+    .bind(id)
+    .bind(from.through)
+    .bind(to.through)
+    .bind(to.sent_at)
+    .execute(db)
+    .await?;
+    Ok(moved.rows_affected() == 1)
 }

@@ -75,6 +75,13 @@ pub async fn find_by_token_hash<'e>(
         .await
 }
 
+pub async fn find<'e>(db: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM sessions WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
 /// Newest activity first.
 pub async fn list_for_user<'e>(
     db: impl Executor<'e, Database = Any>,
