@@ -3,6 +3,7 @@
 
 use crate::error::AppError;
 use crate::i18n::{Text, use_i18n};
+use crate::time_format::parse_date;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -105,4 +106,39 @@ pub fn Submit(label: Text, #[prop(into)] pending: Signal<bool>) -> impl IntoView
             {move || if pending.get() { i18n.t(Text::Working)() } else { i18n.t(label)() }}
         </button>
     }
+}
+
+/// Days picked in two date inputs, for a filter; the last day is included.
+#[derive(Clone, Copy, Default)]
+pub struct DayRange {
+    from: RwSignal<String>,
+    until: RwSignal<String>,
+}
+
+impl DayRange {
+    /// In Unix seconds: the start of the first day, and the end of the last (excluded).
+    pub fn bounds(self) -> (Option<i64>, Option<i64>) {
+        (
+            parse_date(&self.from.get()),
+            parse_date(&self.until.get()).map(|day| day + 86_400),
+        )
+    }
+}
+
+/// The two date inputs of a `DayRange`; `id` prefixes their element ids.
+#[component]
+pub fn DayRangeFields(range: DayRange, id: &'static str, from_label: Text, until_label: Text) -> impl IntoView {
+    let i18n = use_i18n();
+    [(from_label, "from", range.from), (until_label, "until", range.until)]
+        .into_iter()
+        .map(|(label, end, value)| {
+            let input_id = format!("{id}-{end}");
+            view! {
+                <div class="field">
+                    <label for=input_id.clone()>{i18n.t(label)}</label>
+                    <input id=input_id type="date" on:change=move |ev| value.set(event_target_value(&ev)) />
+                </div>
+            }
+        })
+        .collect_view()
 }

@@ -3,9 +3,10 @@
 //! filter.
 
 use crate::api::audit::{ACTIONS, AuditEventView, AuditFilter, AuditPage, list_audit_events};
+use crate::components::form::{DayRange, DayRangeFields};
 use crate::components::session::RequireSession;
 use crate::i18n::{Text, use_i18n};
-use crate::time_format::{parse_date, utc_date_time};
+use crate::time_format::utc_date_time;
 use leptos::prelude::*;
 
 #[component]
@@ -21,15 +22,17 @@ pub fn AuditPage() -> impl IntoView {
 fn AuditTrail() -> impl IntoView {
     let i18n = use_i18n();
     let action = RwSignal::new(String::new());
-    let from = RwSignal::new(String::new());
-    let until = RwSignal::new(String::new());
+    let days = DayRange::default();
     // The cursors of the pages shown before this one, to go back.
     let cursors = RwSignal::new(Vec::<Option<i64>>::new());
     let before = RwSignal::new(None::<i64>);
-    let filter = move || AuditFilter {
-        action: Some(action.get()).filter(|a| !a.is_empty()),
-        from: parse_date(&from.get()),
-        until: parse_date(&until.get()).map(|day| day + 86_400),
+    let filter = move || {
+        let (from, until) = days.bounds();
+        AuditFilter {
+            action: Some(action.get()).filter(|a| !a.is_empty()),
+            from,
+            until,
+        }
     };
     let page = Resource::new(
         move || (before.get(), filter()),
@@ -55,14 +58,7 @@ fn AuditTrail() -> impl IntoView {
                         {ACTIONS.map(|a| view! { <option value=a>{a}</option> }).collect_view()}
                     </select>
                 </div>
-                <div class="field">
-                    <label for="audit-from">{i18n.t(Text::OccurredFrom)}</label>
-                    <input id="audit-from" type="date" on:change=move |ev| from.set(event_target_value(&ev)) />
-                </div>
-                <div class="field">
-                    <label for="audit-until">{i18n.t(Text::OccurredUntil)}</label>
-                    <input id="audit-until" type="date" on:change=move |ev| until.set(event_target_value(&ev)) />
-                </div>
+                <DayRangeFields range=days id="audit" from_label=Text::OccurredFrom until_label=Text::OccurredUntil />
             </div>
             <Transition fallback=move || view! { <p class="loading">{i18n.t(Text::Loading)}</p> }>
                 {move || Suspend::new(async move {

@@ -4,11 +4,11 @@
 use crate::api::documents::{
     DeleteDocuments, DocumentFilter, DocumentPage, DocumentView, PreviewDocument, SetDocumentViewed, list_documents,
 };
-use crate::components::form::action_error;
+use crate::components::form::{DayRange, DayRangeFields, action_error};
 use crate::components::use_refresh;
 use crate::i18n::{Text, use_i18n};
 use crate::pages::dashboard::REFRESH_SECS;
-use crate::time_format::{parse_date, utc_date_time};
+use crate::time_format::utc_date_time;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use std::collections::BTreeSet;
@@ -40,8 +40,7 @@ pub fn DocumentsPanel() -> impl IntoView {
     let refresh = use_refresh(Duration::from_secs(REFRESH_SECS));
     let shown = RwSignal::new(String::from("all"));
     let search = RwSignal::new(String::new());
-    let from = RwSignal::new(String::new());
-    let until = RwSignal::new(String::new());
+    let days = DayRange::default();
     let skip = RwSignal::new(0u32);
     let actions = RowActions {
         selected: RwSignal::new(BTreeSet::new()),
@@ -61,16 +60,19 @@ pub fn DocumentsPanel() -> impl IntoView {
     let mark_error = action_error(mark.value());
     let delete_error = action_error(delete.value());
     let preview_error = action_error(preview.value());
-    let filter = move || DocumentFilter {
-        viewed: match shown.get().as_str() {
-            "new" => Some(false),
-            "viewed" => Some(true),
-            _ => None,
-        },
-        code_id: code.get().map(|c| c.id),
-        received_from: parse_date(&from.get()),
-        received_before: parse_date(&until.get()).map(|day| day + 86_400),
-        search: Some(search.get()).filter(|s| !s.trim().is_empty()),
+    let filter = move || {
+        let (received_from, received_before) = days.bounds();
+        DocumentFilter {
+            viewed: match shown.get().as_str() {
+                "new" => Some(false),
+                "viewed" => Some(true),
+                _ => None,
+            },
+            code_id: code.get().map(|c| c.id),
+            received_from,
+            received_before,
+            search: Some(search.get()).filter(|s| !s.trim().is_empty()),
+        }
     };
     let page = Resource::new(
         move || {
@@ -122,14 +124,7 @@ pub fn DocumentsPanel() -> impl IntoView {
                     <label for="documents-search">{i18n.t(Text::SearchByName)}</label>
                     <input id="documents-search" type="search" on:input=move |ev| search.set(event_target_value(&ev)) />
                 </div>
-                <div class="field">
-                    <label for="documents-from">{i18n.t(Text::ReceivedFrom)}</label>
-                    <input id="documents-from" type="date" on:change=move |ev| from.set(event_target_value(&ev)) />
-                </div>
-                <div class="field">
-                    <label for="documents-until">{i18n.t(Text::ReceivedUntil)}</label>
-                    <input id="documents-until" type="date" on:change=move |ev| until.set(event_target_value(&ev)) />
-                </div>
+                <DayRangeFields range=days id="documents" from_label=Text::ReceivedFrom until_label=Text::ReceivedUntil />
                 {move || {
                     code.get()
                         .map(|chosen| {
