@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Page } from '@playwright/test';
 import { test, expect } from '../fixtures';
 import { pages, uniqueEmail } from '../pages/account-pages';
 import { DashboardPage } from '../pages/dashboard-page';
@@ -37,6 +38,20 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
+/** Clicks the export link; returns the rows of the CSV file, its header checked. */
+async function exportCsv(page: Page): Promise<string[][]> {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Exporter en CSV' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('santhium-audit.csv');
+  const text = readFileSync((await download.path())!, 'utf8');
+  expect(text.startsWith('\ufeff')).toBe(true);
+  const [header, ...rows] = parseCsv(text.slice(1));
+  expect(header).toEqual(['time (UTC)', 'user', 'email', 'ip', 'action', 'object type', 'object id', 'details', 'event']);
+  return rows;
+}
+
 test('the admin reads the audit trail and exports it as CSV', async ({ page }) => {
   await pages(page).register.register('Pharmacie du Port', 'Camille Martin', uniqueEmail('audit'));
   await new DashboardPage(page).createCode(1, '');
@@ -47,15 +62,12 @@ test('the admin reads the audit trail and exports it as CSV', async ({ page }) =
   await page.getByLabel('Action').selectOption('pharmacy_registered');
   await expect(events.getByRole('listitem')).toHaveCount(1);
 
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('link', { name: 'Exporter en CSV' }).click(),
-  ]);
-  expect(download.suggestedFilename()).toBe('santhium-audit.csv');
-  const text = readFileSync((await download.path())!, 'utf8');
-  expect(text.startsWith('\ufeff')).toBe(true);
-  const [header, ...rows] = parseCsv(text.slice(1));
-  expect(header).toEqual(['time (UTC)', 'user', 'email', 'ip', 'action', 'object type', 'object id', 'details', 'event']);
+  // The export follows the page's filter.
+  const filtered = await exportCsv(page);
+  expect(filtered.map((row) => row[4])).toEqual(['pharmacy_registered']);
+
+  await page.getByLabel('Action').selectOption('');
+  const rows = await exportCsv(page);
   const actions = rows.map((row) => row[4]);
   expect(actions).toContain('pharmacy_registered');
   expect(actions).toContain('code_created');

@@ -43,16 +43,26 @@ test('documents a patient sends appear in the open dashboard, download intact, p
   await expect(row).toContainText('Consulté par Camille Martin', { timeout: 15_000 });
   await expect(dashboard.newCount).toHaveText('1 nouveau(x)');
 
-  // The scan previews from the preview origin, inside the dashboard.
+  // Both preview from the preview origin, inside the dashboard: the PDF in the
+  // browser's PDF viewer, the scan as an image.
+  const framed = page.frameLocator('.preview iframe');
+  await row.getByRole('button', { name: 'Aperçu' }).click();
+  const pdfPreview = page.getByRole('dialog', { name: 'Aperçu de ordonnance.pdf' });
+  expect(await pdfPreview.locator('iframe').getAttribute('src')).toMatch(/^http:\/\/localhost:3100\/preview\//);
+  // Chromium's PDF viewer is a frame of its own inside the preview's.
+  const pdfViewer = () => page.frames().some((frame) => frame.url().startsWith('chrome-extension://mhjfbmdgcfjbbpaeojofohoefgiehjai/'));
+  await expect.poll(pdfViewer).toBe(true);
+  await pdfPreview.getByRole('button', { name: "Fermer l'aperçu" }).click();
+  await expect(pdfPreview).toHaveCount(0);
+
   const other = dashboard.documentRow('scan.png');
   await other.getByRole('button', { name: 'Aperçu' }).click();
   const preview = page.getByRole('dialog', { name: 'Aperçu de scan.png' });
   await expect(preview).toBeVisible();
-  const frame = preview.locator('iframe');
-  expect(await frame.getAttribute('src')).toMatch(/^http:\/\/localhost:3100\/preview\//);
-  const image = page.frameLocator('.preview iframe').locator('img');
+  const image = framed.locator('img');
   await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
-  await preview.getByRole('button', { name: "Fermer l'aperçu" }).click();
+  await expect(preview.getByRole('button', { name: "Fermer l'aperçu" })).toBeFocused();
+  await page.keyboard.press('Escape');
   await expect(preview).toHaveCount(0);
   await expect(other).toContainText('Consulté par Camille Martin');
 

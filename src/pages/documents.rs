@@ -163,20 +163,31 @@ pub fn DocumentsPanel() -> impl IntoView {
 #[component]
 fn PreviewFrame(preview: ServerAction<PreviewDocument>, previewing: RwSignal<Option<String>>) -> impl IntoView {
     let i18n = use_i18n();
+    // Escape closes it wherever the focus is on the page (not inside the frame, whose
+    // keys belong to the preview origin).
+    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" {
+            previewing.set(None);
+        }
+    });
+    on_cleanup(move || escape.remove());
     move || {
         let address = preview.value().get().and_then(Result::ok);
         previewing.get().zip(address).map(|(filename, address)| {
             let label = format!("{} {filename}", i18n.lang.get_untracked().text(Text::PreviewOf));
             let frame_title = label.clone();
+            // Keyboard users land on the close button.
+            let close = NodeRef::<leptos::html::Button>::new();
+            Effect::new(move || {
+                if let Some(button) = close.get() {
+                    let _ = button.focus();
+                }
+            });
             view! {
-                <div class="preview" role="dialog" aria-label=label on:keydown=move |ev| {
-                    if ev.key() == "Escape" {
-                        previewing.set(None);
-                    }
-                }>
+                <div class="preview" role="dialog" aria-label=label>
                     <div class="preview-bar">
                         <span>{filename}</span>
-                        <button type="button" class="button" autofocus on:click=move |_| previewing.set(None)>
+                        <button type="button" class="button" node_ref=close on:click=move |_| previewing.set(None)>
                             {i18n.t(Text::ClosePreview)}
                         </button>
                     </div>
