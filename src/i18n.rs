@@ -352,6 +352,7 @@ texts! {
         "Email notifications are not configured on this server.";
     OccurredFrom => "Depuis le", "From";
     OccurredUntil => "Jusqu'au", "Until";
+    MalformedRequest => "Requête mal formée : un JSON valide est attendu.", "Malformed request: valid JSON is expected.";
 }
 
 /// The current language, shared through context by `App`.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 pub const EXPORT_PATH: &str = "/audit/export.csv";
 
 /// Every action the trail records, as it names them (the audit page's filter).
-pub const ACTIONS: [&str; 24] = [
+pub const ACTIONS: [&str; 25] = [
     "pharmacy_registered",
     "login_succeeded",
     "login_failed",
@@ -33,6 +33,7 @@ pub const ACTIONS: [&str; 24] = [
     "document_deleted",
     "retention_changed",
     "notification_email_changed",
+    "refresh_token_reused",
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,8 +12,8 @@ use crate::server::login_limit::{self, LoginKeys};
 use crate::server::passwords::{self, Verified};
 use crate::server::repo::pharmacies::{self, NewPharmacy, Pharmacy};
 use crate::server::repo::users::{self, NewUser, User};
-use crate::server::repo::{recovery_codes, sessions};
-use crate::server::session::{self, Caller};
+use crate::server::repo::{api_tokens, recovery_codes, sessions};
+use crate::server::session::{self, Caller, Staff};
 use crate::server::totp;
 use crate::server::web::RequestMeta;
 
@@ -93,6 +93,16 @@ pub struct Registration<'a> {
 
 /// A new pharmacy and its first admin, signed in. Returns the session token.
 pub async fn register(state: &AppState, meta: &RequestMeta, form: Registration<'_>) -> Result<String, AppError> {
+    let admin = register_pharmacy(state, meta, form).await?;
+    session::open(state, &admin.user, SessionStage::Active, meta).await
+}
+
+/// A new pharmacy and its first admin, for the pages and the API alike.
+pub async fn register_pharmacy(
+    state: &AppState,
+    meta: &RequestMeta,
+    form: Registration<'_>,
+) -> Result<Staff, AppError> {
     let pharmacy_name = required_text("pharmacy_name", form.pharmacy_name, 200)?;
     let address = Some(form.address.trim()).filter(|a| !a.is_empty());
     if address.is_some_and(|a| a.chars().count() > 300) {
@@ -127,29 +137,29 @@ pub async fn register(state: &AppState, meta: &RequestMeta, form: Registration<'
         other => other?,
     };
     tx.commit().await?;
-    let actor = Actor {
-        pharmacy_id: Some(&pharmacy.id),
-        user_id: Some(&user.id),
-        ip: meta.ip.as_deref(),
+    let admin = Staff {
+        user,
+        pharmacy,
+        ip: meta.ip.clone(),
     };
     audit::record(
         state,
-        actor,
+        (&admin).into(),
         Action::PharmacyRegistered,
-        Some(("pharmacy", &pharmacy.id)),
+        Some(("pharmacy", &admin.pharmacy.id)),
     )
     .await?;
-    session::open(state, &user, SessionStage::Active, meta).await
+    Ok(admin)
 }
 
-/// Checks email and password. Unknown account, wrong password and disabled account all
-/// answer the same, in about the same time. Returns the stage and session token.
-pub async fn login(
+/// Checks email and password, for the pages and the API alike. Unknown account, wrong
+/// password and disabled account all answer the same, in about the same time.
+pub async fn authenticate(
     state: &AppState,
     meta: &RequestMeta,
     email: &str,
     password: &str,
-) -> Result<(SessionStage, String), AppError> {
+) -> Result<Staff, AppError> {
     let email = normalise_email(email);
     let keys = LoginKeys::new(state, &email, meta.ip.as_deref());
     login_limit::check(state, &keys).await?;
@@ -190,18 +200,34 @@ pub async fn login(
     let pharmacy = pharmacies::find(&state.db, &user.pharmacy_id)
         .await?
         .ok_or(AppError::Internal)?;
-    let stage = if user.totp_secret.is_some() {
+    Ok(Staff {
+        user,
+        pharmacy,
+        ip: meta.ip.clone(),
+    })
+}
+
+/// A browser's login. Returns the stage and session token.
+pub async fn login(
+    state: &AppState,
+    meta: &RequestMeta,
+    email: &str,
+    password: &str,
+) -> Result<(SessionStage, String), AppError> {
+    let staff = authenticate(state, meta, email, password).await?;
+    let stage = if staff.user.totp_secret.is_some() {
         SessionStage::SecondFactor
     } else {
-        let actor = Actor {
-            pharmacy_id: Some(&pharmacy.id),
-            user_id: Some(&user.id),
-            ip: meta.ip.as_deref(),
-        };
-        audit::record(state, actor, Action::LoginSucceeded, None).await?;
-        stage_after_second_factor(&user, &pharmacy)
+        audit::record(state, (&staff).into(), Action::LoginSucceeded, None).await?;
+        stage_after_second_factor(&staff.user, &staff.pharmacy)
     };
-    Ok((stage, session::open(state, &user, stage, meta).await?))
+    Ok((stage, session::open(state, &staff.user, stage, meta).await?))
+}
+
+/// Whether the account may act fully: no password to change, no second factor to
+/// set up first.
+pub fn fully_signed_in(staff: &Staff) -> bool {
+    stage_after_second_factor(&staff.user, &staff.pharmacy) == SessionStage::Active
 }
 
 pub fn totp_context(user_id: &str) -> Vec<u8> {
@@ -221,17 +247,30 @@ fn open_totp_secret(state: &AppState, user_id: &str, blob: &[u8]) -> Result<Vec<
     Ok(secret.to_vec())
 }
 
-/// The second step of a login: a TOTP code (each time step once) or a recovery code
-/// (each once). Returns the next stage and the new session token.
+/// The second step of a browser's login. Returns the next stage and the new session
+/// token.
 pub async fn verify_second_factor(
     state: &AppState,
     caller: &Caller,
     meta: &RequestMeta,
     code: &str,
 ) -> Result<(SessionStage, String), AppError> {
-    let keys = LoginKeys::new(state, &caller.user.email, meta.ip.as_deref());
+    accept_second_factor(state, caller, meta, code).await?;
+    let stage = stage_after_second_factor(&caller.user, &caller.pharmacy);
+    Ok((stage, advance(state, caller, stage, meta).await?))
+}
+
+/// Checks a TOTP code (each time step once) or a recovery code (each once), within the
+/// login limits, and records the login.
+pub async fn accept_second_factor(
+    state: &AppState,
+    staff: &Staff,
+    meta: &RequestMeta,
+    code: &str,
+) -> Result<(), AppError> {
+    let keys = LoginKeys::new(state, &staff.user.email, meta.ip.as_deref());
     login_limit::check(state, &keys).await?;
-    let user = &caller.user;
+    let user = &staff.user;
     let now = state.clock.now();
     let code = totp::normalise_code(code);
     let accepted = if totp::is_totp_code(&code) {
@@ -248,7 +287,7 @@ pub async fn verify_second_factor(
             .keyed_hash("recovery-code", totp::normalise_recovery_code(&code).as_bytes());
         let used = recovery_codes::use_code(&state.db, &user.id, &hash, now).await?;
         if used {
-            audit::record(state, caller.into(), Action::RecoveryCodeUsed, None).await?;
+            audit::record(state, staff.into(), Action::RecoveryCodeUsed, None).await?;
         }
         used
     };
@@ -257,9 +296,7 @@ pub async fn verify_second_factor(
         return Err(invalid("code", Text::CodeInvalid));
     }
     login_limit::record_success(state, &keys).await?;
-    audit::record(state, caller.into(), Action::LoginSucceeded, None).await?;
-    let stage = stage_after_second_factor(user, &caller.pharmacy);
-    Ok((stage, advance(state, caller, stage, meta).await?))
+    audit::record(state, staff.into(), Action::LoginSucceeded, None).await
 }
 
 pub async fn logout(state: &AppState, caller: &Caller) -> Result<(), AppError> {
@@ -304,6 +341,7 @@ pub async fn change_password(
     let hash = state.hasher.hash(new_password).await?;
     users::set_password(&state.db, &user.id, &hash, None, state.clock.now()).await?;
     sessions::delete_for_user(&state.db, &user.id, Some(&caller.session.id)).await?;
+    api_tokens::revoke_for_user(&state.db, &user.id, state.clock.now()).await?;
     audit::record(state, caller.into(), Action::PasswordChanged, None).await?;
     let changed = User {
         must_change_password: false,

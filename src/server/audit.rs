@@ -4,7 +4,7 @@
 use crate::error::AppError;
 use crate::server::AppState;
 use crate::server::repo::audit::{self, NewAuditEvent};
-use crate::server::session::Caller;
+use crate::server::session::{Caller, Staff};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -32,10 +32,11 @@ pub enum Action {
     DocumentDeleted,
     RetentionChanged,
     NotificationEmailChanged,
+    RefreshTokenReused,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::PharmacyRegistered,
         Action::LoginSucceeded,
         Action::LoginFailed,
@@ -60,6 +61,7 @@ impl Action {
         Action::DocumentDeleted,
         Action::RetentionChanged,
         Action::NotificationEmailChanged,
+        Action::RefreshTokenReused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -88,6 +90,7 @@ impl Action {
             Action::DocumentDeleted => "document_deleted",
             Action::RetentionChanged => "retention_changed",
             Action::NotificationEmailChanged => "notification_email_changed",
+            Action::RefreshTokenReused => "refresh_token_reused",
         }
     }
 }
@@ -99,13 +102,19 @@ pub struct Actor<'a> {
     pub ip: Option<&'a str>,
 }
 
+impl<'a> From<&'a Staff> for Actor<'a> {
+    fn from(staff: &'a Staff) -> Actor<'a> {
+        Actor {
+            pharmacy_id: Some(&staff.pharmacy.id),
+            user_id: Some(&staff.user.id),
+            ip: staff.ip.as_deref(),
+        }
+    }
+}
+
 impl<'a> From<&'a Caller> for Actor<'a> {
     fn from(caller: &'a Caller) -> Actor<'a> {
-        Actor {
-            pharmacy_id: Some(&caller.pharmacy.id),
-            user_id: Some(&caller.user.id),
-            ip: caller.ip.as_deref(),
-        }
+        (&caller.staff).into()
     }
 }
 

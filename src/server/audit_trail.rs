@@ -6,7 +6,7 @@ use crate::api::audit::{AuditEventView, AuditFilter, AuditPage};
 use crate::error::AppError;
 use crate::server::AppState;
 use crate::server::repo::audit::{self, EventFilter, ListedEvent};
-use crate::server::session::{self, Caller};
+use crate::server::session::{self, Staff};
 use crate::server::web::RequestMeta;
 use crate::time_format::iso_8601;
 use axum::body::{Body, Bytes};
@@ -45,7 +45,7 @@ fn event_filter(filter: &AuditFilter) -> EventFilter<'_> {
 
 pub async fn page(
     state: &AppState,
-    admin: &Caller,
+    admin: &Staff,
     before: Option<i64>,
     filter: &AuditFilter,
 ) -> Result<AuditPage, AppError> {

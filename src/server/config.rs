@@ -36,6 +36,8 @@ pub struct Settings {
     pub code_expiration_hours: u32,
     pub rate_limit_per_minute: u32,
     pub access_token_expire_minutes: u32,
+    /// Days an API refresh token can be used (once).
+    pub refresh_token_expire_days: u32,
     pub shutdown_grace_seconds: u64,
     pub sessions: SessionPolicy,
     pub login_limit: LoginLimit,
@@ -361,6 +363,7 @@ impl Settings {
             code_expiration_hours: env.number("CODE_EXPIRATION_HOURS", 24, 1, 720)?,
             rate_limit_per_minute: env.number("RATE_LIMIT_PER_MINUTE", 60, 1, 100_000)?,
             access_token_expire_minutes: env.number("ACCESS_TOKEN_EXPIRE_MINUTES", 30, 1, 1440)?,
+            refresh_token_expire_days: env.number("REFRESH_TOKEN_EXPIRE_DAYS", 14, 1, 365)?,
             shutdown_grace_seconds: env.number("SHUTDOWN_GRACE_SECONDS", 10, 0, 600)?,
             sessions: SessionPolicy {
                 idle_minutes: env.number("SESSION_IDLE_MINUTES", 30, 1, 1440)?,

@@ -21,7 +21,7 @@ use crate::server::repo::documents::{self, ListFilter, NewDocument};
 use crate::server::repo::transfer_codes;
 use crate::server::repo::{new_id, pharmacies};
 use crate::server::sealed_stream::Sealer;
-use crate::server::session::Caller;
+use crate::server::session::Staff;
 use crate::server::transfer_codes::{self as codes, code_context, note_context};
 use crate::server::upload_access::invalid_code;
 use axum::body::Bytes;
@@ -252,7 +252,7 @@ fn like_pattern(search: &str) -> String {
 /// A page of the pharmacy's documents, newest first.
 pub async fn list(
     state: &AppState,
-    caller: &Caller,
+    caller: &Staff,
     filter: &DocumentFilter,
     skip: u32,
     limit: u32,
@@ -313,7 +313,7 @@ pub async fn list(
 }
 
 /// Marks one of the pharmacy's documents viewed (by the caller, now) or new again.
-pub async fn set_viewed(state: &AppState, caller: &Caller, document_id: &str, viewed: bool) -> Result<(), AppError> {
+pub async fn set_viewed(state: &AppState, caller: &Staff, document_id: &str, viewed: bool) -> Result<(), AppError> {
     documents::find_for_pharmacy(&state.db, document_id, &caller.pharmacy.id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -330,7 +330,7 @@ pub async fn set_viewed(state: &AppState, caller: &Caller, document_id: &str, vi
 /// Deletes documents of the pharmacy: the row (with its wrapped key), then the content.
 /// Ids of other pharmacies, or of no document, are passed over; none at all found is
 /// `NotFound`.
-pub async fn delete(state: &AppState, caller: &Caller, document_ids: &[String]) -> Result<u64, AppError> {
+pub async fn delete(state: &AppState, caller: &Staff, document_ids: &[String]) -> Result<u64, AppError> {
     let mut deleted = 0;
     for id in document_ids {
         if !documents::delete_for_pharmacy(&state.db, id, &caller.pharmacy.id).await? {

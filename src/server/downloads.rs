@@ -13,7 +13,7 @@ use crate::server::documents::document_context;
 use crate::server::keys::Sealed;
 use crate::server::repo::documents;
 use crate::server::sealed_stream::{HEADER_LEN, Opener};
-use crate::server::session::{self, Caller};
+use crate::server::session::{self, Staff};
 use crate::server::web::RequestMeta;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Request, State};
@@ -135,7 +135,7 @@ pub async fn download(State(state): State<AppState>, Path(id): Path<String>, req
 
 /// Document `id` of the caller's pharmacy, decrypted as it streams; the first delivery
 /// marks it viewed, and every one is audited.
-pub async fn deliver(state: &AppState, caller: &Caller, id: &str, delivery: Delivery) -> Result<Response, AppError> {
+pub async fn deliver(state: &AppState, caller: &Staff, id: &str, delivery: Delivery) -> Result<Response, AppError> {
     let document = documents::find_for_pharmacy(&state.db, id, &caller.pharmacy.id)
         .await?
         .ok_or(AppError::NotFound)?;

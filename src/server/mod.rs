@@ -2,6 +2,7 @@
 //! into the browser's WASM.
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod audit;
 pub mod audit_trail;
 pub mod blob_store;
@@ -23,6 +24,7 @@ pub mod notifications;
 pub mod passwords;
 pub mod previews;
 pub mod repo;
+pub mod rest;
 pub mod retention;
 pub mod sealed_stream;
 pub mod session;
@@ -117,16 +119,13 @@ impl AppState {
 /// The whole HTTP application: pages, server functions, API and static files.
 pub fn app(state: AppState) -> Router {
     let settings = state.settings.clone();
-    let api_v1 = Router::new()
-        .route("/health", get(health::health))
-        .fallback(|| async { AppError::NotFound })
-        .layer(
-            CorsLayer::new()
-                .allow_origin(AllowOrigin::list(settings.cors_origins.clone()))
-                .allow_methods([Method::GET, Method::POST, Method::DELETE])
-                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-                .max_age(Duration::from_secs(3600)),
-        );
+    let api_v1 = rest::routes().fallback(|| async { AppError::NotFound }).layer(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(settings.cors_origins.clone()))
+            .allow_methods([Method::GET, Method::POST, Method::DELETE])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .max_age(Duration::from_secs(3600)),
+    );
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())

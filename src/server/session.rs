@@ -15,13 +15,28 @@ use rand::RngCore;
 /// Seconds between two updates of a session's last activity: fewer writes, same timeouts.
 const TOUCH_EVERY_SECS: i64 = 60;
 
-/// Who is calling, as the guard established it.
+/// A member of staff acting for their pharmacy, however they proved it: a browser
+/// session or an API token. Services take this.
 #[derive(Clone, Debug)]
-pub struct Caller {
+pub struct Staff {
     pub user: User,
     pub pharmacy: Pharmacy,
-    pub session: SessionRow,
     pub ip: Option<String>,
+}
+
+/// Who is calling from a browser, as the session guard established it.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub staff: Staff,
+    pub session: SessionRow,
+}
+
+impl std::ops::Deref for Caller {
+    type Target = Staff;
+
+    fn deref(&self) -> &Staff {
+        &self.staff
+    }
 }
 
 const SESSION_COOKIE: SiteCookie = SiteCookie("santhium_session");
@@ -102,10 +117,12 @@ async fn caller_in(state: &AppState, session: SessionRow, meta: &RequestMeta) ->
         sessions::touch(&state.db, &session.id, now).await?;
     }
     Ok(Caller {
-        user,
-        pharmacy,
+        staff: Staff {
+            user,
+            pharmacy,
+            ip: meta.ip.clone(),
+        },
         session,
-        ip: meta.ip.clone(),
     })
 }
 

@@ -10,8 +10,8 @@ use crate::server::AppState;
 use crate::server::accounts::{check_email, invalid, normalise_email, required_text};
 use crate::server::audit::{self, Action};
 use crate::server::repo::users::{self, NewUser, User};
-use crate::server::repo::{documents, pharmacies, sessions};
-use crate::server::session::Caller;
+use crate::server::repo::{api_tokens, documents, pharmacies, sessions};
+use crate::server::session::Staff;
 use rand::Rng;
 
 /// Letters and digits without look-alikes, for passwords read aloud or copied by hand.
@@ -43,14 +43,14 @@ fn member(user: User) -> StaffMember {
 }
 
 /// A user of the admin's own pharmacy, or `NotFound`.
-async fn colleague(state: &AppState, admin: &Caller, user_id: &str) -> Result<User, AppError> {
+async fn colleague(state: &AppState, admin: &Staff, user_id: &str) -> Result<User, AppError> {
     users::find(&state.db, user_id)
         .await?
         .filter(|u| u.pharmacy_id == admin.pharmacy.id)
         .ok_or(AppError::NotFound)
 }
 
-pub async fn overview(state: &AppState, admin: &Caller) -> Result<StaffOverview, AppError> {
+pub async fn overview(state: &AppState, admin: &Staff) -> Result<StaffOverview, AppError> {
     let members = users::list_for_pharmacy(&state.db, &admin.pharmacy.id).await?;
     Ok(StaffOverview {
         members: members.into_iter().map(member).collect(),
@@ -64,7 +64,7 @@ pub async fn overview(state: &AppState, admin: &Caller) -> Result<StaffOverview,
 /// A new account with a temporary password, shown this once to the admin.
 pub async fn create(
     state: &AppState,
-    admin: &Caller,
+    admin: &Staff,
     email: &str,
     full_name: &str,
     role: Role,
@@ -98,7 +98,7 @@ pub async fn create(
     })
 }
 
-pub async fn set_role(state: &AppState, admin: &Caller, user_id: &str, role: Role) -> Result<(), AppError> {
+pub async fn set_role(state: &AppState, admin: &Staff, user_id: &str, role: Role) -> Result<(), AppError> {
     let user = colleague(state, admin, user_id).await?;
     if !users::set_role(&state.db, &user.id, &admin.pharmacy.id, role, state.clock.now()).await? {
         return Err(invalid("role", Text::LastAdmin));
@@ -107,13 +107,14 @@ pub async fn set_role(state: &AppState, admin: &Caller, user_id: &str, role: Rol
 }
 
 /// Disabling ends every session of the user at once.
-pub async fn set_active(state: &AppState, admin: &Caller, user_id: &str, active: bool) -> Result<(), AppError> {
+pub async fn set_active(state: &AppState, admin: &Staff, user_id: &str, active: bool) -> Result<(), AppError> {
     let user = colleague(state, admin, user_id).await?;
     if !users::set_active(&state.db, &user.id, &admin.pharmacy.id, active, state.clock.now()).await? {
         return Err(invalid("active", Text::LastAdmin));
     }
     if !active {
         sessions::delete_for_user(&state.db, &user.id, None).await?;
+        api_tokens::revoke_for_user(&state.db, &user.id, state.clock.now()).await?;
     }
     let action = if active {
         Action::UserEnabled
@@ -127,7 +128,7 @@ pub async fn set_active(state: &AppState, admin: &Caller, user_id: &str, active:
 pub const MAX_RETENTION_DAYS: u32 = 90;
 
 /// Sets the pharmacy's retention, and moves its documents' deletion dates with it.
-pub async fn set_retention_days(state: &AppState, admin: &Caller, days: u32) -> Result<(), AppError> {
+pub async fn set_retention_days(state: &AppState, admin: &Staff, days: u32) -> Result<(), AppError> {
     if !(1..=MAX_RETENTION_DAYS).contains(&days) {
         return Err(invalid("days", Text::RetentionOutOfRange));
     }
@@ -145,7 +146,7 @@ pub async fn set_retention_days(state: &AppState, admin: &Caller, days: u32) -> 
 }
 
 /// Sets the address arrival emails go to; an empty one stops them.
-pub async fn set_notification_email(state: &AppState, admin: &Caller, email: &str) -> Result<(), AppError> {
+pub async fn set_notification_email(state: &AppState, admin: &Staff, email: &str) -> Result<(), AppError> {
     let email = normalise_email(email);
     let email = if email.is_empty() {
         None
@@ -169,7 +170,7 @@ pub async fn set_notification_email(state: &AppState, admin: &Caller, email: &st
 }
 
 /// Users without a second factor must set one up at their next login.
-pub async fn require_second_factor(state: &AppState, admin: &Caller, required: bool) -> Result<(), AppError> {
+pub async fn require_second_factor(state: &AppState, admin: &Staff, required: bool) -> Result<(), AppError> {
     pharmacies::set_require_second_factor(&state.db, &admin.pharmacy.id, required).await?;
     audit::record(
         state,

@@ -12,7 +12,7 @@ use crate::server::audit::{self, Action};
 use crate::server::keys::Sealed;
 use crate::server::repo::new_id;
 use crate::server::repo::transfer_codes::{self, CodeRow, NewCode};
-use crate::server::session::Caller;
+use crate::server::session::Staff;
 use rand::Rng;
 use std::fmt;
 
@@ -120,7 +120,7 @@ fn view(state: &AppState, row: &CodeRow, now: i64) -> Result<CodeView, AppError>
 /// A new code for the caller's pharmacy.
 pub async fn create(
     state: &AppState,
-    caller: &Caller,
+    caller: &Staff,
     lifetime_hours: u32,
     max_uses: u32,
     note: &str,
@@ -171,7 +171,7 @@ pub async fn create(
 }
 
 /// The pharmacy's usable codes, and the others (used up, expired, revoked), newest first.
-pub async fn list(state: &AppState, caller: &Caller) -> Result<TransferCodes, AppError> {
+pub async fn list(state: &AppState, caller: &Staff) -> Result<TransferCodes, AppError> {
     let now = state.clock.now();
     let rows = transfer_codes::list_for_pharmacy(&state.db, &caller.pharmacy.id, HISTORY_LIMIT).await?;
     let mut codes = TransferCodes {
@@ -192,7 +192,7 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<TransferCodes, Ap
 
 /// Revokes one of the pharmacy's codes; another pharmacy's, or an already revoked one, is
 /// not found.
-pub async fn revoke(state: &AppState, caller: &Caller, code_id: &str) -> Result<(), AppError> {
+pub async fn revoke(state: &AppState, caller: &Staff, code_id: &str) -> Result<(), AppError> {
     if !transfer_codes::revoke(&state.db, code_id, &caller.pharmacy.id, state.clock.now()).await? {
         return Err(AppError::NotFound);
     }

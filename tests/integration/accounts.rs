@@ -24,7 +24,7 @@ use santhium::server::config::Backend;
 use santhium::server::repo::{audit, users};
 
 pub(crate) const PASSWORD: &str = "vélo citron orage 92";
-const NEW_PASSWORD: &str = "marée basse au phare 17";
+pub(crate) const NEW_PASSWORD: &str = "marée basse au phare 17";
 
 fn refused(status: StatusCode, error: AppError) -> Refused {
     Refused { status, error }
@@ -64,7 +64,7 @@ async fn session(visitor: &mut Visitor<'_>) -> Option<Session> {
 }
 
 /// A pharmacist created by `admin`, who has already replaced the temporary password.
-async fn pharmacist<'a>(app: &'a TestApp, admin: &mut Visitor<'_>, email: &str) -> Visitor<'a> {
+pub(crate) async fn pharmacist<'a>(app: &'a TestApp, admin: &mut Visitor<'_>, email: &str) -> Visitor<'a> {
     let form = [
         ("email", email),
         ("full_name", "Dominique Petit"),

@@ -2,6 +2,7 @@
 //! a real SQLite file and a real PostgreSQL database.
 
 mod accounts;
+mod api;
 mod audit;
 mod codes;
 mod database;

@@ -1,0 +1,323 @@
+//! The REST API under `/api/v1`, compatible with the original backend: its routes,
+//! methods, JSON shapes and status codes, errors as `{"detail": "..."}`. Every handler
+//! calls the same services as the pages: one set of rules.
+//!
+//! Where the original was wrong, this one differs (and the API documentation says so):
+//! ids are random strings, the active-code list leaves out used-up codes, downloads
+//! carry safe headers and any file name, and logins return a refresh token too.
+
+use crate::api::codes::{CodeStatus, CodeView};
+use crate::api::documents::{DocumentFilter, DocumentView, MAX_PAGE};
+use crate::error::AppError;
+use crate::i18n::Text;
+use crate::server::accounts::{self, Registration, invalid};
+use crate::server::api_tokens::{self, TokenPair};
+use crate::server::downloads::{Delivery, deliver};
+use crate::server::session::Staff;
+use crate::server::web::RequestMeta;
+use crate::server::{AppState, documents, health, transfer_codes};
+use crate::time_format::iso_8601;
+use axum::Json;
+use axum::Router;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// A JSON body; a malformed one is a 400 with a `detail`, as every other error.
+pub struct Body<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Body<T>, AppError> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(Body(value)),
+            Err(rejection) => Err(malformed(&rejection)),
+        }
+    }
+}
+
+fn malformed(rejection: &JsonRejection) -> AppError {
+    tracing::debug!(%rejection, "malformed JSON body");
+    invalid("body", Text::MalformedRequest)
+}
+
+/// The member of staff whose access token the request carries, and the token's family.
+pub struct Bearer {
+    pub staff: Staff,
+    family_id: String,
+}
+
+impl FromRequestParts<AppState> for Bearer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Bearer, AppError> {
+        let meta = RequestMeta::from_parts(parts);
+        let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let (staff, family_id) = api_tokens::bearer(state, &meta, authorization).await?;
+        Ok(Bearer { staff, family_id })
+    }
+}
+
+struct Meta(RequestMeta);
+
+impl<S: Send + Sync> FromRequestParts<S> for Meta {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Meta, AppError> {
+        Ok(Meta(RequestMeta::from_parts(parts)))
+    }
+}
+
+#[derive(Serialize)]
+struct UserJson {
+    id: String,
+    email: String,
+    full_name: String,
+    pharmacy_id: String,
+}
+
+#[derive(Serialize)]
+struct TokenJson {
+    access_token: String,
+    token_type: &'static str,
+    /// Seconds the access token lives.
+    expires_in: i64,
+    refresh_token: String,
+    user: UserJson,
+}
+
+fn token_json(pair: TokenPair, staff: &Staff) -> Json<TokenJson> {
+    Json(TokenJson {
+        access_token: pair.access_token,
+        token_type: "bearer",
+        expires_in: pair.expires_in,
+        refresh_token: pair.refresh_token,
+        user: UserJson {
+            id: staff.user.id.clone(),
+            email: staff.user.email.clone(),
+            full_name: staff.user.full_name.clone(),
+            pharmacy_id: staff.pharmacy.id.clone(),
+        },
+    })
+}
+
+#[derive(Deserialize)]
+struct RegisterJson {
+    email: String,
+    password: String,
+    pharmacy_name: Option<String>,
+    full_name: Option<String>,
+}
+
+async fn register(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Body(form): Body<RegisterJson>,
+) -> Result<Response, AppError> {
+    // The original took only an email and a password; the names then default to it.
+    let full_name = form.full_name.unwrap_or_else(|| form.email.clone());
+    let pharmacy_name = form.pharmacy_name.unwrap_or_else(|| form.email.clone());
+    let registration = Registration {
+        pharmacy_name: &pharmacy_name,
+        address: "",
+        full_name: &full_name,
+        email: &form.email,
+        password: &form.password,
+    };
+    let admin = accounts::register_pharmacy(&state, &meta, registration).await?;
+    let pair = api_tokens::login(&state, &admin).await?;
+    Ok(token_json(pair, &admin).into_response())
+}
+
+#[derive(Deserialize)]
+struct LoginJson {
+    email: String,
+    password: String,
+    /// The authenticator's code (or a recovery code), for accounts with a second factor.
+    totp: Option<String>,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Body(form): Body<LoginJson>,
+) -> Result<Response, AppError> {
+    let staff = accounts::authenticate(&state, &meta, &form.email, &form.password).await?;
+    if staff.user.totp_secret.is_some() {
+        let code = form.totp.as_deref().unwrap_or_default();
+        accounts::accept_second_factor(&state, &staff, &meta, code)
+            .await
+            .map_err(|_| AppError::InvalidCredentials)?;
+    }
+    let pair = api_tokens::login(&state, &staff).await?;
+    Ok(token_json(pair, &staff).into_response())
+}
+
+#[derive(Deserialize)]
+struct RefreshJson {
+    refresh_token: String,
+}
+
+async fn refresh(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Body(form): Body<RefreshJson>,
+) -> Result<Response, AppError> {
+    let pair = api_tokens::refresh(&state, &meta, &form.refresh_token).await?;
+    let token = format!("Bearer {}", pair.access_token);
+    let (staff, _) = api_tokens::bearer(&state, &meta, Some(&token)).await?;
+    Ok(token_json(pair, &staff).into_response())
+}
+
+async fn logout(State(state): State<AppState>, bearer: Bearer) -> Result<Json<Value>, AppError> {
+    api_tokens::logout(&state, &bearer.staff, &bearer.family_id).await?;
+    Ok(Json(json!({ "message": "Déconnecté" })))
+}
+
+#[derive(Serialize)]
+struct CodeJson {
+    id: String,
+    code: String,
+    expiration_date: String,
+    max_uses: u32,
+    current_uses: u32,
+    is_active: bool,
+    created_at: String,
+    note: Option<String>,
+    upload_url: String,
+}
+
+impl From<CodeView> for CodeJson {
+    fn from(code: CodeView) -> CodeJson {
+        CodeJson {
+            is_active: code.status == CodeStatus::Active,
+            id: code.id,
+            code: code.code,
+            expiration_date: iso_8601(code.expires_at),
+            max_uses: code.max_uses,
+            current_uses: code.current_uses,
+            created_at: iso_8601(code.created_at),
+            note: code.note,
+            upload_url: code.upload_url,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct GenerateJson {
+    expiration_hours: Option<u32>,
+    max_uses: Option<u32>,
+    note: Option<String>,
+}
+
+async fn generate_code(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Body(form): Body<GenerateJson>,
+) -> Result<Json<CodeJson>, AppError> {
+    let hours = form.expiration_hours.unwrap_or(state.settings.code_expiration_hours);
+    let note = form.note.unwrap_or_default();
+    let code = transfer_codes::create(&state, &bearer.staff, hours, form.max_uses.unwrap_or(1), &note).await?;
+    Ok(Json(code.into()))
+}
+
+async fn active_codes(State(state): State<AppState>, bearer: Bearer) -> Result<Json<Vec<CodeJson>>, AppError> {
+    let codes = transfer_codes::list(&state, &bearer.staff).await?;
+    Ok(Json(codes.active.into_iter().map(CodeJson::from).collect()))
+}
+
+#[derive(Serialize)]
+struct DocumentJson {
+    id: String,
+    filename: String,
+    original_filename: String,
+    file_size: u64,
+    file_type: String,
+    uploaded_at: String,
+    is_viewed: bool,
+    code_id: Option<String>,
+}
+
+impl From<DocumentView> for DocumentJson {
+    fn from(document: DocumentView) -> DocumentJson {
+        DocumentJson {
+            // The stored name is the id: nothing of the original name reaches the disk.
+            filename: document.id.clone(),
+            id: document.id,
+            original_filename: document.filename,
+            file_size: document.size,
+            file_type: document.mime_type,
+            uploaded_at: iso_8601(document.received_at),
+            is_viewed: document.viewed_at.is_some(),
+            code_id: document.code_id,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Page {
+    skip: Option<u32>,
+    limit: Option<u32>,
+}
+
+async fn list_documents(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Query(page): Query<Page>,
+) -> Result<Json<Value>, AppError> {
+    let skip = page.skip.unwrap_or(0);
+    let limit = page.limit.unwrap_or(MAX_PAGE);
+    let listed = documents::list(&state, &bearer.staff, &DocumentFilter::default(), skip, limit).await?;
+    let documents: Vec<DocumentJson> = listed.documents.into_iter().map(DocumentJson::from).collect();
+    Ok(Json(json!({ "documents": documents, "total": listed.total })))
+}
+
+async fn download_document(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    deliver(&state, &bearer.staff, &id, Delivery::Download).await
+}
+
+async fn delete_document(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    if documents::delete(&state, &bearer.staff, std::slice::from_ref(&id)).await? == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(Json(json!({ "message": "Document supprimé avec succès" })))
+}
+
+async fn root() -> Json<Value> {
+    Json(json!({
+        "message": "Bienvenue sur l'API Santhium",
+        "name": "Santhium",
+        "version": env!("CARGO_PKG_VERSION"),
+        "documentation": "/docs",
+    }))
+}
+
+/// The routes under `/api/v1`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(root))
+        .route("/health", get(health::health))
+        .route("/auth/register", post(register))
+        .route("/auth/login", post(login))
+        .route("/auth/refresh", post(refresh))
+        .route("/auth/logout", post(logout))
+        .route("/codes/generate", post(generate_code))
+        .route("/codes/active", get(active_codes))
+        .route("/documents", get(list_documents))
+        .route("/documents/{id}/download", get(download_document))
+        .route("/documents/{id}", axum::routing::delete(delete_document))
+}

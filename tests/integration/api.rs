@@ -1,0 +1,364 @@
+//! The REST API under `/api/v1` as an integration client speaks it: JSON in, JSON out,
+//! bearer tokens. On SQLite and PostgreSQL.
+
+use crate::on_both_databases;
+use crate::support::{TestApp, TestResponse};
+use crate::uploads::{patient, prescription};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use santhium::server::config::Backend;
+use serde_json::{Value, json};
+
+on_both_databases!(
+    an_integration_registers_generates_lists_downloads_and_deletes,
+    requests_without_a_usable_token_are_refused_alike,
+    refresh_tokens_rotate_and_a_reused_one_revokes_its_family,
+    another_pharmacy_sees_nothing,
+    disabling_a_user_or_a_new_password_revokes_their_tokens,
+);
+
+const PASSWORD: &str = "vélo citron orage 92";
+
+async fn api(app: &TestApp, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> TestResponse {
+    let mut request = Request::builder().method(method).uri(format!("/api/v1{path}"));
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let body = match body {
+        Some(json) => {
+            request = request.header("content-type", "application/json");
+            Body::from(json.to_string())
+        }
+        None => Body::empty(),
+    };
+    app.send(request.body(body).expect("request")).await
+}
+
+/// A pharmacy registered through the API; its access and refresh tokens.
+async fn registered(app: &TestApp, email: &str) -> (String, String) {
+    let body = json!({ "email": email, "password": PASSWORD, "pharmacy_name": "Pharmacie du Port", "full_name": "Camille Martin" });
+    let answer = api(app, "POST", "/auth/register", None, Some(body)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let json = answer.json();
+    assert_eq!(json["token_type"], "bearer");
+    assert_eq!(json["user"]["email"], email);
+    (
+        json["access_token"].as_str().expect("access token").to_owned(),
+        json["refresh_token"].as_str().expect("refresh token").to_owned(),
+    )
+}
+
+/// A document a patient sent with a code generated through the API; its id.
+async fn sent_document(app: &TestApp, token: &str) -> String {
+    let code = api(app, "POST", "/codes/generate", Some(token), Some(json!({})))
+        .await
+        .json();
+    let (sender, _) = patient(app, code["code"].as_str().expect("code")).await;
+    sender
+        .send_file("Ordonnance été.pdf", &prescription())
+        .await
+        .expect("sent");
+    let listed = api(app, "GET", "/documents", Some(token), None).await.json();
+    listed["documents"][0]["id"].as_str().expect("a document").to_owned()
+}
+
+fn assert_unauthorized(answer: &TestResponse, why: &str) {
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{why}: {}", answer.body);
+    assert_eq!(answer.header("www-authenticate"), "Bearer", "{why}");
+    assert!(answer.json()["detail"].is_string(), "{why}");
+}
+
+async fn an_integration_registers_generates_lists_downloads_and_deletes(backend: Backend) {
+    let app = crate::support::spawn_app_on(backend, &[]).await;
+    let root = api(&app, "GET", "", None, None).await.json();
+    assert_eq!(root["documentation"], "/docs");
+    assert_eq!(
+        api(&app, "GET", "/health", None, None).await.json()["status"],
+        "healthy"
+    );
+
+    registered(&app, "port@pharmacie.fr").await;
+    let wrong = api(
+        &app,
+        "POST",
+        "/auth/login",
+        None,
+        Some(json!({ "email": "port@pharmacie.fr", "password": "non" })),
+    )
+    .await;
+    assert_unauthorized(&wrong, "wrong password");
+    let login = api(
+        &app,
+        "POST",
+        "/auth/login",
+        None,
+        Some(json!({ "email": "Port@Pharmacie.fr", "password": PASSWORD })),
+    )
+    .await;
+    assert_eq!(login.status, StatusCode::OK);
+    let token = login.json()["access_token"].as_str().expect("token").to_owned();
+
+    let code = api(
+        &app,
+        "POST",
+        "/codes/generate",
+        Some(&token),
+        Some(json!({ "expiration_hours": 2, "max_uses": 2, "note": "Mme Leroy" })),
+    )
+    .await;
+    assert_eq!(code.status, StatusCode::OK, "{}", code.body);
+    let code = code.json();
+    assert_eq!(code["max_uses"], 2);
+    assert_eq!(code["current_uses"], 0);
+    assert_eq!(code["is_active"], true);
+    assert!(code["expiration_date"].as_str().expect("date").ends_with('Z'));
+    let refused = api(
+        &app,
+        "POST",
+        "/codes/generate",
+        Some(&token),
+        Some(json!({ "expiration_hours": 0 })),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.json()["detail"].is_string());
+    let malformed = api(&app, "POST", "/codes/generate", Some(&token), None).await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST, "{}", malformed.body);
+
+    let (sender, _) = patient(&app, code["code"].as_str().expect("code")).await;
+    sender
+        .send_file("Ordonnance été.pdf", &prescription())
+        .await
+        .expect("sent");
+    sender.send_file("mutuelle.pdf", &prescription()).await.expect("sent");
+    let active = api(&app, "GET", "/codes/active", Some(&token), None).await.json();
+    assert_eq!(
+        active.as_array().map(Vec::len),
+        Some(0),
+        "a used-up code is not active: {active}"
+    );
+
+    let listed = api(&app, "GET", "/documents", Some(&token), None).await.json();
+    assert_eq!(listed["total"], 2);
+    let first_page = api(&app, "GET", "/documents?skip=0&limit=1", Some(&token), None)
+        .await
+        .json();
+    assert_eq!(first_page["documents"].as_array().map(Vec::len), Some(1));
+    assert_eq!(first_page["total"], 2);
+    let document = listed["documents"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["original_filename"] == "Ordonnance été.pdf"))
+        .expect("the prescription")
+        .clone();
+    assert_eq!(document["file_type"], "application/pdf");
+    assert_eq!(document["is_viewed"], false);
+    assert_eq!(document["code_id"], code["id"]);
+    let id = document["id"].as_str().expect("id");
+
+    let download = api(&app, "GET", &format!("/documents/{id}/download"), Some(&token), None).await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert_eq!(download.bytes, prescription());
+    assert_eq!(
+        download.header("content-disposition"),
+        "attachment; filename=\"Ordonnance _t_.pdf\"; filename*=UTF-8''Ordonnance%20%C3%A9t%C3%A9.pdf"
+    );
+    assert_eq!(download.header("x-content-type-options"), "nosniff");
+    assert_eq!(download.header("cache-control"), "no-store");
+    let listed = api(&app, "GET", "/documents", Some(&token), None).await.json();
+    assert!(
+        listed["documents"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|d| d["id"] == id && d["is_viewed"] == true)
+    );
+
+    let deleted = api(&app, "DELETE", &format!("/documents/{id}"), Some(&token), None).await;
+    assert_eq!(deleted.status, StatusCode::OK);
+    assert!(deleted.json()["message"].is_string());
+    for (method, path) in [
+        ("GET", format!("/documents/{id}/download")),
+        ("DELETE", format!("/documents/{id}")),
+    ] {
+        let gone = api(&app, method, &path, Some(&token), None).await;
+        assert_eq!(gone.status, StatusCode::NOT_FOUND, "{method} {path}");
+        assert!(gone.json()["detail"].is_string());
+    }
+    assert_eq!(
+        api(&app, "GET", "/documents", Some(&token), None).await.json()["total"],
+        1
+    );
+}
+
+async fn requests_without_a_usable_token_are_refused_alike(backend: Backend) {
+    let app = crate::support::spawn_app_on(backend, &[("ACCESS_TOKEN_EXPIRE_MINUTES", "15")]).await;
+    let (token, _) = registered(&app, "port@pharmacie.fr").await;
+    assert_unauthorized(&api(&app, "GET", "/documents", None, None).await, "no token");
+    assert_unauthorized(
+        &api(&app, "GET", "/documents", Some("not-a-token"), None).await,
+        "a bad token",
+    );
+    assert_eq!(
+        api(&app, "GET", "/documents", Some(&token), None).await.status,
+        StatusCode::OK
+    );
+    app.state.clock.advance(15 * 60);
+    assert_unauthorized(
+        &api(&app, "GET", "/documents", Some(&token), None).await,
+        "an expired token",
+    );
+
+    let login = json!({ "email": "port@pharmacie.fr", "password": PASSWORD });
+    let token = api(&app, "POST", "/auth/login", None, Some(login)).await.json()["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    assert_eq!(
+        api(&app, "GET", "/codes/active", Some(&token), None).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        api(&app, "POST", "/auth/logout", Some(&token), None).await.status,
+        StatusCode::OK
+    );
+    assert_unauthorized(
+        &api(&app, "GET", "/codes/active", Some(&token), None).await,
+        "a revoked token",
+    );
+}
+
+async fn refresh_tokens_rotate_and_a_reused_one_revokes_its_family(backend: Backend) {
+    let app = crate::support::spawn_app_on(backend, &[]).await;
+    let (_, refresh) = registered(&app, "port@pharmacie.fr").await;
+    let rotated = api(
+        &app,
+        "POST",
+        "/auth/refresh",
+        None,
+        Some(json!({ "refresh_token": refresh })),
+    )
+    .await;
+    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.body);
+    let rotated = rotated.json();
+    let access = rotated["access_token"].as_str().expect("access").to_owned();
+    let next_refresh = rotated["refresh_token"].as_str().expect("refresh").to_owned();
+    assert_ne!(next_refresh, refresh, "rotated");
+    assert_eq!(
+        api(&app, "GET", "/documents", Some(&access), None).await.status,
+        StatusCode::OK
+    );
+
+    // The old refresh token again: someone copied it. The whole family goes.
+    let reused = api(
+        &app,
+        "POST",
+        "/auth/refresh",
+        None,
+        Some(json!({ "refresh_token": refresh })),
+    )
+    .await;
+    assert_unauthorized(&reused, "a used refresh token");
+    assert_unauthorized(
+        &api(&app, "GET", "/documents", Some(&access), None).await,
+        "the family is revoked",
+    );
+    let next = api(
+        &app,
+        "POST",
+        "/auth/refresh",
+        None,
+        Some(json!({ "refresh_token": next_refresh })),
+    )
+    .await;
+    assert_unauthorized(&next, "its newest refresh token too");
+    let reuses: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'refresh_token_reused'")
+        .fetch_one(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(reuses, 1);
+
+    // A new login is a new family, unaffected.
+    let login = json!({ "email": "port@pharmacie.fr", "password": PASSWORD });
+    let fresh = api(&app, "POST", "/auth/login", None, Some(login)).await.json();
+    let token = fresh["access_token"].as_str().expect("token");
+    assert_eq!(
+        api(&app, "GET", "/documents", Some(token), None).await.status,
+        StatusCode::OK
+    );
+}
+
+async fn another_pharmacy_sees_nothing(backend: Backend) {
+    let app = crate::support::spawn_app_on(backend, &[]).await;
+    let (ours, _) = registered(&app, "port@pharmacie.fr").await;
+    let id = sent_document(&app, &ours).await;
+    let (theirs, _) = registered(&app, "marche@pharmacie.fr").await;
+    assert_eq!(
+        api(&app, "GET", "/documents", Some(&theirs), None).await.json()["total"],
+        0
+    );
+    for (method, path) in [
+        ("GET", format!("/documents/{id}/download")),
+        ("DELETE", format!("/documents/{id}")),
+    ] {
+        let answer = api(&app, method, &path, Some(&theirs), None).await;
+        let missing = api(&app, method, &path.replace(&id, "no-such-id"), Some(&theirs), None).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{method} {path}");
+        assert_eq!(answer.body, missing.body, "exactly as a missing one");
+    }
+    assert_eq!(
+        api(&app, "GET", "/codes/active", Some(&theirs), None).await.json(),
+        json!([])
+    );
+    assert_eq!(
+        api(&app, "GET", "/documents", Some(&ours), None).await.json()["total"],
+        1
+    );
+}
+
+async fn disabling_a_user_or_a_new_password_revokes_their_tokens(backend: Backend) {
+    use santhium::api::staff::{CreateStaff, NewStaffAccount, SetStaffActive};
+    let app = crate::support::spawn_app_on(backend, &[]).await;
+    let mut admin = crate::accounts::register(&app, "Pharmacie du Port", "port@pharmacie.fr").await;
+
+    // A temporary password must be changed in the browser before the API opens.
+    let form = [
+        ("email", "nouveau@port.fr"),
+        ("full_name", "Dominique Petit"),
+        ("role", "Pharmacist"),
+    ];
+    let account: NewStaffAccount = admin.call::<CreateStaff, _>(&form).await.expect("created");
+    let temporary = json!({ "email": "nouveau@port.fr", "password": account.temporary_password });
+    assert_eq!(
+        api(&app, "POST", "/auth/login", None, Some(temporary)).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    crate::accounts::pharmacist(&app, &mut admin, "pharmacien@port.fr").await;
+    let login = json!({ "email": "pharmacien@port.fr", "password": crate::accounts::NEW_PASSWORD });
+    let signed_in = api(&app, "POST", "/auth/login", None, Some(login)).await.json();
+    let token = signed_in["access_token"].as_str().expect("token");
+    let refresh = signed_in["refresh_token"].as_str().expect("refresh");
+    let user_id = signed_in["user"]["id"].as_str().expect("id");
+    assert_eq!(
+        api(&app, "GET", "/documents", Some(token), None).await.status,
+        StatusCode::OK
+    );
+
+    admin
+        .call::<SetStaffActive, ()>(&[("user_id", user_id), ("active", "false")])
+        .await
+        .expect("disabled");
+    assert_unauthorized(
+        &api(&app, "GET", "/documents", Some(token), None).await,
+        "a disabled user",
+    );
+    let refreshed = api(
+        &app,
+        "POST",
+        "/auth/refresh",
+        None,
+        Some(json!({ "refresh_token": refresh })),
+    )
+    .await;
+    assert_unauthorized(&refreshed, "a disabled user's refresh token");
+}
