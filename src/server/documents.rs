@@ -137,12 +137,16 @@ pub struct Upload<'a> {
     pub ip: Option<&'a str>,
 }
 
+/// A document just received: its id and type, and the patient's receipt.
+pub struct Received {
+    pub id: String,
+    pub code_id: String,
+    pub mime_type: &'static str,
+    pub receipt: DocumentReceipt,
+}
+
 /// Receives one document for the code; the use it takes is given back if it fails.
-pub async fn receive(
-    state: &AppState,
-    upload: Upload<'_>,
-    body: &mut impl FileBody,
-) -> Result<DocumentReceipt, AppError> {
+pub async fn receive(state: &AppState, upload: Upload<'_>, body: &mut impl FileBody) -> Result<Received, AppError> {
     let filename = files::sanitise_filename(upload.filename);
     let declared = files::extension(&filename)
         .filter(|extension| state.settings.allowed_extensions.contains(extension))
@@ -167,7 +171,7 @@ async fn store(
     declared: FileType,
     filename: &str,
     body: &mut impl FileBody,
-) -> Result<DocumentReceipt, AppError> {
+) -> Result<Received, AppError> {
     let pharmacy = pharmacies::find(&state.db, pharmacy_id)
         .await?
         .ok_or(AppError::Internal)?;
@@ -227,12 +231,17 @@ async fn store(
         state.blobs.delete(&id).await.map_err(storage_error)?;
         return Err(error.into());
     }
-    Ok(DocumentReceipt {
-        reference: reference(&id),
-        filename: filename.to_owned(),
-        size: intaken.size,
-        received_at: now,
-        sha256: intaken.sha256,
+    Ok(Received {
+        receipt: DocumentReceipt {
+            reference: reference(&id),
+            filename: filename.to_owned(),
+            size: intaken.size,
+            received_at: now,
+            sha256: intaken.sha256,
+        },
+        mime_type: declared.mime(),
+        code_id: upload.code_id.to_owned(),
+        id,
     })
 }
 

@@ -14,13 +14,14 @@ use crate::server::accounts::{self, Registration, invalid};
 use crate::server::api_tokens::{self, TokenPair};
 use crate::server::downloads::{Delivery, deliver};
 use crate::server::session::Staff;
+use crate::server::upload_access::{self, CodeFrom};
 use crate::server::web::RequestMeta;
 use crate::server::{AppState, documents, health, transfer_codes};
 use crate::time_format::iso_8601;
 use axum::Json;
 use axum::Router;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -227,6 +228,21 @@ async fn generate_code(
     Ok(Json(code.into()))
 }
 
+#[derive(Deserialize)]
+struct CodeQuery {
+    code: String,
+}
+
+/// Whether a patient's code is usable, within the same guessing limits as the page.
+async fn validate_code(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Query(query): Query<CodeQuery>,
+) -> Result<Json<Value>, AppError> {
+    upload_access::find_usable(&state, &meta, &query.code).await?;
+    Ok(Json(json!({ "valid": true, "message": "Code valide" })))
+}
+
 async fn active_codes(State(state): State<AppState>, bearer: Bearer) -> Result<Json<Vec<CodeJson>>, AppError> {
     let codes = transfer_codes::list(&state, &bearer.staff).await?;
     Ok(Json(codes.active.into_iter().map(CodeJson::from).collect()))
@@ -278,6 +294,21 @@ async fn list_documents(
     Ok(Json(json!({ "documents": documents, "total": listed.total })))
 }
 
+/// A patient's file with its code (multipart fields `code`, then `file`).
+async fn upload_document(State(state): State<AppState>, request: Request) -> Result<Json<DocumentJson>, AppError> {
+    let received = upload_access::receive_upload(&state, request, CodeFrom::Field).await?;
+    Ok(Json(DocumentJson {
+        filename: received.id.clone(),
+        id: received.id,
+        original_filename: received.receipt.filename,
+        file_size: received.receipt.size,
+        file_type: received.mime_type.to_owned(),
+        uploaded_at: iso_8601(received.receipt.received_at),
+        is_viewed: false,
+        code_id: Some(received.code_id),
+    }))
+}
+
 async fn download_document(
     State(state): State<AppState>,
     bearer: Bearer,
@@ -316,7 +347,13 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/refresh", post(refresh))
         .route("/auth/logout", post(logout))
         .route("/codes/generate", post(generate_code))
+        .route("/codes/validate", post(validate_code))
         .route("/codes/active", get(active_codes))
+        // The file's size is counted as it streams in, against MAX_FILE_SIZE_MB.
+        .route(
+            "/documents/upload",
+            post(upload_document).layer(DefaultBodyLimit::disable()),
+        )
         .route("/documents", get(list_documents))
         .route("/documents/{id}/download", get(download_document))
         .route("/documents/{id}", axum::routing::delete(delete_document))

@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::i18n::Text;
 use crate::server::AppState;
 use crate::server::accounts::invalid;
-use crate::server::documents::{self, FileBody, Upload};
+use crate::server::documents::{self, FileBody, Received, Upload};
 use crate::server::repo::pharmacies;
 use crate::server::repo::transfer_codes::{self, CodeRow};
 use crate::server::transfer_codes::TransferCode;
@@ -67,22 +67,26 @@ async fn send_status(state: &AppState, code: &CodeRow) -> Result<SendStatus, App
     })
 }
 
-/// Looks up a scanned or typed code; returns what the patient may do with it and the
-/// upload cookie to set.
-pub async fn open(state: &AppState, meta: &RequestMeta, input: &str) -> Result<(SendStatus, String), AppError> {
+/// A scanned or typed code, if usable, within the guessing limits.
+pub async fn find_usable(state: &AppState, meta: &RequestMeta, input: &str) -> Result<CodeRow, AppError> {
     let now = state.clock.now();
     state.code_lookups.admit(meta.ip.as_deref(), now)?;
     let found = match TransferCode::parse(input) {
         Some(code) => transfer_codes::find_by_lookup_hash(&state.db, &code.lookup_hash(state)).await?,
         None => None,
     };
-    match found.filter(|code| usable(code, now)) {
-        Some(code) => Ok((send_status(state, &code).await?, grant_cookie(state, &code, now))),
-        None => {
-            state.code_lookups.failed(now);
-            Err(invalid_code())
-        }
-    }
+    found.filter(|code| usable(code, now)).ok_or_else(|| {
+        state.code_lookups.failed(now);
+        invalid_code()
+    })
+}
+
+/// Looks up a scanned or typed code; returns what the patient may do with it and the
+/// upload cookie to set.
+pub async fn open(state: &AppState, meta: &RequestMeta, input: &str) -> Result<(SendStatus, String), AppError> {
+    let code = find_usable(state, meta, input).await?;
+    let cookie = grant_cookie(state, &code, state.clock.now());
+    Ok((send_status(state, &code).await?, cookie))
 }
 
 /// What the send page offers the caller.
@@ -132,33 +136,67 @@ fn multipart_error(error: MultipartError) -> AppError {
     }
 }
 
-/// `POST /send/files`: one file (multipart field `file`) for the code the upload cookie
-/// opens. Answers the receipt, or the error as JSON for the page to show in the
-/// patient's language.
-pub async fn send_file(State(state): State<AppState>, request: Request) -> Response {
+/// Where an upload's code comes from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum CodeFrom {
+    /// The upload cookie the page's code opened.
+    Cookie,
+    /// A multipart field `code` before the file (the REST API).
+    Field,
+}
+
+/// Longest text a `code` field may hold.
+const MAX_CODE_FIELD: usize = 64;
+
+async fn code_field(field: &mut Field<'_>) -> Result<String, AppError> {
+    let mut text = Vec::new();
+    while let Some(chunk) = field.next_chunk().await? {
+        text.extend_from_slice(&chunk);
+        if text.len() > MAX_CODE_FIELD {
+            return Err(invalid_code());
+        }
+    }
+    String::from_utf8(text).map_err(|_| invalid_code())
+}
+
+/// One file (multipart field `file`) for a code, streamed into the store.
+pub async fn receive_upload(state: &AppState, request: Request, from: CodeFrom) -> Result<Received, AppError> {
     let (parts, body) = request.into_parts();
     let meta = RequestMeta::from_parts(&parts);
-    let received = async {
-        let code_id = granted_code(&state, &meta).ok_or_else(invalid_code)?;
-        let mut multipart = Multipart::from_request(Request::from_parts(parts, body), &state)
-            .await
-            .map_err(|_| invalid("file", Text::UploadInterrupted))?;
-        while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
-            if field.name() == Some("file") {
+    let mut code_id = match from {
+        CodeFrom::Cookie => Some(granted_code(state, &meta).ok_or_else(invalid_code)?),
+        CodeFrom::Field => None,
+    };
+    let mut multipart = Multipart::from_request(Request::from_parts(parts, body), state)
+        .await
+        .map_err(|_| invalid("file", Text::UploadInterrupted))?;
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        match field.name() {
+            Some("code") if from == CodeFrom::Field && code_id.is_none() => {
+                let code = code_field(&mut field).await?;
+                code_id = Some(find_usable(state, &meta, &code).await?.id);
+            }
+            Some("file") => {
+                let code_id = code_id.as_deref().ok_or_else(invalid_code)?;
                 let filename = field.file_name().unwrap_or_default().to_owned();
                 let upload = Upload {
-                    code_id: &code_id,
+                    code_id,
                     filename: &filename,
                     ip: meta.ip.as_deref(),
                 };
-                return documents::receive(&state, upload, &mut field).await;
+                return documents::receive(state, upload, &mut field).await;
             }
+            _ => {}
         }
-        Err(invalid("file", Text::FileMissing))
     }
-    .await;
-    match received {
-        Ok(receipt) => Json(receipt).into_response(),
+    Err(invalid("file", Text::FileMissing))
+}
+
+/// `POST /send/files`: one file for the code the upload cookie opens. Answers the
+/// receipt, or the error as JSON for the page to show in the patient's language.
+pub async fn send_file(State(state): State<AppState>, request: Request) -> Response {
+    match receive_upload(&state, request, CodeFrom::Cookie).await {
+        Ok(received) => Json(received.receipt).into_response(),
         Err(error) => (error.status(), Json(error)).into_response(),
     }
 }

@@ -15,6 +15,7 @@ on_both_databases!(
     refresh_tokens_rotate_and_a_reused_one_revokes_its_family,
     another_pharmacy_sees_nothing,
     disabling_a_user_or_a_new_password_revokes_their_tokens,
+    patients_validate_codes_and_upload_through_the_api,
 );
 
 const PASSWORD: &str = "vélo citron orage 92";
@@ -361,4 +362,81 @@ async fn disabling_a_user_or_a_new_password_revokes_their_tokens(backend: Backen
     )
     .await;
     assert_unauthorized(&refreshed, "a disabled user's refresh token");
+}
+
+/// `POST /documents/upload` as the original's clients send it: the code, then the file.
+async fn upload(app: &TestApp, code: &str, filename: &str, content: &[u8]) -> TestResponse {
+    let (content_type, file_part) = crate::support::multipart(filename, content);
+    let boundary = content_type.rsplit('=').next().expect("boundary");
+    let code_part = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"code\"\r\n\r\n{code}\r\n");
+    let body = [code_part.as_bytes(), &file_part].concat();
+    let request = Request::post("/api/v1/documents/upload")
+        .header("content-type", content_type)
+        .body(Body::from(body))
+        .expect("request");
+    app.send(request).await
+}
+
+fn assert_refused(answer: &TestResponse, status: StatusCode, why: &str) {
+    assert_eq!(answer.status, status, "{why}: {}", answer.body);
+    assert!(answer.json()["detail"].is_string(), "{why}: {}", answer.body);
+}
+
+async fn patients_validate_codes_and_upload_through_the_api(backend: Backend) {
+    let app = crate::support::spawn_app_on(backend, &[("MAX_FILE_SIZE_MB", "1")]).await;
+    let (token, _) = registered(&app, "port@pharmacie.fr").await;
+    let code = api(
+        &app,
+        "POST",
+        "/codes/generate",
+        Some(&token),
+        Some(json!({ "max_uses": 1 })),
+    )
+    .await
+    .json();
+    let code = code["code"].as_str().expect("code").to_owned();
+
+    let valid = api(&app, "POST", &format!("/codes/validate?code={code}"), None, None).await;
+    assert_eq!(valid.status, StatusCode::OK);
+    assert_eq!(valid.json()["valid"], true);
+    let unknown = api(&app, "POST", "/codes/validate?code=ZZZZZZ", None, None).await;
+    assert_refused(&unknown, StatusCode::BAD_REQUEST, "an unknown code");
+
+    assert_refused(
+        &upload(&app, "ZZZZZZ", "ordonnance.pdf", &prescription()).await,
+        StatusCode::BAD_REQUEST,
+        "a bad code",
+    );
+    assert_refused(
+        &upload(&app, &code, "virus.exe", b"MZ...").await,
+        StatusCode::BAD_REQUEST,
+        "a disallowed type",
+    );
+    let big = vec![b'%'; 2 * 1024 * 1024];
+    assert_refused(
+        &upload(&app, &code, "gros.pdf", &big).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "an oversized file",
+    );
+
+    let sent = upload(&app, &code, "Ordonnance été.pdf", &prescription()).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    let document = sent.json();
+    assert_eq!(document["original_filename"], "Ordonnance été.pdf");
+    assert_eq!(document["file_type"], "application/pdf");
+    assert_eq!(document["file_size"], prescription().len());
+    assert_eq!(document["is_viewed"], false);
+    let id = document["id"].as_str().expect("id");
+    let download = api(&app, "GET", &format!("/documents/{id}/download"), Some(&token), None).await;
+    assert_eq!(download.bytes, prescription());
+
+    let used_up = upload(&app, &code, "encore.pdf", &prescription()).await;
+    assert_refused(&used_up, StatusCode::BAD_REQUEST, "a used-up code");
+    let invalid = api(&app, "POST", &format!("/codes/validate?code={code}"), None, None).await;
+    assert_refused(&invalid, StatusCode::BAD_REQUEST, "a used-up code");
+    assert_eq!(
+        api(&app, "GET", "/documents", Some(&token), None).await.json()["total"],
+        1,
+        "nothing else kept"
+    );
 }
