@@ -352,6 +352,19 @@ texts! {
         "Email notifications are not configured on this server.";
     OccurredFrom => "Depuis le", "From";
     OccurredUntil => "Jusqu'au", "Until";
+    ScopeReadDocuments => "Lire les documents", "Read documents";
+    ScopeCodesAndDocuments => "Codes et documents", "Codes and documents";
+    ApiKeysHeading => "Clés d'API", "API keys";
+    ApiKeysHint => "Pour les logiciels de la pharmacie qui utilisent l'API REST. Une clé agit au nom de l'administrateur qui l'a créée.",
+        "For pharmacy software using the REST API. A key acts on behalf of the admin who created it.";
+    KeyName => "Nom de la clé", "Key name";
+    KeyScopeLabel => "Droits", "Permissions";
+    CreateKey => "Créer la clé", "Create the key";
+    KeyShownOnce => "Copiez cette clé maintenant : elle ne sera plus affichée.", "Copy this key now: it will not be shown again.";
+    KeyLastUsed => "Dernière utilisation", "Last used";
+    KeyNeverUsed => "Jamais utilisée", "Never used";
+    RevokeKey => "Révoquer", "Revoke";
+    RevokeKeyConfirm => "Révoquer cette clé ? Les logiciels qui l'utilisent n'auront plus accès.", "Revoke this key? Software using it loses access.";
     MalformedRequest => "Requête mal formée : un JSON valide est attendu.", "Malformed request: valid JSON is expected.";
 }
 

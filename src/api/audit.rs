@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 pub const EXPORT_PATH: &str = "/audit/export.csv";
 
 /// Every action the trail records, as it names them (the audit page's filter).
-pub const ACTIONS: [&str; 25] = [
+pub const ACTIONS: [&str; 27] = [
     "pharmacy_registered",
     "login_succeeded",
     "login_failed",
@@ -34,6 +34,8 @@ pub const ACTIONS: [&str; 25] = [
     "retention_changed",
     "notification_email_changed",
     "refresh_token_reused",
+    "api_key_created",
+    "api_key_revoked",
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 //! then hands over to a service in `server::`.
 
 pub mod account;
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod codes;

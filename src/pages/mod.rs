@@ -1,6 +1,7 @@
 //! One module per route.
 
 mod account;
+mod api_keys;
 mod audit;
 mod dashboard;
 mod documents;

@@ -6,6 +6,7 @@ use crate::api::staff::{
 use crate::components::form::{Field, FormAlert, Submit, action_error};
 use crate::components::session::RequireSession;
 use crate::i18n::{Text, use_i18n};
+use crate::pages::api_keys::ApiKeysSection;
 use crate::time_format::utc_date_time;
 use leptos::prelude::*;
 
@@ -15,6 +16,7 @@ pub fn StaffPage() -> impl IntoView {
     view! {
         <RequireSession admin=true>
             <StaffManagement />
+            <ApiKeysSection />
         </RequireSession>
     }
 }

@@ -33,10 +33,12 @@ pub enum Action {
     RetentionChanged,
     NotificationEmailChanged,
     RefreshTokenReused,
+    ApiKeyCreated,
+    ApiKeyRevoked,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 27] = [
         Action::PharmacyRegistered,
         Action::LoginSucceeded,
         Action::LoginFailed,
@@ -62,6 +64,8 @@ impl Action {
         Action::RetentionChanged,
         Action::NotificationEmailChanged,
         Action::RefreshTokenReused,
+        Action::ApiKeyCreated,
+        Action::ApiKeyRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -91,6 +95,8 @@ impl Action {
             Action::RetentionChanged => "retention_changed",
             Action::NotificationEmailChanged => "notification_email_changed",
             Action::RefreshTokenReused => "refresh_token_reused",
+            Action::ApiKeyCreated => "api_key_created",
+            Action::ApiKeyRevoked => "api_key_revoked",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! into the browser's WASM.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod api_tokens;
 pub mod audit;
 pub mod audit_trail;

@@ -6,11 +6,13 @@
 //! ids are random strings, the active-code list leaves out used-up codes, downloads
 //! carry safe headers and any file name, and logins return a refresh token too.
 
+use crate::api::api_keys::KeyScope;
 use crate::api::codes::{CodeStatus, CodeView};
 use crate::api::documents::{DocumentFilter, DocumentView, MAX_PAGE};
 use crate::error::AppError;
 use crate::i18n::Text;
 use crate::server::accounts::{self, Registration, invalid};
+use crate::server::api_keys;
 use crate::server::api_tokens::{self, TokenPair};
 use crate::server::downloads::{Delivery, deliver};
 use crate::server::session::Staff;
@@ -48,10 +50,28 @@ fn malformed(rejection: &JsonRejection) -> AppError {
     invalid("body", Text::MalformedRequest)
 }
 
-/// The member of staff whose access token the request carries, and the token's family.
+/// What a request proves with its `Authorization: Bearer` header: a login's access
+/// token (everything the account may do) or a named API key (its scope).
+enum Credential {
+    Login { family_id: String },
+    Key(KeyScope),
+}
+
+/// The member of staff a request acts for, and by which credential.
 pub struct Bearer {
-    pub staff: Staff,
-    family_id: String,
+    staff: Staff,
+    credential: Credential,
+}
+
+impl Bearer {
+    /// The member of staff, if the credential allows what `needs` names; a key without
+    /// it is refused with 403.
+    fn allowed(&self, needs: KeyScope) -> Result<&Staff, AppError> {
+        match self.credential {
+            Credential::Key(scope) if !scope.covers(needs) => Err(AppError::Forbidden),
+            _ => Ok(&self.staff),
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Bearer {
@@ -60,8 +80,23 @@ impl FromRequestParts<AppState> for Bearer {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Bearer, AppError> {
         let meta = RequestMeta::from_parts(parts);
         let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        if let Some(secret) = authorization
+            .and_then(|a| a.strip_prefix("Bearer "))
+            .filter(|s| s.starts_with(api_keys::PREFIX))
+        {
+            let (staff, scope) = api_keys::authenticate(state, &meta, secret.trim())
+                .await?
+                .ok_or(AppError::Unauthorized)?;
+            return Ok(Bearer {
+                staff,
+                credential: Credential::Key(scope),
+            });
+        }
         let (staff, family_id) = api_tokens::bearer(state, &meta, authorization).await?;
-        Ok(Bearer { staff, family_id })
+        Ok(Bearer {
+            staff,
+            credential: Credential::Login { family_id },
+        })
     }
 }
 
@@ -177,7 +212,11 @@ async fn refresh(
 }
 
 async fn logout(State(state): State<AppState>, bearer: Bearer) -> Result<Json<Value>, AppError> {
-    api_tokens::logout(&state, &bearer.staff, &bearer.family_id).await?;
+    match &bearer.credential {
+        Credential::Login { family_id } => api_tokens::logout(&state, &bearer.staff, family_id).await?,
+        // A key is revoked by an admin in the dashboard, not by logging out.
+        Credential::Key(_) => return Err(AppError::Forbidden),
+    }
     Ok(Json(json!({ "message": "Déconnecté" })))
 }
 
@@ -224,7 +263,8 @@ async fn generate_code(
 ) -> Result<Json<CodeJson>, AppError> {
     let hours = form.expiration_hours.unwrap_or(state.settings.code_expiration_hours);
     let note = form.note.unwrap_or_default();
-    let code = transfer_codes::create(&state, &bearer.staff, hours, form.max_uses.unwrap_or(1), &note).await?;
+    let staff = bearer.allowed(KeyScope::CodesAndDocuments)?;
+    let code = transfer_codes::create(&state, staff, hours, form.max_uses.unwrap_or(1), &note).await?;
     Ok(Json(code.into()))
 }
 
@@ -244,7 +284,7 @@ async fn validate_code(
 }
 
 async fn active_codes(State(state): State<AppState>, bearer: Bearer) -> Result<Json<Vec<CodeJson>>, AppError> {
-    let codes = transfer_codes::list(&state, &bearer.staff).await?;
+    let codes = transfer_codes::list(&state, bearer.allowed(KeyScope::CodesAndDocuments)?).await?;
     Ok(Json(codes.active.into_iter().map(CodeJson::from).collect()))
 }
 
@@ -289,7 +329,8 @@ async fn list_documents(
 ) -> Result<Json<Value>, AppError> {
     let skip = page.skip.unwrap_or(0);
     let limit = page.limit.unwrap_or(MAX_PAGE);
-    let listed = documents::list(&state, &bearer.staff, &DocumentFilter::default(), skip, limit).await?;
+    let staff = bearer.allowed(KeyScope::ReadDocuments)?;
+    let listed = documents::list(&state, staff, &DocumentFilter::default(), skip, limit).await?;
     let documents: Vec<DocumentJson> = listed.documents.into_iter().map(DocumentJson::from).collect();
     Ok(Json(json!({ "documents": documents, "total": listed.total })))
 }
@@ -314,7 +355,13 @@ async fn download_document(
     bearer: Bearer,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    deliver(&state, &bearer.staff, &id, Delivery::Download).await
+    deliver(
+        &state,
+        bearer.allowed(KeyScope::ReadDocuments)?,
+        &id,
+        Delivery::Download,
+    )
+    .await
 }
 
 async fn delete_document(
@@ -322,7 +369,8 @@ async fn delete_document(
     bearer: Bearer,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
-    if documents::delete(&state, &bearer.staff, std::slice::from_ref(&id)).await? == 0 {
+    let staff = bearer.allowed(KeyScope::CodesAndDocuments)?;
+    if documents::delete(&state, staff, std::slice::from_ref(&id)).await? == 0 {
         return Err(AppError::NotFound);
     }
     Ok(Json(json!({ "message": "Document supprimé avec succès" })))

@@ -9,6 +9,7 @@ use santhium::api::account::{
     BeginSecondFactor, ChangePassword, ConfirmSecondFactor, EndOtherSessions, EndSession, ListSessions,
     RemoveSecondFactor, SecondFactorEnabled, SessionInfo, TotpEnrolment,
 };
+use santhium::api::api_keys::{ApiKeyView, CreateApiKey, ListApiKeys, NewApiKey, RevokeApiKey};
 use santhium::api::audit::{AuditPage, EXPORT_PATH, ListAuditEvents};
 use santhium::api::auth::{CurrentSession, Login, Logout, RegisterPharmacy, VerifySecondFactor};
 use santhium::api::codes::{CodeView, CreateTransferCode};
@@ -706,7 +707,7 @@ async fn authorisation_matrix(backend: Backend) {
         ExpiredSession,
     ];
     #[rustfmt::skip]
-    let rows: [(&str, [Answer; 6]); 21] = [
+    let rows: [(&str, [Answer; 6]); 24] = [
         //                        anon  pharm admin other disab expired
         ("list_sessions",        [E401, OK,   OK,   OK,   E401, E401]),
         ("end_session",          [E401, E404, OK,   E404, E401, E401]),
@@ -723,6 +724,9 @@ async fn authorisation_matrix(backend: Backend) {
         ("set_retention_days",   [E401, E403, OK,   OK,   E401, E401]),
         ("set_notification_email",[E401, E403, OK,  OK,   E401, E401]),
         ("list_audit_events",    [E401, E403, OK,   OK,   E401, E401]),
+        ("list_api_keys",        [E401, E403, OK,   OK,   E401, E401]),
+        ("create_api_key",       [E401, E403, OK,   OK,   E401, E401]),
+        ("revoke_api_key",       [E401, E403, OK,   E404, E401, E401]),
         ("export_audit",         [E401, E403, OK,   OK,   E401, E401]),
         ("list_documents",       [E401, OK,   OK,   OK,   E401, E401]),
         ("download_document",    [E401, OK,   OK,   E404, E401, E401]),
@@ -741,6 +745,13 @@ async fn authorisation_matrix(backend: Backend) {
                 .id
                 .clone();
             let document = received_document(&app, &mut admin).await;
+            admin
+                .call::<CreateApiKey, NewApiKey>(&[("name", "Borne"), ("scope", "CodesAndDocuments")])
+                .await
+                .expect("created");
+            let api_key = admin.call::<ListApiKeys, Vec<ApiKeyView>>(&[]).await.expect("listed")[0]
+                .id
+                .clone();
             let mut visitor = match caller {
                 Anonymous => app.visitor(),
                 Pharmacist => colleague,
@@ -764,6 +775,7 @@ async fn authorisation_matrix(backend: Backend) {
                 user: &target,
                 admin_session: &admin_session,
                 document: &document,
+                api_key: &api_key,
             };
             let answer = call(&app, &mut visitor, caller, function, &targets).await;
             assert_eq!(answer, expected, "{function} called by {caller:?}");
@@ -776,6 +788,7 @@ struct Targets<'a> {
     user: &'a str,
     admin_session: &'a str,
     document: &'a str,
+    api_key: &'a str,
 }
 
 /// The id of a document a patient sent to the admin's pharmacy.
@@ -891,6 +904,18 @@ async fn call(
                 );
             }),
         "list_audit_events" => visitor.call::<ListAuditEvents, AuditPage>(&[]).await.map(drop),
+        "list_api_keys" => visitor.call::<ListApiKeys, Vec<ApiKeyView>>(&[]).await.map(|keys| {
+            assert_eq!(
+                keys.len(),
+                usize::from(matches!(caller, Caller::Admin)),
+                "own pharmacy only"
+            )
+        }),
+        "create_api_key" => visitor
+            .call::<CreateApiKey, NewApiKey>(&[("name", "Caisse"), ("scope", "ReadDocuments")])
+            .await
+            .map(drop),
+        "revoke_api_key" => visitor.call::<RevokeApiKey, ()>(&[("key_id", targets.api_key)]).await,
         "download_document" | "export_audit" => {
             let path = match function {
                 "export_audit" => EXPORT_PATH.to_owned(),

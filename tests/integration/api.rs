@@ -16,6 +16,7 @@ on_both_databases!(
     another_pharmacy_sees_nothing,
     disabling_a_user_or_a_new_password_revokes_their_tokens,
     patients_validate_codes_and_upload_through_the_api,
+    api_keys_act_within_their_scope_until_revoked,
 );
 
 const PASSWORD: &str = "vélo citron orage 92";
@@ -439,4 +440,106 @@ async fn patients_validate_codes_and_upload_through_the_api(backend: Backend) {
         1,
         "nothing else kept"
     );
+}
+
+async fn api_keys_act_within_their_scope_until_revoked(backend: Backend) {
+    use santhium::api::api_keys::{ApiKeyView, CreateApiKey, ListApiKeys, NewApiKey, RevokeApiKey};
+    let app = crate::support::spawn_app_on(backend, &[]).await;
+    let mut admin = crate::accounts::register(&app, "Pharmacie du Port", "port@pharmacie.fr").await;
+    let mut key = async |name: &str, scope: &str| -> NewApiKey {
+        admin
+            .call::<CreateApiKey, NewApiKey>(&[("name", name), ("scope", scope)])
+            .await
+            .expect("created")
+    };
+    let reader = key("Logiciel de caisse", "ReadDocuments").await.secret;
+    let writer = key("Borne", "CodesAndDocuments").await.secret;
+    assert!(reader.starts_with("sk_santhium_"));
+
+    let code = api(
+        &app,
+        "POST",
+        "/codes/generate",
+        Some(&writer),
+        Some(json!({ "max_uses": 3 })),
+    )
+    .await;
+    assert_eq!(code.status, StatusCode::OK, "{}", code.body);
+    let (sender, _) = patient(&app, code.json()["code"].as_str().expect("code")).await;
+    sender.send_file("ordonnance.pdf", &prescription()).await.expect("sent");
+    let listed = api(&app, "GET", "/documents", Some(&reader), None).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    let id = listed.json()["documents"][0]["id"].as_str().expect("id").to_owned();
+    let download = api(&app, "GET", &format!("/documents/{id}/download"), Some(&reader), None).await;
+    assert_eq!(download.bytes, prescription());
+
+    // Reading only: no codes, no deletion.
+    for (method, path, body) in [
+        ("POST", "/codes/generate".to_owned(), Some(json!({}))),
+        ("GET", "/codes/active".to_owned(), None),
+        ("DELETE", format!("/documents/{id}"), None),
+        ("POST", "/auth/logout".to_owned(), None),
+    ] {
+        let refused = api(&app, method, &path, Some(&reader), body).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::FORBIDDEN,
+            "{method} {path}: {}",
+            refused.body
+        );
+    }
+    assert_eq!(
+        api(&app, "DELETE", &format!("/documents/{id}"), Some(&writer), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let keys: Vec<ApiKeyView> = admin.call::<ListApiKeys, _>(&[]).await.expect("listed");
+    assert_eq!(keys.len(), 2);
+    assert!(
+        keys.iter()
+            .all(|k| k.last_used_at.is_some() && k.created_by == "Camille Martin")
+    );
+    let reader_id = keys
+        .iter()
+        .find(|k| k.name == "Logiciel de caisse")
+        .expect("reader")
+        .id
+        .clone();
+    admin
+        .call::<RevokeApiKey, ()>(&[("key_id", &reader_id)])
+        .await
+        .expect("revoked");
+    assert_unauthorized(
+        &api(&app, "GET", "/documents", Some(&reader), None).await,
+        "a revoked key",
+    );
+    assert_eq!(
+        api(&app, "GET", "/documents", Some(&writer), None).await.status,
+        StatusCode::OK
+    );
+    assert_unauthorized(
+        &api(&app, "GET", "/documents", Some("sk_santhium_forged"), None).await,
+        "an unknown key",
+    );
+
+    // Another pharmacy's admin cannot revoke it, nor see its documents with their own.
+    let mut other = crate::accounts::register(&app, "Pharmacie du Marché", "marche@pharmacie.fr").await;
+    let writer_id = keys.iter().find(|k| k.name == "Borne").expect("writer").id.clone();
+    let refused = other
+        .call::<RevokeApiKey, ()>(&[("key_id", &writer_id)])
+        .await
+        .expect_err("not theirs");
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    let theirs: NewApiKey = other
+        .call::<CreateApiKey, _>(&[("name", "Caisse"), ("scope", "ReadDocuments")])
+        .await
+        .expect("created");
+    let seen = api(&app, "GET", "/documents", Some(&theirs.secret), None).await.json();
+    assert_eq!(seen["total"], 0);
+    let nameless = other
+        .call::<CreateApiKey, NewApiKey>(&[("name", " "), ("scope", "ReadDocuments")])
+        .await;
+    assert_eq!(nameless.expect_err("a name is needed").error.field(), Some("name"));
 }

@@ -2,6 +2,7 @@
 //! portable between SQLite and PostgreSQL; times are Unix seconds, flags 0 or 1.
 //! Functions take any executor, so services can group them in one transaction.
 
+pub mod api_keys;
 pub mod api_tokens;
 pub mod audit;
 pub mod documents;
