@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building Santhium needs, skipping whatever is already there at the right
 # version: the WASM target, cargo-leptos, the wasm-bindgen CLI matching Cargo.toml's pin,
-# wasm-opt and the end-to-end npm packages. With `--test`, also Chromium for Playwright and
-# aiosmtpd for the notification tests.
+# wasm-opt and the end-to-end npm packages. With `--test`, also Chromium for Playwright,
+# aiosmtpd for the notification tests and openapi-spec-validator for the API document.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -39,9 +39,10 @@ if [ ! -f end2end/node_modules/.package-lock.json ] || [ end2end/package-lock.js
   (cd end2end && npm ci --no-fund --no-audit)
 fi
 
-if [ "${1:-}" = "--test" ] && ! python3 -c 'import aiosmtpd' 2>/dev/null; then
-  step "installing aiosmtpd, the SMTP server the notification tests send to"
-  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "aiosmtpd==1.4.6"
+if [ "${1:-}" = "--test" ] && ! python3 -c 'import aiosmtpd, openapi_spec_validator' 2>/dev/null; then
+  step "installing aiosmtpd (the tests' SMTP server) and openapi-spec-validator (checks /api/v1/openapi.json)"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+    "aiosmtpd==1.4.6" "openapi-spec-validator==0.7.1"
 fi
 
 if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then

@@ -2,6 +2,7 @@
 //! into the browser's WASM.
 
 pub mod accounts;
+pub mod api_docs;
 pub mod api_keys;
 pub mod api_tokens;
 pub mod audit;
@@ -120,7 +121,7 @@ impl AppState {
 /// The whole HTTP application: pages, server functions, API and static files.
 pub fn app(state: AppState) -> Router {
     let settings = state.settings.clone();
-    let api_v1 = rest::routes().fallback(|| async { AppError::NotFound }).layer(
+    let api_v1 = rest::routes().0.fallback(|| async { AppError::NotFound }).layer(
         CorsLayer::new()
             .allow_origin(AllowOrigin::list(settings.cors_origins.clone()))
             .allow_methods([Method::GET, Method::POST, Method::DELETE])
@@ -143,6 +144,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health::health))
         .route("/t/{code}", get(upload_access::follow_link))
+        .route(rest::DOCS_PATH, get(api_docs::page))
         .route("/documents/{id}/download", get(downloads::download))
         .route(crate::api::audit::EXPORT_PATH, get(audit_trail::export))
         // The body limit below applies while the file streams in.
@@ -161,6 +163,8 @@ pub fn app(state: AppState) -> Router {
             headers::same_origin_only,
         ))
         .nest("/api/v1", api_v1)
+        // The document's "/" under the server "/api/v1", as generated clients call it.
+        .route("/api/v1/", get(rest::root))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(axum::middleware::from_fn_with_state(
             settings.uses_tls(),

@@ -27,9 +27,12 @@ use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use std::sync::OnceLock;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 /// A JSON body; a malformed one is a 400 with a `detail`, as every other error.
 pub struct Body<T>(pub T);
@@ -110,7 +113,25 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
     }
 }
 
-#[derive(Serialize)]
+/// Every error: what went wrong, in French as the original API.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+struct ErrorJson {
+    detail: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct MessageJson {
+    message: String,
+}
+
+fn message(text: &str) -> Json<MessageJson> {
+    Json(MessageJson {
+        message: text.to_owned(),
+    })
+}
+
+#[derive(Serialize, ToSchema)]
 struct UserJson {
     id: String,
     email: String,
@@ -118,7 +139,7 @@ struct UserJson {
     pharmacy_id: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct TokenJson {
     access_token: String,
     token_type: &'static str,
@@ -143,7 +164,7 @@ fn token_json(pair: TokenPair, staff: &Staff) -> Json<TokenJson> {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct RegisterJson {
     email: String,
     password: String,
@@ -151,6 +172,9 @@ struct RegisterJson {
     full_name: Option<String>,
 }
 
+/// A new pharmacy and its admin, signed in.
+#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterJson,
+    responses((status = 200, body = TokenJson), (status = 400, body = ErrorJson)))]
 async fn register(
     State(state): State<AppState>,
     Meta(meta): Meta,
@@ -171,7 +195,7 @@ async fn register(
     Ok(token_json(pair, &admin).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct LoginJson {
     email: String,
     password: String,
@@ -179,6 +203,10 @@ struct LoginJson {
     totp: Option<String>,
 }
 
+/// Tokens for an account's email and password (and second factor).
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginJson,
+    responses((status = 200, body = TokenJson), (status = 401, body = ErrorJson), (status = 403, body = ErrorJson),
+        (status = 429, body = ErrorJson)))]
 async fn login(
     State(state): State<AppState>,
     Meta(meta): Meta,
@@ -195,11 +223,14 @@ async fn login(
     Ok(token_json(pair, &staff).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct RefreshJson {
     refresh_token: String,
 }
 
+/// A new pair of tokens for a refresh token, which is used up.
+#[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body = RefreshJson,
+    responses((status = 200, body = TokenJson), (status = 401, body = ErrorJson)))]
 async fn refresh(
     State(state): State<AppState>,
     Meta(meta): Meta,
@@ -211,16 +242,19 @@ async fn refresh(
     Ok(token_json(pair, &staff).into_response())
 }
 
-async fn logout(State(state): State<AppState>, bearer: Bearer) -> Result<Json<Value>, AppError> {
+/// Revokes the tokens of this login.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = MessageJson), (status = 401, body = ErrorJson), (status = 403, body = ErrorJson)))]
+async fn logout(State(state): State<AppState>, bearer: Bearer) -> Result<Json<MessageJson>, AppError> {
     match &bearer.credential {
         Credential::Login { family_id } => api_tokens::logout(&state, &bearer.staff, family_id).await?,
         // A key is revoked by an admin in the dashboard, not by logging out.
         Credential::Key(_) => return Err(AppError::Forbidden),
     }
-    Ok(Json(json!({ "message": "Déconnecté" })))
+    Ok(message("Déconnecté"))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct CodeJson {
     id: String,
     code: String,
@@ -249,13 +283,17 @@ impl From<CodeView> for CodeJson {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct GenerateJson {
     expiration_hours: Option<u32>,
     max_uses: Option<u32>,
     note: Option<String>,
 }
 
+/// A new transfer code for the pharmacy.
+#[utoipa::path(post, path = "/codes/generate", tag = "codes", request_body = GenerateJson, security(("bearer" = [])),
+    responses((status = 200, body = CodeJson), (status = 400, body = ErrorJson), (status = 401, body = ErrorJson),
+        (status = 403, body = ErrorJson)))]
 async fn generate_code(
     State(state): State<AppState>,
     bearer: Bearer,
@@ -268,27 +306,41 @@ async fn generate_code(
     Ok(Json(code.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, ToSchema)]
+struct ValidJson {
+    valid: bool,
+    message: String,
+}
+
+#[derive(Deserialize, IntoParams)]
 struct CodeQuery {
     code: String,
 }
 
 /// Whether a patient's code is usable, within the same guessing limits as the page.
+#[utoipa::path(post, path = "/codes/validate", tag = "codes", params(CodeQuery),
+    responses((status = 200, body = ValidJson), (status = 400, body = ErrorJson), (status = 429, body = ErrorJson)))]
 async fn validate_code(
     State(state): State<AppState>,
     Meta(meta): Meta,
     Query(query): Query<CodeQuery>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<ValidJson>, AppError> {
     upload_access::find_usable(&state, &meta, &query.code).await?;
-    Ok(Json(json!({ "valid": true, "message": "Code valide" })))
+    Ok(Json(ValidJson {
+        valid: true,
+        message: "Code valide".to_owned(),
+    }))
 }
 
+/// The pharmacy's codes a patient can still use.
+#[utoipa::path(get, path = "/codes/active", tag = "codes", security(("bearer" = [])),
+    responses((status = 200, body = Vec<CodeJson>), (status = 401, body = ErrorJson), (status = 403, body = ErrorJson)))]
 async fn active_codes(State(state): State<AppState>, bearer: Bearer) -> Result<Json<Vec<CodeJson>>, AppError> {
     let codes = transfer_codes::list(&state, bearer.allowed(KeyScope::CodesAndDocuments)?).await?;
     Ok(Json(codes.active.into_iter().map(CodeJson::from).collect()))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct DocumentJson {
     id: String,
     filename: String,
@@ -316,26 +368,53 @@ impl From<DocumentView> for DocumentJson {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, ToSchema)]
+struct DocumentListJson {
+    documents: Vec<DocumentJson>,
+    /// Documents of the pharmacy, on every page.
+    total: u64,
+}
+
+#[derive(Deserialize, IntoParams)]
 struct Page {
     skip: Option<u32>,
     limit: Option<u32>,
 }
 
+/// The pharmacy's documents, newest first.
+#[utoipa::path(get, path = "/documents", tag = "documents", params(Page), security(("bearer" = [])),
+    responses((status = 200, body = DocumentListJson), (status = 401, body = ErrorJson)))]
 async fn list_documents(
     State(state): State<AppState>,
     bearer: Bearer,
     Query(page): Query<Page>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<DocumentListJson>, AppError> {
     let skip = page.skip.unwrap_or(0);
     let limit = page.limit.unwrap_or(MAX_PAGE);
     let staff = bearer.allowed(KeyScope::ReadDocuments)?;
     let listed = documents::list(&state, staff, &DocumentFilter::default(), skip, limit).await?;
-    let documents: Vec<DocumentJson> = listed.documents.into_iter().map(DocumentJson::from).collect();
-    Ok(Json(json!({ "documents": documents, "total": listed.total })))
+    let documents = listed.documents.into_iter().map(DocumentJson::from).collect();
+    Ok(Json(DocumentListJson {
+        documents,
+        total: listed.total,
+    }))
+}
+
+/// The multipart form of an upload.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct UploadForm {
+    /// The transfer code, before the file.
+    code: String,
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
 }
 
 /// A patient's file with its code (multipart fields `code`, then `file`).
+#[utoipa::path(post, path = "/documents/upload", tag = "documents",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 200, body = DocumentJson), (status = 400, body = ErrorJson), (status = 413, body = ErrorJson),
+        (status = 429, body = ErrorJson)))]
 async fn upload_document(State(state): State<AppState>, request: Request) -> Result<Json<DocumentJson>, AppError> {
     let received = upload_access::receive_upload(&state, request, CodeFrom::Field).await?;
     Ok(Json(DocumentJson {
@@ -350,6 +429,11 @@ async fn upload_document(State(state): State<AppState>, request: Request) -> Res
     }))
 }
 
+/// The decrypted file, as an attachment.
+#[utoipa::path(get, path = "/documents/{id}/download", tag = "documents", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 401, body = ErrorJson),
+        (status = 404, body = ErrorJson)))]
 async fn download_document(
     State(state): State<AppState>,
     bearer: Bearer,
@@ -364,45 +448,120 @@ async fn download_document(
     .await
 }
 
+/// Deletes a document: its key and its content.
+#[utoipa::path(delete, path = "/documents/{id}", tag = "documents", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = MessageJson), (status = 401, body = ErrorJson), (status = 403, body = ErrorJson),
+        (status = 404, body = ErrorJson)))]
 async fn delete_document(
     State(state): State<AppState>,
     bearer: Bearer,
     Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<MessageJson>, AppError> {
     let staff = bearer.allowed(KeyScope::CodesAndDocuments)?;
     if documents::delete(&state, staff, std::slice::from_ref(&id)).await? == 0 {
         return Err(AppError::NotFound);
     }
-    Ok(Json(json!({ "message": "Document supprimé avec succès" })))
+    Ok(message("Document supprimé avec succès"))
 }
 
-async fn root() -> Json<Value> {
-    Json(json!({
-        "message": "Bienvenue sur l'API Santhium",
-        "name": "Santhium",
-        "version": env!("CARGO_PKG_VERSION"),
-        "documentation": "/docs",
-    }))
+#[derive(Serialize, ToSchema)]
+pub struct RootJson {
+    message: &'static str,
+    name: &'static str,
+    version: &'static str,
+    /// Where the human-readable documentation is.
+    documentation: &'static str,
 }
 
-/// The routes under `/api/v1`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(root))
-        .route("/health", get(health::health))
-        .route("/auth/register", post(register))
-        .route("/auth/login", post(login))
-        .route("/auth/refresh", post(refresh))
-        .route("/auth/logout", post(logout))
-        .route("/codes/generate", post(generate_code))
-        .route("/codes/validate", post(validate_code))
-        .route("/codes/active", get(active_codes))
+/// What this API is and where its documentation is.
+#[utoipa::path(get, path = "/", tag = "service", responses((status = 200, body = RootJson)))]
+pub async fn root() -> Json<RootJson> {
+    Json(RootJson {
+        message: "Bienvenue sur l'API Santhium",
+        name: "Santhium",
+        version: env!("CARGO_PKG_VERSION"),
+        documentation: DOCS_PATH,
+    })
+}
+
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+struct HealthJson {
+    status: String,
+    service: String,
+    database: String,
+}
+
+/// Whether the service and its database answer (503 when the database does not).
+#[utoipa::path(get, path = "/health", tag = "service",
+    responses((status = 200, body = HealthJson), (status = 503, body = HealthJson)))]
+async fn api_health(state: State<sqlx::AnyPool>) -> Response {
+    health::health(state).await
+}
+
+/// Where the OpenAPI document and the documentation page are served.
+pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+pub const DOCS_PATH: &str = "/docs";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Santhium API", description = "Patients send prescriptions to their pharmacy; pharmacies read them. \
+        Ids are random strings (the original API had integers). Dates are ISO 8601 in UTC. Errors are `{\"detail\": \"...\"}`."),
+    servers((url = "/api/v1")),
+    modifiers(&BearerAuth),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let scheme = SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(
+                    "An access token from /auth/login, or an API key (sk_santhium_...) created by an admin",
+                ))
+                .build(),
+        );
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("bearer", scheme);
+    }
+}
+
+/// The OpenAPI document, built once from the routes.
+pub fn openapi() -> &'static utoipa::openapi::OpenApi {
+    static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOCUMENT.get_or_init(|| routes().1)
+}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "service",
+    responses((status = 200, description = "The OpenAPI 3 document of this API", content_type = "application/json")))]
+async fn openapi_json() -> Json<&'static utoipa::openapi::OpenApi> {
+    Json(openapi())
+}
+
+/// The routes under `/api/v1`, and the OpenAPI document describing exactly them.
+pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(root))
+        .routes(routes!(openapi_json))
+        .routes(routes!(api_health))
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
+        .routes(routes!(generate_code))
+        .routes(routes!(validate_code))
+        .routes(routes!(active_codes))
         // The file's size is counted as it streams in, against MAX_FILE_SIZE_MB.
-        .route(
-            "/documents/upload",
-            post(upload_document).layer(DefaultBodyLimit::disable()),
-        )
-        .route("/documents", get(list_documents))
-        .route("/documents/{id}/download", get(download_document))
-        .route("/documents/{id}", axum::routing::delete(delete_document))
+        .routes(routes!(upload_document).layer(DefaultBodyLimit::disable()))
+        .routes(routes!(list_documents))
+        .routes(routes!(download_document))
+        .routes(routes!(delete_document))
+        .split_for_parts()
 }

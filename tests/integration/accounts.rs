@@ -86,7 +86,7 @@ pub(crate) async fn pharmacist<'a>(app: &'a TestApp, admin: &mut Visitor<'_>, em
 }
 
 /// The code an authenticator app shows `steps` time steps from the server's now.
-fn totp_code(app: &TestApp, enrolment: &TotpEnrolment, steps: i64) -> String {
+pub(crate) fn totp_code(app: &TestApp, enrolment: &TotpEnrolment, steps: i64) -> String {
     let secret = totp_rs::Secret::Encoded(enrolment.secret_text.clone())
         .to_bytes()
         .expect("base32 key");

@@ -17,6 +17,7 @@ on_both_databases!(
     disabling_a_user_or_a_new_password_revokes_their_tokens,
     patients_validate_codes_and_upload_through_the_api,
     api_keys_act_within_their_scope_until_revoked,
+    accounts_with_a_second_factor_log_in_with_their_code,
 );
 
 const PASSWORD: &str = "vélo citron orage 92";
@@ -542,4 +543,108 @@ async fn api_keys_act_within_their_scope_until_revoked(backend: Backend) {
         .call::<CreateApiKey, NewApiKey>(&[("name", " "), ("scope", "ReadDocuments")])
         .await;
     assert_eq!(nameless.expect_err("a name is needed").error.field(), Some("name"));
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_valid_and_describes_every_route() {
+    let app = crate::support::spawn_app(&[]).await;
+    let answer = api(&app, "GET", "/openapi.json", None, None).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let document = answer.json();
+    assert!(document["openapi"].as_str().expect("version").starts_with("3."));
+
+    // A standard validator says it is a valid OpenAPI document.
+    let file = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(file.path(), &answer.bytes).expect("written");
+    let checked = std::process::Command::new("python3")
+        .args(["-m", "openapi_spec_validator"])
+        .arg(file.path())
+        .output()
+        .expect("python3 -m openapi_spec_validator (scripts/install.sh --test installs it)");
+    assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stdout));
+
+    // Every route the issue names is described, and every described route is served.
+    let paths = document["paths"].as_object().expect("paths");
+    let mut described: Vec<String> = Vec::new();
+    for (path, item) in paths {
+        for method in ["get", "post", "delete"] {
+            if item[method].is_object() {
+                described.push(format!("{} {path}", method.to_uppercase()));
+                let answer = api(&app, &method.to_uppercase(), &path.replace("{id}", "x"), None, None).await;
+                assert!(
+                    !matches!(answer.status, StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED),
+                    "{method} {path} is described but not served: {}",
+                    answer.status
+                );
+            }
+        }
+    }
+    described.sort();
+    let mut expected = [
+        "GET /",
+        "GET /health",
+        "GET /openapi.json",
+        "POST /auth/register",
+        "POST /auth/login",
+        "POST /auth/refresh",
+        "POST /auth/logout",
+        "POST /codes/generate",
+        "POST /codes/validate",
+        "GET /codes/active",
+        "POST /documents/upload",
+        "GET /documents",
+        "GET /documents/{id}/download",
+        "DELETE /documents/{id}",
+    ];
+    expected.sort();
+    assert_eq!(described, expected);
+
+    // The page for people covers the same routes, with nothing from elsewhere.
+    let docs = app.get("/docs").await;
+    assert_eq!(docs.status, StatusCode::OK);
+    assert!(docs.header("content-type").starts_with("text/html"));
+    assert!(
+        docs.header("content-security-policy")
+            .starts_with("default-src 'none'; style-src 'self'")
+    );
+    for route in expected {
+        let (method, path) = route.split_once(' ').expect("method and path");
+        assert!(
+            docs.body.contains(&format!("{method} /api/v1{path}")),
+            "{route} on /docs"
+        );
+    }
+    assert!(
+        !docs.body.contains("http://") && !docs.body.contains("https://"),
+        "no external asset"
+    );
+}
+
+async fn accounts_with_a_second_factor_log_in_with_their_code(backend: Backend) {
+    let app = crate::support::spawn_app_on(backend, &[]).await;
+    let mut admin = crate::accounts::register(&app, "Pharmacie du Port", "port@pharmacie.fr").await;
+    let (enrolment, recovery_codes) = crate::accounts::enrol(&app, &mut admin).await;
+    let login = |totp: Option<&str>| {
+        let mut body = json!({ "email": "port@pharmacie.fr", "password": PASSWORD });
+        if let Some(code) = totp {
+            body["totp"] = json!(code);
+        }
+        body
+    };
+    assert_unauthorized(
+        &api(&app, "POST", "/auth/login", None, Some(login(None))).await,
+        "no code",
+    );
+    assert_unauthorized(
+        &api(&app, "POST", "/auth/login", None, Some(login(Some("000000")))).await,
+        "a wrong code",
+    );
+    app.state.clock.advance(30);
+    let code = crate::accounts::totp_code(&app, &enrolment, 0);
+    let signed_in = api(&app, "POST", "/auth/login", None, Some(login(Some(&code)))).await;
+    assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
+    let again = api(&app, "POST", "/auth/login", None, Some(login(Some(&code)))).await;
+    assert_unauthorized(&again, "a code used once");
+    let recovered = api(&app, "POST", "/auth/login", None, Some(login(Some(&recovery_codes[0])))).await;
+    assert_eq!(recovered.status, StatusCode::OK, "a recovery code: {}", recovered.body);
 }
