@@ -10,8 +10,8 @@ use crate::server::AppState;
 use crate::server::accounts::fully_signed_in;
 use crate::server::audit::{self, Action};
 use crate::server::repo::api_tokens::{self, NewToken, TokenKind, TokenRow};
-use crate::server::repo::{new_id, pharmacies, users};
-use crate::server::session::Staff;
+use crate::server::repo::{new_id, users};
+use crate::server::session::{self, Staff};
 use crate::server::web::RequestMeta;
 use base64::Engine;
 use rand::RngCore;
@@ -98,24 +98,17 @@ pub async fn bearer(
     let token = find_live(state, TokenKind::Access, &hash)
         .await?
         .ok_or(AppError::Unauthorized)?;
-    let user = users::find(&state.db, &token.user_id)
-        .await?
-        .filter(|u| u.is_active)
-        .ok_or(AppError::Unauthorized)?;
-    let pharmacy = pharmacies::find(&state.db, &user.pharmacy_id)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    let staff = Staff {
-        user,
-        pharmacy,
-        ip: meta.ip.clone(),
-    };
+    let staff = session::active_staff(state, &token.user_id, meta).await?;
     Ok((staff, token.family_id))
 }
 
-/// A new pair for a refresh token, which is used up. A refresh token used before
-/// revokes its whole family.
-pub async fn refresh(state: &AppState, meta: &RequestMeta, refresh_token: &str) -> Result<TokenPair, AppError> {
+/// A new pair for a refresh token, which is used up, and whom it is for. A refresh
+/// token used before revokes its whole family.
+pub async fn refresh(
+    state: &AppState,
+    meta: &RequestMeta,
+    refresh_token: &str,
+) -> Result<(TokenPair, Staff), AppError> {
     let now = state.clock.now();
     let hash = token_hash(state, refresh_token.trim());
     let token = api_tokens::find(&state.db, TokenKind::Refresh, &hash)
@@ -135,13 +128,8 @@ pub async fn refresh(state: &AppState, meta: &RequestMeta, refresh_token: &str) 
         }
         return Err(AppError::Unauthorized);
     }
-    let active = users::find(&state.db, &token.user_id)
-        .await?
-        .is_some_and(|u| u.is_active);
-    if !active {
-        return Err(AppError::Unauthorized);
-    }
-    issue(state, &token.user_id, &token.family_id).await
+    let staff = session::active_staff(state, &token.user_id, meta).await?;
+    Ok((issue(state, &token.user_id, &token.family_id).await?, staff))
 }
 
 /// Ends an API login: every token of the family goes.

@@ -236,9 +236,7 @@ async fn refresh(
     Meta(meta): Meta,
     Body(form): Body<RefreshJson>,
 ) -> Result<Response, AppError> {
-    let pair = api_tokens::refresh(&state, &meta, &form.refresh_token).await?;
-    let token = format!("Bearer {}", pair.access_token);
-    let (staff, _) = api_tokens::bearer(&state, &meta, Some(&token)).await?;
+    let (pair, staff) = api_tokens::refresh(&state, &meta, &form.refresh_token).await?;
     Ok(token_json(pair, &staff).into_response())
 }
 

@@ -106,23 +106,27 @@ async fn caller_in(state: &AppState, session: SessionRow, meta: &RequestMeta) ->
         sessions::delete(&state.db, &session.id, &session.user_id).await?;
         return Err(AppError::Unauthorized);
     }
-    let user = users::find(&state.db, &session.user_id)
+    let staff = active_staff(state, &session.user_id, meta).await?;
+    if now - session.last_seen_at >= TOUCH_EVERY_SECS {
+        sessions::touch(&state.db, &session.id, now).await?;
+    }
+    Ok(Caller { staff, session })
+}
+
+/// User `user_id` with their pharmacy, while the account is active; `Unauthorized`
+/// otherwise. Whatever proved who they are is the caller's business.
+pub async fn active_staff(state: &AppState, user_id: &str, meta: &RequestMeta) -> Result<Staff, AppError> {
+    let user = users::find(&state.db, user_id)
         .await?
         .filter(|u| u.is_active)
         .ok_or(AppError::Unauthorized)?;
     let pharmacy = pharmacies::find(&state.db, &user.pharmacy_id)
         .await?
         .ok_or(AppError::Unauthorized)?;
-    if now - session.last_seen_at >= TOUCH_EVERY_SECS {
-        sessions::touch(&state.db, &session.id, now).await?;
-    }
-    Ok(Caller {
-        staff: Staff {
-            user,
-            pharmacy,
-            ip: meta.ip.clone(),
-        },
-        session,
+    Ok(Staff {
+        user,
+        pharmacy,
+        ip: meta.ip.clone(),
     })
 }
 

@@ -65,6 +65,17 @@ async fn sent_document(app: &TestApp, token: &str) -> String {
     listed["documents"][0]["id"].as_str().expect("a document").to_owned()
 }
 
+async fn refresh_with(app: &TestApp, refresh_token: &str) -> TestResponse {
+    api(
+        app,
+        "POST",
+        "/auth/refresh",
+        None,
+        Some(json!({ "refresh_token": refresh_token })),
+    )
+    .await
+}
+
 fn assert_unauthorized(answer: &TestResponse, why: &str) {
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{why}: {}", answer.body);
     assert_eq!(answer.header("www-authenticate"), "Bearer", "{why}");
@@ -233,14 +244,7 @@ async fn requests_without_a_usable_token_are_refused_alike(backend: Backend) {
 async fn refresh_tokens_rotate_and_a_reused_one_revokes_its_family(backend: Backend) {
     let app = crate::support::spawn_app_on(backend, &[]).await;
     let (_, refresh) = registered(&app, "port@pharmacie.fr").await;
-    let rotated = api(
-        &app,
-        "POST",
-        "/auth/refresh",
-        None,
-        Some(json!({ "refresh_token": refresh })),
-    )
-    .await;
+    let rotated = refresh_with(&app, &refresh).await;
     assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.body);
     let rotated = rotated.json();
     let access = rotated["access_token"].as_str().expect("access").to_owned();
@@ -252,27 +256,13 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_its_family(backend: Back
     );
 
     // The old refresh token again: someone copied it. The whole family goes.
-    let reused = api(
-        &app,
-        "POST",
-        "/auth/refresh",
-        None,
-        Some(json!({ "refresh_token": refresh })),
-    )
-    .await;
+    let reused = refresh_with(&app, &refresh).await;
     assert_unauthorized(&reused, "a used refresh token");
     assert_unauthorized(
         &api(&app, "GET", "/documents", Some(&access), None).await,
         "the family is revoked",
     );
-    let next = api(
-        &app,
-        "POST",
-        "/auth/refresh",
-        None,
-        Some(json!({ "refresh_token": next_refresh })),
-    )
-    .await;
+    let next = refresh_with(&app, &next_refresh).await;
     assert_unauthorized(&next, "its newest refresh token too");
     let reuses: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'refresh_token_reused'")
         .fetch_one(&app.state.db)
@@ -355,14 +345,7 @@ async fn disabling_a_user_or_a_new_password_revokes_their_tokens(backend: Backen
         &api(&app, "GET", "/documents", Some(token), None).await,
         "a disabled user",
     );
-    let refreshed = api(
-        &app,
-        "POST",
-        "/auth/refresh",
-        None,
-        Some(json!({ "refresh_token": refresh })),
-    )
-    .await;
+    let refreshed = refresh_with(&app, refresh).await;
     assert_unauthorized(&refreshed, "a disabled user's refresh token");
 }
 
