@@ -49,7 +49,7 @@ impl Scrubber {
     pub fn finish(self) -> Result<(), ImageError> {
         let complete = match self {
             Scrubber::Pdf => true,
-            Scrubber::Jpeg(jpeg) => jpeg.in_scan,
+            Scrubber::Jpeg(jpeg) => jpeg.scanned,
             Scrubber::Png(png) => png.phase == PngPhase::End,
         };
         complete.then_some(()).ok_or(ImageError::Malformed)
@@ -67,18 +67,33 @@ fn check_pixels(width: u64, height: u64) -> Result<(), ImageError> {
 }
 
 /// A JPEG's header segments are held one at a time (each is at most 64 KiB) and
-/// filtered; from the start of the image data on, bytes pass straight through.
+/// filtered; the entropy-coded image data passes straight through. The output ends at
+/// the end-of-image marker: what follows (a second image of the multi-picture format, a
+/// phone's motion-photo video, anything appended) is dropped.
 #[derive(Default)]
 pub struct Jpeg {
     pending: Vec<u8>,
     started: bool,
-    in_scan: bool,
+    phase: JpegPhase,
+    /// Image data was reached: the file holds a picture.
+    scanned: bool,
+    /// The previous piece ended with a 0xFF inside image data, not yet written.
+    held_ff: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum JpegPhase {
+    #[default]
+    Headers,
+    Scan,
+    End,
 }
 
 const SOI: [u8; 2] = [0xFF, 0xD8];
 const APP0_JFIF: u8 = 0xE0;
 const APP1_EXIF: u8 = 0xE1;
-const APP2_ICC: u8 = 0xE2;
+/// Either a colour profile (kept) or multi-picture format data (dropped).
+const APP2: u8 = 0xE2;
 const APP14_ADOBE: u8 = 0xEE;
 const COMMENT: u8 = 0xFE;
 const START_OF_SCAN: u8 = 0xDA;
@@ -89,18 +104,79 @@ fn is_start_of_frame(marker: u8) -> bool {
     matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC)
 }
 
+/// Inside image data, a 0xFF followed by one of these is data, not a marker: a stuffed
+/// 0xFF, a restart marker, or a fill byte before a marker.
+fn continues_image_data(next: u8) -> bool {
+    matches!(next, 0x00 | 0xD0..=0xD7 | 0xFF)
+}
+
 impl Jpeg {
-    fn push(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), ImageError> {
-        if self.in_scan {
-            out.extend_from_slice(input);
-            return Ok(());
+    fn push(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<(), ImageError> {
+        while !input.is_empty() {
+            let used = match self.phase {
+                JpegPhase::End => return Ok(()),
+                JpegPhase::Scan => self.scan(input, out),
+                JpegPhase::Headers => self.headers(input, out)?,
+            };
+            input = &input[used..];
         }
+        Ok(())
+    }
+
+    /// Passes image data through until a marker; returns how much of `input` it used.
+    fn scan(&mut self, input: &[u8], out: &mut Vec<u8>) -> usize {
+        if std::mem::take(&mut self.held_ff) {
+            match input[0] {
+                END_OF_IMAGE => {
+                    out.extend_from_slice(&[0xFF, END_OF_IMAGE]);
+                    self.phase = JpegPhase::End;
+                    return 1;
+                }
+                next if continues_image_data(next) => out.push(0xFF),
+                _ => {
+                    self.pending = vec![0xFF];
+                    self.phase = JpegPhase::Headers;
+                    return 0;
+                }
+            }
+        }
+        let mut from = 0;
+        while let Some(found) = input[from..].iter().position(|&b| b == 0xFF) {
+            let at = from + found;
+            match input.get(at + 1) {
+                None => {
+                    out.extend_from_slice(&input[..at]);
+                    self.held_ff = true;
+                    return input.len();
+                }
+                Some(&END_OF_IMAGE) => {
+                    out.extend_from_slice(&input[..at + 2]);
+                    self.phase = JpegPhase::End;
+                    return at + 2;
+                }
+                Some(&next) if continues_image_data(next) => from = at + 1,
+                Some(_) => {
+                    // Another segment (tables, the next scan of a progressive image).
+                    out.extend_from_slice(&input[..at]);
+                    self.phase = JpegPhase::Headers;
+                    return at;
+                }
+            }
+        }
+        out.extend_from_slice(input);
+        input.len()
+    }
+
+    /// Filters whole header segments; returns how much of `input` it used (all of it,
+    /// unless image data starts).
+    fn headers(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<usize, ImageError> {
+        let held = self.pending.len();
         self.pending.extend_from_slice(input);
         let bytes = &self.pending;
         let mut pos = 0;
         if !self.started {
             if bytes.len() < 2 {
-                return Ok(());
+                return Ok(input.len());
             }
             if bytes[..2] != SOI {
                 return Err(ImageError::Malformed);
@@ -109,7 +185,7 @@ impl Jpeg {
             self.started = true;
             pos = 2;
         }
-        while bytes.len() - pos >= 4 {
+        while bytes.len() - pos >= 2 {
             let rest = &bytes[pos..];
             if rest[0] != 0xFF {
                 return Err(ImageError::Malformed);
@@ -119,10 +195,19 @@ impl Jpeg {
                 pos += 1; // a fill byte
                 continue;
             }
+            if marker == END_OF_IMAGE && self.scanned {
+                out.extend_from_slice(&rest[..2]);
+                let used = pos + 2 - held;
+                self.pending = Vec::new();
+                self.phase = JpegPhase::End;
+                return Ok(used);
+            }
             if marker == END_OF_IMAGE || marker == SOI[1] {
                 return Err(ImageError::Malformed);
             }
-            let length = usize::from(u16::from_be_bytes([rest[2], rest[3]]));
+            let Some(length) = rest.get(2..4).map(|l| usize::from(u16::from_be_bytes([l[0], l[1]]))) else {
+                break;
+            };
             if length < 2 {
                 return Err(ImageError::Malformed);
             }
@@ -131,18 +216,22 @@ impl Jpeg {
             };
             let data = &segment[4..];
             match marker {
-                APP0_JFIF | APP2_ICC | APP14_ADOBE => out.extend_from_slice(segment),
+                APP0_JFIF | APP14_ADOBE => out.extend_from_slice(segment),
+                APP2 if data.starts_with(b"ICC_PROFILE\0") => out.extend_from_slice(segment),
                 APP1_EXIF => {
                     if let Some(orientation) = data.strip_prefix(b"Exif\0\0").and_then(orientation) {
                         out.extend_from_slice(&orientation_segment(orientation));
                     }
                 }
-                0xE3..=0xEF | COMMENT => {} // other application data (IPTC, XMP...) and comments
+                // Other application data (multi-picture format, IPTC, XMP...) and comments.
+                APP2..=0xEF | COMMENT => {}
                 START_OF_SCAN => {
-                    out.extend_from_slice(&bytes[pos..]);
-                    self.in_scan = true;
+                    out.extend_from_slice(segment);
+                    let used = pos + 2 + length - held;
                     self.pending = Vec::new();
-                    return Ok(());
+                    self.scanned = true;
+                    self.phase = JpegPhase::Scan;
+                    return Ok(used);
                 }
                 marker if is_start_of_frame(marker) => {
                     let dimensions = data.get(1..5).ok_or(ImageError::Malformed)?;
@@ -156,7 +245,7 @@ impl Jpeg {
             pos += 2 + length;
         }
         self.pending.drain(..pos);
-        Ok(())
+        Ok(input.len())
     }
 }
 
@@ -367,6 +456,75 @@ mod tests {
                 assert!(after.windows(4).any(|w| w == kept));
             }
             assert_eq!(&after[16..24], &SCAN[16..24], "same width and height");
+        }
+    }
+
+    #[test]
+    fn a_jpeg_ends_at_its_end_of_image_marker() {
+        // A phone's motion photo or multi-picture file: a second image, with its own
+        // EXIF and GPS position, after the first one's end.
+        let motion_photo = [PHOTO, PHOTO, b"ftypmp42 video track"].concat();
+        let alone = scrub(FileType::Jpeg, PHOTO, PHOTO.len()).expect("scrubs");
+        assert!(alone.ends_with(&[0xFF, END_OF_IMAGE]));
+        for piece in [1, 2, 7, 4096, motion_photo.len()] {
+            let after = scrub(FileType::Jpeg, &motion_photo, piece).expect("scrubs");
+            assert_eq!(after, alone, "piece {piece}: nothing after the first image");
+        }
+    }
+
+    #[test]
+    fn multi_picture_segments_are_dropped_and_colour_profiles_kept() {
+        let segment = |marker: u8, data: &[u8]| {
+            let length = (data.len() + 2) as u16;
+            [&[0xFF, marker][..], &length.to_be_bytes(), data].concat()
+        };
+        let mpf = segment(APP2, b"MPF\0MM\0\x2A\0\0\0\x08 second image at 48213, GPS 48.85N");
+        let icc = segment(APP2, b"ICC_PROFILE\0\x01\x01 display profile");
+        let jpeg = [&SOI[..], &mpf, &icc, &PHOTO[2..]].concat();
+        let after = scrub(FileType::Jpeg, &jpeg, 3).expect("scrubs");
+        assert!(!after.windows(4).any(|w| w == b"MPF\0"), "multi-picture data dropped");
+        assert!(after.windows(icc.len()).any(|w| w == icc), "the colour profile stays");
+    }
+
+    #[test]
+    fn image_data_with_stuffed_bytes_and_several_scans_passes_whole() {
+        // A progressive JPEG's shape: tables between scans, stuffed 0xFF and restart
+        // markers inside the data, then junk after the end.
+        let frame = [0xFF, 0xC2, 0, 11, 8, 0, 16, 0, 16, 1, 1, 0x11, 0];
+        let scan = [0xFF, START_OF_SCAN, 0, 8, 1, 1, 0, 0, 63, 0];
+        let tables = [0xFF, 0xC4, 0, 5, 0x10, 0xFF, 0xD9];
+        let data = [0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD3, 0x56, 0xFF, 0xFF, 0x00];
+        let jpeg = [
+            &SOI[..],
+            &frame,
+            &scan,
+            &data,
+            &tables,
+            &scan,
+            &data,
+            &[0xFF, END_OF_IMAGE],
+        ]
+        .concat();
+        let with_trailer = [&jpeg[..], b"\xFF\xD8\xFF\xE1 trailing EXIF"].concat();
+        for piece in [1, 2, 3, with_trailer.len()] {
+            assert_eq!(
+                scrub(FileType::Jpeg, &with_trailer, piece),
+                Ok(jpeg.clone()),
+                "piece {piece}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_png_ends_at_iend() {
+        let with_trailer = [SCAN, b"tEXtAuthor\0Camille Martin, 12 rue des Lilas"].concat();
+        let alone = scrub(FileType::Png, SCAN, SCAN.len()).expect("scrubs");
+        for piece in [1, 5, with_trailer.len()] {
+            assert_eq!(
+                scrub(FileType::Png, &with_trailer, piece),
+                Ok(alone.clone()),
+                "piece {piece}"
+            );
         }
     }
 
