@@ -54,6 +54,14 @@ export default defineConfig({
       LEPTOS_ENV: 'PROD',
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       RUST_LOG: 'warn',
+      // Every test comes from 127.0.0.1: per-address limits would count them together.
+      REGISTRATIONS_PER_ADDRESS_PER_DAY: '1000',
+      REGISTRATIONS_PER_HOUR: '1000',
+      CODE_LOOKUPS_PER_MINUTE: '1000',
+      // Soon spent (the tests type wrong codes), so typed codes are opened after the
+      // browser's proof of work, kept small to stay quick.
+      CODE_FAILED_LOOKUPS_PER_HOUR: '3',
+      CODE_PROOF_OF_WORK_BITS: '16',
     },
   },
 });

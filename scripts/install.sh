@@ -2,7 +2,8 @@
 # Installs what building Santhium needs, skipping whatever is already there at the right
 # version: the WASM target, cargo-leptos, the wasm-bindgen CLI matching Cargo.toml's pin,
 # wasm-opt and the end-to-end npm packages. With `--test`, also Chromium for Playwright,
-# aiosmtpd for the notification tests and openapi-spec-validator for the API document.
+# nginx for the reverse-proxy tests, aiosmtpd for the notification tests and
+# openapi-spec-validator for the API document.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -45,8 +46,8 @@ if [ "${1:-}" = "--test" ] && ! python3 -c 'import aiosmtpd, openapi_spec_valida
     "aiosmtpd==1.4.6" "openapi-spec-validator==0.7.1"
 fi
 
-if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
-  step "installing Debian's Chromium for Playwright"
+if [ "${1:-}" = "--test" ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/nginx ]; }; then
+  step "installing Debian's Chromium (for Playwright) and nginx (the reverse proxy of the server tests)"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nginx >/dev/null
 fi

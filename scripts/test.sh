@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting and lints, unit tests, integration tests on SQLite and PostgreSQL, then the
-# release build driven by Playwright in Debian's Chromium.
+# release build, run as a process behind nginx and driven by Playwright in Debian's Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh --test
@@ -13,10 +13,13 @@ cargo clippy --features ssr --all-targets -- -D warnings
 cargo clippy --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
 
 echo "==> unit and integration tests (SQLite and PostgreSQL)"
-cargo test --features ssr
+cargo test --features ssr --lib --test integration
 
 echo "==> release build"
 cargo leptos build --release
+
+echo "==> the release server behind nginx and facing slow clients"
+cargo test --features ssr --test server
 
 echo "==> end-to-end tests in Chromium"
 cd end2end

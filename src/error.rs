@@ -20,10 +20,21 @@ pub enum AppError {
     Unauthorized,
     #[error("forbidden")]
     Forbidden,
+    /// The account owes a step in the browser first (a temporary password to replace, a
+    /// second factor to set up) before it may use the API.
+    #[error("account setup required")]
+    SetupRequired,
+    /// A request the server cannot read (malformed arguments).
+    #[error("bad request")]
+    BadRequest,
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("rate limited, retry after {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// Too many failed code look-ups of late: the browser must solve `challenge` at
+    /// `bits` of difficulty (see `proof_of_work`) and try again with its proof.
+    #[error("proof of work required")]
+    ProofOfWorkRequired { challenge: String, bits: u8 },
     #[error("service unavailable")]
     Unavailable,
     #[error("internal error")]
@@ -41,8 +52,11 @@ impl AppError {
             AppError::NotFound => Text::ErrorNotFound,
             AppError::Unauthorized => Text::ErrorUnauthorized,
             AppError::Forbidden => Text::ErrorForbidden,
+            AppError::SetupRequired => Text::ErrorSetupRequired,
+            AppError::BadRequest => Text::ErrorBadRequest,
             AppError::PayloadTooLarge => Text::ErrorPayloadTooLarge,
             AppError::RateLimited { .. } => Text::ErrorRateLimited,
+            AppError::ProofOfWorkRequired { .. } => Text::ErrorProofOfWorkRequired,
             AppError::Unavailable => Text::ErrorUnavailable,
             AppError::Internal => Text::ErrorInternal,
             AppError::Communication(_) => Text::ErrorCommunication,
@@ -70,6 +84,10 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Communication(value.to_string())
+        match value {
+            // The server could not read the arguments it was sent.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::BadRequest,
+            other => AppError::Communication(other.to_string()),
+        }
     }
 }

@@ -194,8 +194,14 @@ texts! {
     ErrorNotFound => "Élément introuvable.", "Not found.";
     ErrorUnauthorized => "Veuillez vous connecter.", "Please log in.";
     ErrorForbidden => "Action non autorisée.", "This action is not allowed.";
+    ErrorSetupRequired => "Terminez d'abord la configuration de votre compte dans le navigateur (double authentification ou nouveau mot de passe).",
+        "First finish setting up your account in the browser (two-step verification or new password).";
+    ErrorBadRequest => "La requête est mal formée. Rechargez la page et réessayez.",
+        "The request is malformed. Reload the page and try again.";
     ErrorPayloadTooLarge => "La requête est trop volumineuse.", "The request is too large.";
     ErrorRateLimited => "Trop de tentatives. Réessayez dans", "Too many attempts. Try again in";
+    ErrorProofOfWorkRequired => "Beaucoup de tentatives sur ce service en ce moment : votre appareil fait une courte vérification de sécurité…",
+        "Many attempts on this service right now: your device is running a short security check…";
     ErrorInvalidCredentials => "Email ou mot de passe incorrect.", "Incorrect email or password.";
     ErrorUnavailable => "Service momentanément indisponible. Réessayez dans un instant.",
         "The service is temporarily unavailable. Please try again in a moment.";
@@ -224,6 +230,8 @@ texts! {
     CodeInvalid => "Code incorrect ou déjà utilisé.", "Incorrect or already used code.";
     SecondFactorAlreadyEnabled => "La double authentification est déjà activée.", "Two-step verification is already on.";
     SecondFactorNotStarted => "Commencez par afficher le QR code.", "Start by showing the QR code.";
+    SecondFactorYoursFirst => "Activez d'abord votre propre double authentification (Mon compte), puis exigez-la pour l'équipe.",
+        "First turn on your own two-step verification (My account), then require it for the team.";
     SecondFactorRequiredByPharmacy => "Votre pharmacie exige la double authentification.",
         "Your pharmacy requires two-step verification.";
     LastAdmin => "La pharmacie doit garder au moins un administrateur actif.",

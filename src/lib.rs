@@ -9,6 +9,7 @@ pub mod components;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+pub mod proof_of_work;
 pub mod time_format;
 
 #[cfg(feature = "ssr")]

@@ -14,7 +14,7 @@ test.describe('on a 360-pixel phone', () => {
     await expect(dashboard.lifetime).toHaveValue('24');
     const code = await dashboard.createCode(2, 'Mme Durand');
     expect(code).toMatch(/^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{6}$/);
-    expect(await dashboard.readQrCode()).toBe(`${baseURL}/t/${code}`);
+    expect(await dashboard.readQrCode()).toMatch(new RegExp(`^${baseURL}/t/[A-Za-z0-9_-]{22}$`));
     await expect(page.getByText('Scannez ce QR code')).toBeVisible();
     await expect(page.getByText('Scan this QR code')).toBeVisible();
 

@@ -17,7 +17,7 @@ test('documents a patient sends appear in the open dashboard, download intact, p
   await expect(dashboard.newCount).toHaveText('0 nouveau(x)');
 
   const send = new SendPage(patientPage);
-  await patientPage.goto(`/t/${code}`);
+  await patientPage.goto((await dashboard.readQrCode())!);
   await patientPage.locator('body[data-hydrated="true"]').waitFor();
   await send.choose([
     { name: 'ordonnance.pdf', mimeType: 'application/pdf', buffer: prescription },

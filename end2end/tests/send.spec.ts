@@ -23,7 +23,8 @@ test('a patient scans the QR code, sends a PDF and a photo, and keeps a receipt;
   const dashboard = new DashboardPage(page);
   const code = await dashboard.createCode(2, 'M. Petit');
   const link = await dashboard.readQrCode();
-  expect(link).toBe(`${baseURL}/t/${code}`);
+  expect(link).toMatch(new RegExp(`^${baseURL}/t/[A-Za-z0-9_-]{22}$`));
+  expect(link).not.toContain(code);
 
   // The phone follows the QR code's link and lands on a clean address.
   const send = new SendPage(patientPage);
@@ -79,7 +80,30 @@ test('a wrong code, typed or in a link, gets one clear message in the language c
   await send.switchLanguage('English');
   await expect(page.getByText('Invalid or expired code.').first()).toBeVisible();
 
-  await page.goto('/t/ZZZZZZ');
+  await page.goto('/t/ZZZZZZZZZZZZZZZZZZZZZZ');
   await expect(page).toHaveURL('/send?link=invalid');
   await expect(page.getByText('Invalid or expired code.').first()).toBeVisible();
+});
+
+test('while someone guesses codes, a patient typing theirs gets in after a short check by the phone', async ({
+  page,
+  patientPage,
+}) => {
+  await pages(page).register.register('Pharmacie du Canal', 'Camille Martin', uniqueEmail('work'));
+  const code = await new DashboardPage(page).createCode(1, 'Mme Roux');
+
+  // Wrong guesses spend the hourly budget of failed look-ups (three on this server).
+  const send = new SendPage(patientPage);
+  await send.open('/send');
+  for (const guess of ['AAAAAA', 'BBBBBB', 'CCCCCC', 'DDDDDD']) {
+    await send.typeCode(guess);
+    await expect(patientPage.getByRole('alert').filter({ hasText: 'Code invalide ou expiré.' }).first()).toBeVisible();
+  }
+  const answers: number[] = [];
+  patientPage.on('response', (response) => {
+    if (new URL(response.url()).pathname.startsWith('/api/open_transfer_code')) answers.push(response.status());
+  });
+  await send.typeCode(code.toLowerCase());
+  await expect(send.pharmacyName).toHaveText('Pharmacie du Canal');
+  expect(answers).toEqual([429, 200]);
 });

@@ -23,9 +23,9 @@ pub async fn register_pharmacy(
             email: &email,
             password: &password,
         };
-        let token = accounts::register(&state, &meta, form).await?;
+        let (stage, token) = accounts::register(&state, &meta, form).await?;
         web::set_cookie(&session::session_cookie(&state.settings, &token));
-        Ok(SessionStage::Active)
+        Ok(stage)
     })
     .await
 }

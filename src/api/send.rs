@@ -75,13 +75,14 @@ pub async fn send_page_access() -> Result<SendAccess, AppError> {
     .await
 }
 
-/// Opens the code a patient typed (any case, spaces and dashes allowed).
+/// Opens the code a patient typed (any case, spaces and dashes allowed). `proof` is the
+/// answer to a `ProofOfWorkRequired` refusal, when one came.
 #[server]
-pub async fn open_transfer_code(code: String) -> Result<SendStatus, AppError> {
+pub async fn open_transfer_code(code: String, proof: Option<String>) -> Result<SendStatus, AppError> {
     use crate::server::{upload_access, web};
     web::answer(async {
         let (state, meta) = web::context()?;
-        let (status, cookie) = upload_access::open(&state, &meta, &code).await?;
+        let (status, cookie) = upload_access::open(&state, &meta, &code, proof.as_deref()).await?;
         web::set_cookie(&cookie);
         Ok(status)
     })

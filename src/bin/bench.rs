@@ -217,7 +217,10 @@ async fn run(options: Options) -> Result<serde_json::Value, String> {
     startups.sort_by(f64::total_cmp);
 
     let documents = document_scenarios(&options, &client).await?;
-    let (server, _) = Server::start(&options, &client, &[]).await?;
+    let login_burst = login_burst_scenario(&options, &client).await?;
+    // Logins with the right password from one address, many at once: only the burst
+    // above meets the login limits.
+    let (server, _) = Server::start(&options, &client, &[("LOGIN_MAX_FAILURES", "1000")]).await?;
     let duration = Duration::from_secs(options.seconds);
     let mut scenarios = serde_json::Map::new();
     for (name, path) in [("health", "/health"), ("home_page_ssr", "/")] {
@@ -229,6 +232,7 @@ async fn run(options: Options) -> Result<serde_json::Value, String> {
         scenarios.insert(name.into(), runs.into());
     }
     scenarios.insert("login".into(), login_scenario(&client, &server.base, duration).await?);
+    scenarios.insert("login_burst".into(), login_burst);
     scenarios.insert("documents".into(), documents);
     Ok(serde_json::json!({
         "startup_to_ready_ms": { "median": startups[1], "runs": startups },
@@ -240,7 +244,7 @@ async fn run(options: Options) -> Result<serde_json::Value, String> {
 
 /// Median time of one argon2id hash with the server's parameters, in this process.
 async fn raw_hash_ms() -> f64 {
-    let hasher = santhium::server::passwords::PasswordHasher::new(1);
+    let hasher = santhium::server::passwords::PasswordHasher::new(1, 1);
     let mut times = Vec::new();
     for _ in 0..15 {
         let started = Instant::now();
@@ -251,27 +255,85 @@ async fn raw_hash_ms() -> f64 {
     times[times.len() / 2]
 }
 
-/// Logins with the real argon2 parameters, and what a burst of them does to an
-/// unrelated request: `/health` alone, then while 50 clients log in without pause.
-async fn login_scenario(client: &reqwest::Client, base: &str, duration: Duration) -> Result<serde_json::Value, String> {
+/// An attacker's burst on a server with the default limits: 50 wrong passwords for one
+/// account, all sent at once, each on its own connection. How many were checked (401)
+/// and how many refused before any hashing (429), and `/health`'s latency meanwhile.
+async fn login_burst_scenario(options: &Options, client: &reqwest::Client) -> Result<serde_json::Value, String> {
     use leptos::server_fn::ServerFn;
-    use santhium::api::auth::{Login, RegisterPharmacy};
-    let (email, password) = ("bench@pharmacie.example", "vélo citron orage 92");
+    use santhium::api::auth::Login;
+    let (server, _) = Server::start(options, client, &[]).await?;
+    let base = server.base.clone();
+    register(client, &base, "rafale@pharmacie.example").await?;
+    eprintln!("bench: 50 parallel wrong passwords for one account");
+    let health = tokio::spawn({
+        let client = client.clone();
+        let health = get(format!("{base}/health"));
+        async move { load(&client, health, 1, Duration::from_secs(3)).await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    let attempts = (0..50).map(|_| {
+        let url = format!("{base}{}", Login::PATH);
+        tokio::spawn(async move {
+            // A client of its own: a new connection for each attempt.
+            let client = reqwest::Client::new();
+            let form = [
+                ("email", "rafale@pharmacie.example"),
+                ("password", "pas le bon mot de passe"),
+            ];
+            client.post(url).form(&form).send().await.map(|r| r.status().as_u16())
+        })
+    });
+    let mut statuses = std::collections::BTreeMap::<String, u32>::new();
+    for attempt in attempts.collect::<Vec<_>>() {
+        let status = match attempt.await.map_err(|e| e.to_string())? {
+            Ok(status) => status.to_string(),
+            Err(_) => "no answer".into(),
+        };
+        *statuses.entry(status).or_default() += 1;
+    }
+    let burst_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let health = health.await.map_err(|e| e.to_string())?;
+    Ok(serde_json::json!({
+        "attempts": 50,
+        "checked_401": statuses.get("401").copied().unwrap_or(0),
+        "refused_429": statuses.get("429").copied().unwrap_or(0),
+        "statuses": statuses,
+        "burst_ms": burst_ms,
+        "health_during_burst": health,
+    }))
+}
+
+/// Registers a pharmacy with the benchmark's password.
+async fn register(client: &reqwest::Client, base: &str, email: &str) -> Result<(), String> {
+    use leptos::server_fn::ServerFn;
+    use santhium::api::auth::RegisterPharmacy;
     let registration = [
         ("pharmacy_name", "Pharmacie du banc d'essai"),
         ("address", ""),
         ("full_name", "Camille Martin"),
         ("email", email),
-        ("password", password),
+        ("password", "vélo citron orage 92"),
     ];
     let registered = client
         .post(format!("{base}{}", RegisterPharmacy::PATH))
         .form(&registration)
         .send()
         .await;
-    if !registered.as_ref().is_ok_and(|r| r.status().is_success()) {
-        return Err(format!("cannot register the benchmark's pharmacy: {registered:?}"));
+    if registered.as_ref().is_ok_and(|r| r.status().is_success()) {
+        Ok(())
+    } else {
+        Err(format!("cannot register the benchmark's pharmacy: {registered:?}"))
     }
+}
+
+/// Logins with the real argon2 parameters, and what a burst of them does to an
+/// unrelated request: `/health` alone, then while 50 clients log in without pause.
+async fn login_scenario(client: &reqwest::Client, base: &str, duration: Duration) -> Result<serde_json::Value, String> {
+    use leptos::server_fn::ServerFn;
+    use santhium::api::auth::Login;
+    let (email, password) = ("bench@pharmacie.example", "vélo citron orage 92");
+    register(client, base, email).await?;
     let login_url = format!("{base}{}", Login::PATH);
     let login: MakeRequest = Arc::new(move |client| {
         client

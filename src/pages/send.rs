@@ -7,6 +7,7 @@ use crate::api::send::{
 use crate::components::form::{Field, FormAlert, Submit, action_error};
 use crate::error::AppError;
 use crate::i18n::{Text, use_i18n};
+use crate::proof_of_work;
 use crate::time_format::utc_date_time;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -50,7 +51,8 @@ pub fn SendPage() -> impl IntoView {
 }
 
 /// The typed code. `notice` explains why the patient is here (a link that did not open)
-/// until the form is sent.
+/// until the form is sent. While the service asks for a proof of work (many failed
+/// look-ups of late), the browser finds one and sends the code again by itself.
 #[component]
 fn CodeForm(open: ServerAction<OpenTransferCode>, notice: Option<AppError>) -> impl IntoView {
     let i18n = use_i18n();
@@ -60,13 +62,46 @@ fn CodeForm(open: ServerAction<OpenTransferCode>, notice: Option<AppError>) -> i
             .get()
             .or_else(|| open.value().with(Option::is_none).then(|| notice.clone()).flatten())
     });
+    let last_code = RwSignal::new(String::new());
+    Effect::new(move || {
+        if let Some(input) = open.input().get() {
+            last_code.set(input.code);
+        }
+    });
+    let working = RwSignal::new(false);
+    Effect::new(move || {
+        if let Some(Err(AppError::ProofOfWorkRequired { challenge, bits })) = open.value().get() {
+            working.set(true);
+            leptos::task::spawn_local(async move {
+                let counter = prove(&challenge, bits).await;
+                working.set(false);
+                open.dispatch(OpenTransferCode {
+                    code: last_code.get_untracked(),
+                    proof: Some(proof_of_work::proof(&challenge, counter)),
+                });
+            });
+        }
+    });
     view! {
         <p>{i18n.t(Text::SendIntro)}</p>
         <ActionForm action=open attr:class="form">
             <Field name="code" label=Text::TransferCode hint=Text::TransferCodeHint error=error />
             <FormAlert error=error />
-            <Submit label=Text::Continue pending=open.pending() />
+            <Submit label=Text::Continue pending=Signal::derive(move || open.pending().get() || working.get()) />
         </ActionForm>
+    }
+}
+
+/// Finds the proof of work for `challenge`, a slice at a time so the page stays alive.
+async fn prove(challenge: &str, bits: u8) -> u64 {
+    const SLICE: u64 = 20_000;
+    let mut from = 0;
+    loop {
+        if let Some(counter) = proof_of_work::search(challenge, bits, from..from + SLICE) {
+            return counter;
+        }
+        from += SLICE;
+        gloo_timers::future::TimeoutFuture::new(0).await;
     }
 }
 

@@ -8,9 +8,10 @@ use crate::i18n::Text;
 use crate::server::AppState;
 use crate::server::audit::{self, Action, Actor};
 use crate::server::keys::Sealed;
-use crate::server::login_limit::{self, LoginKeys};
+use crate::server::login_limit::{self, Factor};
 use crate::server::passwords::{self, Verified};
-use crate::server::repo::pharmacies::{self, NewPharmacy, Pharmacy};
+use crate::server::rate_limit::{self, Limit, address_key};
+use crate::server::repo::pharmacies::{self, NewPharmacy};
 use crate::server::repo::users::{self, NewUser, User};
 use crate::server::repo::{api_tokens, recovery_codes, sessions};
 use crate::server::session::{self, Caller, Staff};
@@ -61,17 +62,6 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
     error.as_database_error().is_some_and(|e| e.is_unique_violation())
 }
 
-/// The stage after the password and any second factor were accepted.
-fn stage_after_second_factor(user: &User, pharmacy: &Pharmacy) -> SessionStage {
-    if user.must_change_password {
-        SessionStage::ChangePassword
-    } else if pharmacy.require_second_factor && user.totp_secret.is_none() {
-        SessionStage::EnrolSecondFactor
-    } else {
-        SessionStage::Active
-    }
-}
-
 /// Moves the caller to `stage` with a new session token (privileges changed).
 async fn advance(
     state: &AppState,
@@ -91,10 +81,37 @@ pub struct Registration<'a> {
     pub password: &'a str,
 }
 
-/// A new pharmacy and its first admin, signed in. Returns the session token.
-pub async fn register(state: &AppState, meta: &RequestMeta, form: Registration<'_>) -> Result<String, AppError> {
+/// A new pharmacy and its first admin, signed in (to set up a second factor first when
+/// new pharmacies require one). Returns the stage and the session token.
+pub async fn register(
+    state: &AppState,
+    meta: &RequestMeta,
+    form: Registration<'_>,
+) -> Result<(SessionStage, String), AppError> {
     let admin = register_pharmacy(state, meta, form).await?;
-    session::open(state, &admin.user, SessionStage::Active, meta).await
+    let stage = session::owed_stage(&admin.user, &admin.pharmacy);
+    Ok((stage, session::open(state, &admin.user, stage, meta).await?))
+}
+
+/// Takes a registration's hits, per address and for all clients. Every valid attempt
+/// counts, accepted or not, so finding out which emails have an account through
+/// "already taken" costs as much as registering.
+async fn registration_limits(state: &AppState, meta: &RequestMeta) -> Result<(), AppError> {
+    let limits = state.settings.registrations;
+    let per_address = Limit {
+        scope: "registration-address",
+        max: limits.per_address_per_day,
+        window_secs: 86_400,
+    };
+    let everyone = Limit {
+        scope: "registration",
+        max: limits.per_hour,
+        window_secs: 3600,
+    };
+    let address = meta.ip.as_deref().map(address_key).unwrap_or_default();
+    // Kept: each attempt counts.
+    let _ = rate_limit::take(state, &[(per_address, address.as_str()), (everyone, "*")]).await?;
+    Ok(())
 }
 
 /// A new pharmacy and its first admin, for the pages and the API alike.
@@ -112,6 +129,7 @@ pub async fn register_pharmacy(
     let email = normalise_email(form.email);
     check_email("email", &email)?;
     passwords::check_policy(form.password, &[&email, full_name, pharmacy_name]).map_err(|t| invalid("password", t))?;
+    registration_limits(state, meta).await?;
     if users::find_by_email(&state.db, &email).await?.is_some() {
         return Err(invalid("email", Text::EmailTaken));
     }
@@ -122,6 +140,7 @@ pub async fn register_pharmacy(
         name: pharmacy_name,
         address,
         retention_days: i64::from(state.settings.data_retention_days),
+        require_second_factor: state.settings.new_pharmacies_require_second_factor,
     };
     let pharmacy = pharmacies::insert(&mut *tx, &new_pharmacy, now).await?;
     let new_user = NewUser {
@@ -161,15 +180,22 @@ pub async fn authenticate(
     password: &str,
 ) -> Result<Staff, AppError> {
     let email = normalise_email(email);
-    let keys = LoginKeys::new(state, &email, meta.ip.as_deref());
-    login_limit::check(state, &keys).await?;
+    let hits = login_limit::attempt(state, Factor::Password, &email, meta.ip.as_deref()).await?;
     let user = users::find_by_email(&state.db, &email).await?;
-    let verified = state
+    let verified = match state
         .hasher
         .verify(user.as_ref().map(|u| u.password_hash.as_str()), password)
-        .await?;
+        .await
+    {
+        Ok(verified) => verified,
+        Err(error) => {
+            login_limit::not_a_failure(state, hits).await?;
+            return Err(error);
+        }
+    };
     let user = match (user, verified) {
         (Some(user), Verified::Right { upgrade }) if user.is_active => {
+            login_limit::not_a_failure(state, hits).await?;
             if upgrade {
                 let hash = state.hasher.hash(password).await?;
                 users::set_password(&state.db, &user.id, &hash, user.password_expires_at, state.clock.now()).await?;
@@ -177,7 +203,7 @@ pub async fn authenticate(
             user
         }
         (user, _) => {
-            login_limit::record_failure(state, &keys).await?;
+            // The attempt's hits stay: they count this failure.
             let actor = Actor {
                 pharmacy_id: user.as_ref().map(|u| u.pharmacy_id.as_str()),
                 user_id: None,
@@ -196,7 +222,9 @@ pub async fn authenticate(
     if user.must_change_password && user.password_expires_at.is_some_and(|until| until <= state.clock.now()) {
         return Err(invalid("password", Text::TemporaryPasswordExpired));
     }
-    login_limit::record_success(state, &keys).await?;
+    if user.totp_secret.is_none() {
+        login_limit::completed(state, &email).await?;
+    }
     let pharmacy = pharmacies::find(&state.db, &user.pharmacy_id)
         .await?
         .ok_or(AppError::Internal)?;
@@ -219,15 +247,9 @@ pub async fn login(
         SessionStage::SecondFactor
     } else {
         audit::record(state, (&staff).into(), Action::LoginSucceeded, None).await?;
-        stage_after_second_factor(&staff.user, &staff.pharmacy)
+        session::owed_stage(&staff.user, &staff.pharmacy)
     };
     Ok((stage, session::open(state, &staff.user, stage, meta).await?))
-}
-
-/// Whether the account may act fully: no password to change, no second factor to
-/// set up first.
-pub fn fully_signed_in(staff: &Staff) -> bool {
-    stage_after_second_factor(&staff.user, &staff.pharmacy) == SessionStage::Active
 }
 
 pub fn totp_context(user_id: &str) -> Vec<u8> {
@@ -256,7 +278,7 @@ pub async fn verify_second_factor(
     code: &str,
 ) -> Result<(SessionStage, String), AppError> {
     accept_second_factor(state, caller, meta, code).await?;
-    let stage = stage_after_second_factor(&caller.user, &caller.pharmacy);
+    let stage = session::owed_stage(&caller.user, &caller.pharmacy);
     Ok((stage, advance(state, caller, stage, meta).await?))
 }
 
@@ -268,8 +290,7 @@ pub async fn accept_second_factor(
     meta: &RequestMeta,
     code: &str,
 ) -> Result<(), AppError> {
-    let keys = LoginKeys::new(state, &staff.user.email, meta.ip.as_deref());
-    login_limit::check(state, &keys).await?;
+    let hits = login_limit::attempt(state, Factor::SecondFactor, &staff.user.email, meta.ip.as_deref()).await?;
     let user = &staff.user;
     let now = state.clock.now();
     let code = totp::normalise_code(code);
@@ -292,10 +313,11 @@ pub async fn accept_second_factor(
         used
     };
     if !accepted {
-        login_limit::record_failure(state, &keys).await?;
+        // The attempt's hits stay: they count this failure.
         return Err(invalid("code", Text::CodeInvalid));
     }
-    login_limit::record_success(state, &keys).await?;
+    login_limit::not_a_failure(state, hits).await?;
+    login_limit::completed(state, &user.email).await?;
     audit::record(state, staff.into(), Action::LoginSucceeded, None).await
 }
 
@@ -348,7 +370,7 @@ pub async fn change_password(
         ..user.clone()
     };
     let stage = match caller.session.stage {
-        SessionStage::ChangePassword => stage_after_second_factor(&changed, &caller.pharmacy),
+        SessionStage::ChangePassword => session::owed_stage(&changed, &caller.pharmacy),
         stage => stage,
     };
     Ok((stage, advance(state, caller, stage, meta).await?))
@@ -399,6 +421,10 @@ pub async fn confirm_second_factor(
         })
         .collect();
     recovery_codes::replace_for_user(&state.db, &user.id, &hashes).await?;
+    // Whatever signed in with the password alone (a session elsewhere, API tokens) must
+    // now sign in again, with the second factor.
+    sessions::delete_for_user(&state.db, &user.id, Some(&caller.session.id)).await?;
+    api_tokens::revoke_for_user(&state.db, &user.id, state.clock.now()).await?;
     audit::record(state, caller.into(), Action::SecondFactorEnrolled, None).await?;
     let token = match caller.session.stage {
         SessionStage::EnrolSecondFactor => Some(advance(state, caller, SessionStage::Active, meta).await?),

@@ -7,11 +7,10 @@
 
 use crate::error::AppError;
 use crate::server::AppState;
-use crate::server::accounts::fully_signed_in;
 use crate::server::audit::{self, Action};
 use crate::server::repo::api_tokens::{self, NewToken, TokenKind, TokenRow};
 use crate::server::repo::{new_id, users};
-use crate::server::session::{self, Staff};
+use crate::server::session::{self, Staff, fully_signed_in};
 use crate::server::web::RequestMeta;
 use base64::Engine;
 use rand::RngCore;
@@ -65,12 +64,19 @@ async fn issue(state: &AppState, user_id: &str, family_id: &str) -> Result<Token
     Ok(pair)
 }
 
+/// A temporary password to change, or a second factor to set up (in the browser) first:
+/// refused with a detail saying so, whatever the credential.
+pub fn owes_nothing(staff: &Staff) -> Result<(), AppError> {
+    if fully_signed_in(staff) {
+        Ok(())
+    } else {
+        Err(AppError::SetupRequired)
+    }
+}
+
 /// Tokens for a member of staff who just proved who they are.
 pub async fn login(state: &AppState, staff: &Staff) -> Result<TokenPair, AppError> {
-    if !fully_signed_in(staff) {
-        // A temporary password to change, or a second factor to set up: in the browser.
-        return Err(AppError::Forbidden);
-    }
+    owes_nothing(staff)?;
     issue(state, &staff.user.id, &new_id()).await
 }
 
@@ -114,6 +120,9 @@ pub async fn refresh(
     let token = api_tokens::find(&state.db, TokenKind::Refresh, &hash)
         .await?
         .ok_or(AppError::Unauthorized)?;
+    // Before the token is used up: refused now, it still works once the account is set up.
+    let staff = session::active_staff(state, &token.user_id, meta).await?;
+    owes_nothing(&staff)?;
     if !api_tokens::use_up(&state.db, &token.id, now).await? {
         if token.used_at.is_some() && token.revoked_at.is_none() {
             api_tokens::revoke_family(&state.db, &token.family_id, now).await?;
@@ -128,7 +137,6 @@ pub async fn refresh(
         }
         return Err(AppError::Unauthorized);
     }
-    let staff = session::active_staff(state, &token.user_id, meta).await?;
     Ok((issue(state, &token.user_id, &token.family_id).await?, staff))
 }
 

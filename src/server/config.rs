@@ -4,9 +4,12 @@
 
 use crate::server::keys::{self, Keyring, MasterKey, SecretKey};
 use axum::http::HeaderValue;
+use ipnet::IpNet;
 use std::fmt;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
 
 /// File types a pharmacy can receive; `ALLOWED_EXTENSIONS` picks among them.
 pub const SUPPORTED_EXTENSIONS: [&str; 4] = ["pdf", "jpg", "jpeg", "png"];
@@ -25,6 +28,9 @@ pub struct Settings {
     /// site (`PREVIEW_URL`); previews are off without one.
     pub preview_url: Option<String>,
     pub cors_origins: Vec<HeaderValue>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`); none by
+    /// default, so the TCP peer is the client.
+    pub trusted_proxies: Vec<IpNet>,
     pub max_file_size_mb: u64,
     pub allowed_extensions: Vec<String>,
     pub data_retention_days: u32,
@@ -39,11 +45,18 @@ pub struct Settings {
     /// Days an API refresh token can be used (once).
     pub refresh_token_expire_days: u32,
     pub shutdown_grace_seconds: u64,
+    pub connections: ConnectionLimits,
     pub sessions: SessionPolicy,
     pub login_limit: LoginLimit,
     /// How long a temporary password set by an admin stays usable.
     pub temporary_password_hours: u32,
     pub code_lookups: CodeLookupLimits,
+    pub registrations: RegistrationLimits,
+    /// Whether a newly registered pharmacy requires the second factor of its staff
+    /// (by default in production only).
+    pub new_pharmacies_require_second_factor: bool,
+    /// Passwords waiting for a hashing thread at most; past it, 503 at once.
+    pub password_hash_queue: usize,
     /// Where arrival emails go out (`SMTP_HOST` unset: none are sent).
     pub smtp: Option<Smtp>,
     /// Least minutes between two arrival emails to one pharmacy.
@@ -77,6 +90,29 @@ pub enum SmtpSecurity {
 pub struct CodeLookupLimits {
     pub per_client_per_minute: u32,
     pub failures_per_hour: u32,
+    /// The difficulty of the proof of work typed codes need once the budget is spent.
+    pub proof_of_work_bits: u8,
+}
+
+/// What one connection and one request may take of the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Connections open at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// A request's headers must have arrived within this.
+    pub header_read_timeout: Duration,
+    /// A request body's least average rate, after a grace period.
+    pub body_min_bytes_per_second: u64,
+    /// The longest a request that does not stream a file may take to be answered.
+    pub request_timeout: Duration,
+}
+
+/// How many pharmacies may register from one client address per day, and from all
+/// clients together per hour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RegistrationLimits {
+    pub per_address_per_day: u32,
+    pub per_hour: u32,
 }
 
 /// When a signed-in session ends by itself.
@@ -330,6 +366,24 @@ impl Settings {
                 HeaderValue::from_str(&origin).map_err(|_| expected("CORS_ORIGINS", "comma-separated origins"))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let trusted_proxies = env
+            .get("TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(|entry| {
+                entry
+                    .parse::<IpNet>()
+                    .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+                    .map_err(|_| {
+                        expected(
+                            "TRUSTED_PROXIES",
+                            "comma-separated addresses or CIDR ranges, such as 127.0.0.1,10.0.0.0/8",
+                        )
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let allowed_extensions = env
             .get("ALLOWED_EXTENSIONS")
             .unwrap_or_else(|| SUPPORTED_EXTENSIONS.join(","))
@@ -354,6 +408,7 @@ impl Settings {
             public_url,
             preview_url,
             cors_origins,
+            trusted_proxies,
             allowed_extensions,
             max_file_size_mb: env.number("MAX_FILE_SIZE_MB", 10, 1, 100)?,
             data_retention_days: env.number("DATA_RETENTION_DAYS", 30, 1, 3650)?,
@@ -365,6 +420,12 @@ impl Settings {
             access_token_expire_minutes: env.number("ACCESS_TOKEN_EXPIRE_MINUTES", 30, 1, 1440)?,
             refresh_token_expire_days: env.number("REFRESH_TOKEN_EXPIRE_DAYS", 14, 1, 365)?,
             shutdown_grace_seconds: env.number("SHUTDOWN_GRACE_SECONDS", 10, 0, 600)?,
+            connections: ConnectionLimits {
+                max_connections: env.number("MAX_CONNECTIONS", 1000, 1, 100_000)?,
+                header_read_timeout: Duration::from_secs(env.number("HEADER_READ_TIMEOUT_SECONDS", 10, 1, 300)?),
+                body_min_bytes_per_second: env.number("BODY_MIN_BYTES_PER_SECOND", 1024, 1, 10_000_000)?,
+                request_timeout: Duration::from_secs(env.number("REQUEST_TIMEOUT_SECONDS", 30, 1, 3600)?),
+            },
             sessions: SessionPolicy {
                 idle_minutes: env.number("SESSION_IDLE_MINUTES", 30, 1, 1440)?,
                 max_hours: env.number("SESSION_MAX_HOURS", 12, 1, 720)?,
@@ -377,7 +438,14 @@ impl Settings {
             code_lookups: CodeLookupLimits {
                 per_client_per_minute: env.number("CODE_LOOKUPS_PER_MINUTE", 10, 1, 10_000)?,
                 failures_per_hour: env.number("CODE_FAILED_LOOKUPS_PER_HOUR", 500, 1, 1_000_000)?,
+                proof_of_work_bits: env.number("CODE_PROOF_OF_WORK_BITS", 20, 1, 24)?,
             },
+            registrations: RegistrationLimits {
+                per_address_per_day: env.number("REGISTRATIONS_PER_ADDRESS_PER_DAY", 5, 1, 10_000)?,
+                per_hour: env.number("REGISTRATIONS_PER_HOUR", 30, 1, 100_000)?,
+            },
+            new_pharmacies_require_second_factor: env.flag("NEW_PHARMACIES_REQUIRE_SECOND_FACTOR", production)?,
+            password_hash_queue: env.number("PASSWORD_HASH_QUEUE", 32, 1, 10_000)?,
             smtp: smtp(env)?,
             notification_minutes: env.number("NOTIFICATION_INTERVAL_MINUTES", 5, 1, 1440)?,
             data_dir,
@@ -418,6 +486,47 @@ mod tests {
     const MASTER: &str = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
     #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        assert!(
+            settings(&[]).expect("defaults").trusted_proxies.is_empty(),
+            "none by default"
+        );
+        let s = settings(&[("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8,::1")]).expect("valid");
+        assert_eq!(s.trusted_proxies.len(), 3);
+        assert!(s.trusted_proxies[1].contains(&"10.2.3.4".parse::<IpAddr>().expect("address")));
+        assert!(!s.trusted_proxies[0].contains(&"127.0.0.2".parse::<IpAddr>().expect("address")));
+        assert_eq!(
+            failing_variable(&[("TRUSTED_PROXIES", "proxy.local")]),
+            "TRUSTED_PROXIES"
+        );
+        assert_eq!(
+            failing_variable(&[("TRUSTED_PROXIES", "10.0.0.0/40")]),
+            "TRUSTED_PROXIES"
+        );
+    }
+
+    #[test]
+    fn new_pharmacies_require_the_second_factor_in_production_only_by_default() {
+        assert!(!settings(&[]).expect("defaults").new_pharmacies_require_second_factor);
+        let production = [
+            ("ENVIRONMENT", "production"),
+            ("SECRET_KEY", SECRET),
+            ("ENCRYPTION_KEY", MASTER),
+        ];
+        assert!(
+            settings(&production)
+                .expect("valid")
+                .new_pharmacies_require_second_factor
+        );
+        let relaxed = [
+            production.as_slice(),
+            &[("NEW_PHARMACIES_REQUIRE_SECOND_FACTOR", "false")],
+        ]
+        .concat();
+        assert!(!settings(&relaxed).expect("valid").new_pharmacies_require_second_factor);
+    }
+
+    #[test]
     fn defaults_follow_the_original_backend() {
         let s = settings(&[]).expect("defaults are valid");
         assert!(!s.production);
@@ -450,7 +559,8 @@ mod tests {
             s.code_lookups,
             CodeLookupLimits {
                 per_client_per_minute: 10,
-                failures_per_hour: 500
+                failures_per_hour: 500,
+                proof_of_work_bits: 20,
             }
         );
         assert_eq!(s.cors_origins, ["http://localhost:3000"]);

@@ -14,11 +14,26 @@ impl AppError {
             AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::SetupRequired => StatusCode::FORBIDDEN,
+            AppError::BadRequest => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::RateLimited { .. } | AppError::ProofOfWorkRequired { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal | AppError::Communication(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// Seconds an unavailable server asks clients to wait before trying again.
+const UNAVAILABLE_RETRY_SECS: u64 = 5;
+
+impl AppError {
+    /// The `Retry-After` this error answers with, if any.
+    pub fn retry_after(&self) -> Option<HeaderValue> {
+        match self {
+            AppError::RateLimited { retry_after_secs } => Some(HeaderValue::from(*retry_after_secs)),
+            AppError::Unavailable => Some(HeaderValue::from(UNAVAILABLE_RETRY_SECS)),
+            _ => None,
         }
     }
 }
@@ -29,14 +44,11 @@ impl IntoResponse for AppError {
         let body = Json(serde_json::json!({ "detail": self.message(Lang::Fr) }));
         let mut response = (self.status(), body).into_response();
         let headers = response.headers_mut();
-        match self {
-            AppError::Unauthorized | AppError::InvalidCredentials => {
-                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            }
-            AppError::RateLimited { retry_after_secs } => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-            }
-            _ => {}
+        if matches!(self, AppError::Unauthorized | AppError::InvalidCredentials) {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(retry_after) = self.retry_after() {
+            headers.insert(header::RETRY_AFTER, retry_after);
         }
         response
     }

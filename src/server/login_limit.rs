@@ -1,63 +1,56 @@
-//! At most `LOGIN_MAX_FAILURES` failed logins per account and per client address in a
-//! sliding window. The account is keyed by the email as typed, so the answer is the
-//! same whether or not the account exists.
+//! At most `LOGIN_MAX_FAILURES` failed attempts in a sliding window, per account for the
+//! password, per account (separately) for second-factor codes, and per client address
+//! for both. An attempt takes its hits before the password is hashed or the code
+//! checked; a right answer gives them back. The account is keyed by the email as typed,
+//! so the answer is the same whether or not the account exists.
 
 use crate::error::AppError;
 use crate::server::AppState;
-use crate::server::repo::login_failures::{self, Scope};
+use crate::server::rate_limit::{self, Hits, Limit, address_key};
 
-/// What failures are counted against: the account typed, and the client address.
-pub struct LoginKeys {
-    keys: Vec<(Scope, String)>,
+/// What is being tried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Factor {
+    Password,
+    SecondFactor,
 }
 
-impl LoginKeys {
-    pub fn new(state: &AppState, email: &str, ip: Option<&str>) -> LoginKeys {
-        let secret = &state.settings.secret_key;
-        let mut keys = vec![(Scope::Account, secret.keyed_hash("login-account", email.as_bytes()))];
-        if let Some(ip) = ip {
-            keys.push((Scope::Ip, secret.keyed_hash("login-ip", ip.as_bytes())));
-        }
-        LoginKeys { keys }
+fn limit(state: &AppState, scope: &'static str) -> Limit {
+    Limit {
+        scope,
+        max: state.settings.login_limit.max_failures,
+        window_secs: i64::from(state.settings.login_limit.window_minutes) * 60,
     }
 }
 
-fn window_secs(state: &AppState) -> i64 {
-    i64::from(state.settings.login_limit.window_minutes) * 60
+fn account_limit(state: &AppState, factor: Factor) -> Limit {
+    match factor {
+        Factor::Password => limit(state, "login-password"),
+        Factor::SecondFactor => limit(state, "login-second-factor"),
+    }
 }
 
-/// Refuses with the time to wait once either key reached the limit.
-pub async fn check(state: &AppState, keys: &LoginKeys) -> Result<(), AppError> {
-    let now = state.clock.now();
-    let window = window_secs(state);
-    let mut retry_after = 0;
-    for (scope, key) in &keys.keys {
-        let (failures, oldest) = login_failures::since(&state.db, *scope, key, now - window).await?;
-        if failures >= i64::from(state.settings.login_limit.max_failures) {
-            retry_after = retry_after.max(oldest.unwrap_or(now) + window - now);
-        }
+/// Takes an attempt's hits (the account's for this factor, and the address's) before
+/// anything is checked; refused with the time to wait when either is spent.
+pub async fn attempt(state: &AppState, factor: Factor, email: &str, ip: Option<&str>) -> Result<Hits, AppError> {
+    let address = ip.map(address_key);
+    let mut limits = vec![(account_limit(state, factor), email)];
+    if let Some(address) = &address {
+        limits.push((limit(state, "login-address"), address.as_str()));
     }
-    if retry_after > 0 {
-        return Err(AppError::RateLimited {
-            retry_after_secs: u64::try_from(retry_after).unwrap_or(1).max(1),
-        });
-    }
-    Ok(())
+    rate_limit::take(state, &limits).await
 }
 
-pub async fn record_failure(state: &AppState, keys: &LoginKeys) -> Result<(), AppError> {
-    let now = state.clock.now();
-    login_failures::prune(&state.db, now - window_secs(state)).await?;
-    for (scope, key) in &keys.keys {
-        login_failures::record(&state.db, *scope, key, now).await?;
-    }
-    Ok(())
+/// The attempt was right, or was never checked (the server was busy): not a failure.
+pub async fn not_a_failure(state: &AppState, hits: Hits) -> Result<(), AppError> {
+    rate_limit::release(state, hits).await
 }
 
-/// A successful login forgets the account's failures (not the address's).
-pub async fn record_success(state: &AppState, keys: &LoginKeys) -> Result<(), AppError> {
-    for (scope, key) in keys.keys.iter().filter(|(scope, _)| *scope == Scope::Account) {
-        login_failures::clear(&state.db, *scope, key).await?;
+/// The whole login succeeded: the account's failures, of the password and of the
+/// second factor, are forgotten (not the address's).
+pub async fn completed(state: &AppState, email: &str) -> Result<(), AppError> {
+    for factor in [Factor::Password, Factor::SecondFactor] {
+        rate_limit::clear(state, account_limit(state, factor), email).await?;
     }
     Ok(())
 }

@@ -10,7 +10,9 @@ pub mod audit_trail;
 pub mod blob_store;
 pub mod clock;
 pub mod code_lookups;
+pub mod code_work;
 pub mod config;
+pub mod connections;
 pub mod db;
 pub mod documents;
 pub mod downloads;
@@ -25,6 +27,7 @@ pub mod metadata;
 pub mod notifications;
 pub mod passwords;
 pub mod previews;
+pub mod rate_limit;
 pub mod repo;
 pub mod rest;
 pub mod retention;
@@ -45,8 +48,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::extract::FromRef;
 use axum::http::{Method, header};
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
 use config::{ConfigError, Env, Settings};
+use ipnet::IpNet;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use sqlx::AnyPool;
@@ -69,7 +72,6 @@ pub struct AppState {
     pub clock: clock::Clock,
     pub hasher: passwords::PasswordHasher,
     pub blobs: blob_store::BlobStore,
-    pub code_lookups: Arc<code_lookups::CodeLookups>,
 }
 
 /// Why the server could not start; each says which setting to look at.
@@ -106,28 +108,37 @@ impl AppState {
         if swept > 0 {
             tracing::warn!(swept, "removed documents left unfinished by an interrupted run");
         }
-        Ok(AppState {
+        let hasher = passwords::PasswordHasher::for_this_machine(settings.password_hash_queue);
+        let state = AppState {
+            hasher,
             leptos_options,
             db,
             blobs,
-            code_lookups: Arc::new(code_lookups::CodeLookups::new(settings.code_lookups)),
             settings: Arc::new(settings),
             clock: clock::Clock::default(),
-            hasher: passwords::PasswordHasher::for_this_machine(),
-        })
+        };
+        transfer_codes::link_older_codes(&state).await?;
+        Ok(state)
     }
 }
 
 /// The whole HTTP application: pages, server functions, API and static files.
 pub fn app(state: AppState) -> Router {
     let settings = state.settings.clone();
-    let api_v1 = rest::routes().0.fallback(|| async { AppError::NotFound }).layer(
-        CorsLayer::new()
-            .allow_origin(AllowOrigin::list(settings.cors_origins.clone()))
-            .allow_methods([Method::GET, Method::POST, Method::DELETE])
-            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-            .max_age(Duration::from_secs(3600)),
-    );
+    let api_v1 = rest::routes()
+        .0
+        .fallback(|| async { AppError::NotFound })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rest::per_client_limit,
+        ))
+        .layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(settings.cors_origins.clone()))
+                .allow_methods([Method::GET, Method::POST, Method::DELETE])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+                .max_age(Duration::from_secs(3600)),
+        );
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())
@@ -157,6 +168,7 @@ pub fn app(state: AppState) -> Router {
             context,
             headers::secure_shell,
         ))
+        .layer(axum::middleware::from_fn(web::server_fn_refusals))
         // The pages and their server functions use cookies; the API under /api/v1 does not.
         .layer(axum::middleware::from_fn_with_state(
             settings.public_url.clone(),
@@ -172,51 +184,43 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), previews::by_host))
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(
+            settings.connections,
+            connections::request_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            settings.connections,
+            connections::min_body_rate,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(telemetry::request_span)
                 .on_response(telemetry::record_response),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::<[IpNet]>::from(settings.trusted_proxies.clone()),
+            web::client_address,
+        ))
         .with_state(state)
 }
 
-/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish for at most
-/// `SHUTDOWN_GRACE_SECONDS`.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) {
+/// Serves until `shutdown` (SIGINT or SIGTERM), then lets in-flight requests finish
+/// for at most `SHUTDOWN_GRACE_SECONDS`.
+pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()>) {
     let grace = Duration::from_secs(state.settings.shutdown_grace_seconds);
-    let state_for_sweeps = state.clone();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    // Pages stream in several chunks; without TCP_NODELAY each later chunk waits ~40 ms
-    // for the client's delayed acknowledgement.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let server = axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = stop_rx.await;
-        })
-        .into_future();
-    let mut server = tokio::spawn(server);
-    let notifier = tokio::spawn(notifications::run(state_for_sweeps.clone()));
-    let sweeper = tokio::spawn(retention::run(state_for_sweeps));
-    tokio::select! {
-        result = &mut server => {
-            tracing::error!(?result, "server stopped on its own");
-            return;
-        }
-        () = shutdown => {}
-    }
-    tracing::info!(
-        grace_seconds = grace.as_secs(),
-        "shutting down: finishing in-flight requests"
-    );
-    sweeper.abort();
-    notifier.abort();
-    let _ = stop_tx.send(());
-    match tokio::time::timeout(grace, server).await {
-        Ok(_) => tracing::info!("stopped"),
-        Err(_) => tracing::warn!("stopped with requests still in flight after the grace period"),
-    }
+    let limits = state.settings.connections;
+    let notifier = tokio::spawn(notifications::run(state.clone()));
+    let sweeper = tokio::spawn(retention::run(state.clone()));
+    let stopping = async {
+        shutdown.await;
+        tracing::info!(
+            grace_seconds = grace.as_secs(),
+            "shutting down: finishing in-flight requests"
+        );
+        sweeper.abort();
+        notifier.abort();
+    };
+    connections::serve(listener, app(state), limits, grace, stopping).await;
 }
 
 async fn shutdown_signal() {

@@ -1,13 +1,15 @@
 //! Passwords: the policy (12 to 128 characters, no composition rules, refused when easy
 //! to guess) and argon2id hashing on a few dedicated threads. A burst of logins queues
 //! for them: it can neither take the cores other requests need nor grow memory, since
-//! only those threads ever hold argon2's 19 MiB blocks.
+//! only those threads ever hold argon2's 19 MiB blocks. The queue is bounded: when it
+//! is full, a request is refused at once (503) instead of waiting, and a queued hash
+//! whose client has gone is skipped.
 
 use crate::error::AppError;
 use crate::i18n::Text;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::{Algorithm, Argon2, Params, Version};
-use std::sync::mpsc;
+use std::sync::mpsc::{self, TrySendError};
 use std::sync::{Arc, Mutex};
 use zeroize::Zeroizing;
 
@@ -59,7 +61,7 @@ type Job = Box<dyn FnOnce() + Send>;
 #[derive(Clone)]
 pub struct PasswordHasher {
     /// Work for the hashing threads; they stop when the last hasher is dropped.
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::SyncSender<Job>,
     /// Checked when the account does not exist, so both cases take the same time.
     dummy_hash: Arc<str>,
 }
@@ -70,9 +72,9 @@ fn argon2() -> Argon2<'static> {
 }
 
 impl PasswordHasher {
-    /// A hasher with `threads` dedicated threads.
-    pub fn new(threads: usize) -> PasswordHasher {
-        let (jobs, queue) = mpsc::channel::<Job>();
+    /// A hasher with `threads` dedicated threads and room for `queue` waiting jobs.
+    pub fn new(threads: usize, queue: usize) -> PasswordHasher {
+        let (jobs, queue) = mpsc::sync_channel::<Job>(queue);
         let queue = Arc::new(Mutex::new(queue));
         for n in 0..threads.max(1) {
             let queue = queue.clone();
@@ -96,17 +98,25 @@ impl PasswordHasher {
     }
 
     /// One core is left to answer requests while the others hash.
-    pub fn for_this_machine() -> PasswordHasher {
-        PasswordHasher::new(std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1)))
+    pub fn for_this_machine(queue: usize) -> PasswordHasher {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1));
+        PasswordHasher::new(threads, queue)
     }
 
     async fn blocking<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
         let (answer, answered) = tokio::sync::oneshot::channel();
-        self.jobs
-            .send(Box::new(move || {
+        let job: Job = Box::new(move || {
+            // The client went away while this waited: nobody needs the answer.
+            if !answer.is_closed() {
                 let _ = answer.send(work());
-            }))
-            .map_err(|_| AppError::Unavailable)?;
+            }
+        });
+        self.jobs.try_send(job).map_err(|error| {
+            if let TrySendError::Full(_) = error {
+                tracing::warn!("the password hashing queue is full: a request is refused");
+            }
+            AppError::Unavailable
+        })?;
         answered.await.map_err(|_| {
             tracing::error!("a password hashing job failed");
             AppError::Internal
@@ -179,7 +189,7 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_are_argon2id_with_the_owasp_parameters_and_verify() {
-        let hasher = PasswordHasher::new(2);
+        let hasher = PasswordHasher::new(2, 8);
         let hash = hasher.hash("vélo citron orage 92").await.expect("hash");
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
         assert_eq!(
@@ -194,6 +204,37 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_full_queue_refuses_at_once_and_departed_clients_are_skipped() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::time::Duration;
+        let hasher = PasswordHasher::new(1, 2);
+        let (release, blocked) = mpsc::channel::<()>();
+        let busy = {
+            let hasher = hasher.clone();
+            // Holds the only thread until released.
+            tokio::spawn(async move { hasher.blocking(move || blocked.recv().is_ok()).await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let ran = Arc::new(AtomicUsize::new(0));
+        let queued = |hasher: PasswordHasher, ran: Arc<AtomicUsize>| {
+            tokio::spawn(async move { hasher.blocking(move || ran.fetch_add(1, Ordering::SeqCst)).await })
+        };
+        // Two fit in the queue; their clients leave before the thread is free.
+        let waiting = [queued(hasher.clone(), ran.clone()), queued(hasher.clone(), ran.clone())];
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let refused = queued(hasher.clone(), ran.clone()).await.expect("join");
+        assert_eq!(refused, Err(AppError::Unavailable), "the queue is full");
+        for client in waiting {
+            client.abort();
+            let _ = client.await;
+        }
+        release.send(()).expect("release the thread");
+        assert_eq!(busy.await.expect("join"), Ok(true));
+        assert_eq!(hasher.blocking(|| 7).await, Ok(7), "room again");
+        assert_eq!(ran.load(Ordering::SeqCst), 0, "the departed clients' work never ran");
+    }
+
+    #[tokio::test]
     async fn hashes_with_older_parameters_ask_for_an_upgrade() {
         let weak = Argon2::new(
             Algorithm::Argon2i,
@@ -205,7 +246,7 @@ mod tests {
             .hash_password(b"vieux mot de passe 2019", &salt)
             .expect("hash")
             .to_string();
-        let hasher = PasswordHasher::new(1);
+        let hasher = PasswordHasher::new(1, 8);
         assert_eq!(
             hasher.verify(Some(&old), "vieux mot de passe 2019").await,
             Ok(Verified::Right { upgrade: true })

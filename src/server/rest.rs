@@ -15,6 +15,7 @@ use crate::server::accounts::{self, Registration, invalid};
 use crate::server::api_keys;
 use crate::server::api_tokens::{self, TokenPair};
 use crate::server::downloads::{Delivery, deliver};
+use crate::server::rate_limit::{self, Limit, address_key};
 use crate::server::session::Staff;
 use crate::server::upload_access::{self, CodeFrom};
 use crate::server::web::RequestMeta;
@@ -26,6 +27,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::header;
 use axum::http::request::Parts;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
@@ -51,6 +53,27 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> 
 fn malformed(rejection: &JsonRejection) -> AppError {
     tracing::debug!(%rejection, "malformed JSON body");
     invalid("body", Text::MalformedRequest)
+}
+
+/// Middleware: at most `RATE_LIMIT_PER_MINUTE` requests a minute from one client
+/// address, counted before the request is served.
+pub async fn per_client_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let address = RequestMeta::from_parts(&parts)
+        .ip
+        .as_deref()
+        .map(address_key)
+        .unwrap_or_default();
+    let limit = Limit {
+        scope: "api",
+        max: state.settings.rate_limit_per_minute,
+        window_secs: 60,
+    };
+    match rate_limit::take(&state, &[(limit, address.as_str())]).await {
+        // Kept: every request counts.
+        Ok(_) => next.run(Request::from_parts(parts, body)).await,
+        Err(error) => error.into_response(),
+    }
 }
 
 /// What a request proves with its `Authorization: Bearer` header: a login's access
@@ -90,12 +113,14 @@ impl FromRequestParts<AppState> for Bearer {
             let (staff, scope) = api_keys::authenticate(state, &meta, secret.trim())
                 .await?
                 .ok_or(AppError::Unauthorized)?;
+            api_tokens::owes_nothing(&staff)?;
             return Ok(Bearer {
                 staff,
                 credential: Credential::Key(scope),
             });
         }
         let (staff, family_id) = api_tokens::bearer(state, &meta, authorization).await?;
+        api_tokens::owes_nothing(&staff)?;
         Ok(Bearer {
             staff,
             credential: Credential::Login { family_id },
@@ -215,9 +240,14 @@ async fn login(
     let staff = accounts::authenticate(&state, &meta, &form.email, &form.password).await?;
     if staff.user.totp_secret.is_some() {
         let code = form.totp.as_deref().unwrap_or_default();
+        // A wrong or missing code is refused like a wrong password; a limit or an
+        // outage keeps its own status.
         accounts::accept_second_factor(&state, &staff, &meta, code)
             .await
-            .map_err(|_| AppError::InvalidCredentials)?;
+            .map_err(|error| match error {
+                AppError::Invalid { .. } | AppError::Forbidden => AppError::InvalidCredentials,
+                other => other,
+            })?;
     }
     let pair = api_tokens::login(&state, &staff).await?;
     Ok(token_json(pair, &staff).into_response())
@@ -323,7 +353,7 @@ async fn validate_code(
     Meta(meta): Meta,
     Query(query): Query<CodeQuery>,
 ) -> Result<Json<ValidJson>, AppError> {
-    upload_access::find_usable(&state, &meta, &query.code).await?;
+    upload_access::find_usable(&state, &meta, &query.code, None).await?;
     Ok(Json(ValidJson {
         valid: true,
         message: "Code valide".to_owned(),

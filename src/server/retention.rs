@@ -2,10 +2,12 @@
 //! `AUTO_DELETE_ENABLED`), and codes that ended more than `ENDED_CODE_GRACE_DAYS` ago
 //! are purged, with their sealed note. A document's row goes first and its content
 //! after, so an interrupted sweep leaves at most content without a row, which the next
-//! start removes; running it again finishes the work. It logs counts, never names.
+//! start removes; running it again finishes the work. Rate-limit hits too old to count
+//! in any window go too. It logs counts, never names.
 
 use crate::server::AppState;
-use crate::server::repo::{documents, transfer_codes};
+use crate::server::rate_limit::LONGEST_WINDOW_SECS;
+use crate::server::repo::{documents, rate_limits, transfer_codes};
 use std::time::Duration;
 
 /// Documents deleted per round, so that one sweep never holds a long transaction.
@@ -39,6 +41,7 @@ pub async fn sweep(state: &AppState) -> Result<Swept, sqlx::Error> {
     }
     let cutoff = now - i64::from(state.settings.ended_code_grace_days) * 86_400;
     swept.codes = transfer_codes::purge_ended_before(&state.db, cutoff).await?;
+    rate_limits::prune(&state.db, now - LONGEST_WINDOW_SECS).await?;
     if swept != Swept::default() {
         tracing::info!(documents = swept.documents, codes = swept.codes, "retention sweep");
     }

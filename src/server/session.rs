@@ -58,6 +58,23 @@ pub fn is_live(session: &SessionRow, policy: SessionPolicy, now: i64) -> bool {
     now - session.last_seen_at < i64::from(policy.idle_minutes) * 60 && now < session.expires_at
 }
 
+/// The stage an account owes before acting fully: a temporary password to replace, or
+/// a second factor its pharmacy requires to set up.
+pub fn owed_stage(user: &User, pharmacy: &Pharmacy) -> SessionStage {
+    if user.must_change_password {
+        SessionStage::ChangePassword
+    } else if pharmacy.require_second_factor && user.totp_secret.is_none() {
+        SessionStage::EnrolSecondFactor
+    } else {
+        SessionStage::Active
+    }
+}
+
+/// Whether the account may act fully, owing nothing.
+pub fn fully_signed_in(staff: &Staff) -> bool {
+    owed_stage(&staff.user, &staff.pharmacy) == SessionStage::Active
+}
+
 /// Opens a session at `stage` and returns its token, for the cookie.
 pub async fn open(state: &AppState, user: &User, stage: SessionStage, meta: &RequestMeta) -> Result<String, AppError> {
     let mut bytes = [0u8; 32];
@@ -95,18 +112,27 @@ pub async fn staff_in_session(state: &AppState, session_id: &str, meta: &Request
         .await?
         .filter(|s| s.stage == SessionStage::Active)
         .ok_or(AppError::Unauthorized)?;
-    caller_in(state, session, meta).await
+    let caller = caller_in(state, session, meta).await?;
+    if caller.session.stage != SessionStage::Active {
+        return Err(AppError::Unauthorized);
+    }
+    Ok(caller)
 }
 
 /// The caller of a session found by one of the above, while it is live and its user
 /// active.
-async fn caller_in(state: &AppState, session: SessionRow, meta: &RequestMeta) -> Result<Caller, AppError> {
+async fn caller_in(state: &AppState, mut session: SessionRow, meta: &RequestMeta) -> Result<Caller, AppError> {
     let now = state.clock.now();
     if !is_live(&session, state.settings.sessions, now) {
         sessions::delete(&state.db, &session.id, &session.user_id).await?;
         return Err(AppError::Unauthorized);
     }
     let staff = active_staff(state, &session.user_id, meta).await?;
+    if session.stage == SessionStage::Active {
+        // A requirement set since login (the pharmacy now requires a second factor)
+        // applies at once.
+        session.stage = owed_stage(&staff.user, &staff.pharmacy);
+    }
     if now - session.last_seen_at >= TOUCH_EVERY_SECS {
         sessions::touch(&state.db, &session.id, now).await?;
     }

@@ -98,20 +98,28 @@ pub async fn create(
     })
 }
 
+/// A role change, never leaving the pharmacy without an active admin: the pharmacy's
+/// row is locked first, so two admins demoting each other at once cannot both succeed.
 pub async fn set_role(state: &AppState, admin: &Staff, user_id: &str, role: Role) -> Result<(), AppError> {
     let user = colleague(state, admin, user_id).await?;
-    if !users::set_role(&state.db, &user.id, &admin.pharmacy.id, role, state.clock.now()).await? {
+    let mut tx = state.db.begin().await?;
+    pharmacies::lock(&mut *tx, &admin.pharmacy.id).await?;
+    if !users::set_role(&mut *tx, &user.id, &admin.pharmacy.id, role, state.clock.now()).await? {
         return Err(invalid("role", Text::LastAdmin));
     }
+    tx.commit().await?;
     audit::record(state, admin.into(), Action::RoleChanged, Some(("user", &user.id))).await
 }
 
 /// Disabling ends every session of the user at once.
 pub async fn set_active(state: &AppState, admin: &Staff, user_id: &str, active: bool) -> Result<(), AppError> {
     let user = colleague(state, admin, user_id).await?;
-    if !users::set_active(&state.db, &user.id, &admin.pharmacy.id, active, state.clock.now()).await? {
+    let mut tx = state.db.begin().await?;
+    pharmacies::lock(&mut *tx, &admin.pharmacy.id).await?;
+    if !users::set_active(&mut *tx, &user.id, &admin.pharmacy.id, active, state.clock.now()).await? {
         return Err(invalid("active", Text::LastAdmin));
     }
+    tx.commit().await?;
     if !active {
         sessions::delete_for_user(&state.db, &user.id, None).await?;
         api_tokens::revoke_for_user(&state.db, &user.id, state.clock.now()).await?;
@@ -169,8 +177,12 @@ pub async fn set_notification_email(state: &AppState, admin: &Staff, email: &str
     .await
 }
 
-/// Users without a second factor must set one up at their next login.
+/// Users without a second factor must set one up before anything else, at once (their
+/// sessions and API tokens included). The admin sets up their own first.
 pub async fn require_second_factor(state: &AppState, admin: &Staff, required: bool) -> Result<(), AppError> {
+    if required && admin.user.totp_secret.is_none() {
+        return Err(invalid("required", Text::SecondFactorYoursFirst));
+    }
     pharmacies::set_require_second_factor(&state.db, &admin.pharmacy.id, required).await?;
     audit::record(
         state,

@@ -1,6 +1,7 @@
-//! Logs: one span per request with method, matched route, status and latency. The URI
-//! is never logged: query strings and paths can carry transfer codes.
+//! Logs: one span per request with method, matched route, client address, status and
+//! latency. The URI is never logged: query strings and paths can carry transfer codes.
 
+use crate::server::web::ClientAddress;
 use axum::body::Body;
 use axum::extract::MatchedPath;
 use axum::http::{Request, Response};
@@ -19,7 +20,12 @@ pub fn request_span(request: &Request<Body>) -> Span {
         .extensions()
         .get::<MatchedPath>()
         .map_or("(static or unknown)", MatchedPath::as_str);
-    tracing::info_span!("request", method = %request.method(), route)
+    let client = request
+        .extensions()
+        .get::<ClientAddress>()
+        .map(|client| client.0.to_string())
+        .unwrap_or_default();
+    tracing::info_span!("request", method = %request.method(), route, client)
 }
 
 pub fn record_response(response: &Response<Body>, latency: Duration, _span: &Span) {

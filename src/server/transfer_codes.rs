@@ -68,6 +68,34 @@ impl fmt::Debug for TransferCode {
     }
 }
 
+/// The token of a code's QR link: 22 base64url characters (132 bits) derived from the
+/// code's id with the server secret, so it needs no storage of its own and cannot be
+/// guessed. Opening it spends nothing of the guessing budget.
+pub fn link_token(state: &AppState, code_id: &str) -> String {
+    let mut token = state
+        .settings
+        .secret_key
+        .keyed_hash("transfer-link", code_id.as_bytes());
+    token.truncate(22);
+    token
+}
+
+/// The key a link token is found by.
+pub fn link_hash(state: &AppState, token: &str) -> String {
+    state
+        .settings
+        .secret_key
+        .keyed_hash("transfer-link-lookup", token.as_bytes())
+}
+
+/// Gives codes created before links had tokens theirs; run at start.
+pub async fn link_older_codes(state: &AppState) -> Result<(), sqlx::Error> {
+    for id in transfer_codes::ids_without_link(&state.db).await? {
+        transfer_codes::set_link_hash(&state.db, &id, &link_hash(state, &link_token(state, &id))).await?;
+    }
+    Ok(())
+}
+
 pub fn code_context(id: &str) -> Vec<u8> {
     format!("transfer-code/{id}").into_bytes()
 }
@@ -105,7 +133,7 @@ fn view(state: &AppState, row: &CodeRow, now: i64) -> Result<CodeView, AppError>
         .map(|blob| open_text(state, blob, &note_context(&row.id)))
         .transpose()?;
     Ok(CodeView {
-        upload_url: format!("{}/t/{code}", state.settings.public_url),
+        upload_url: format!("{}/t/{}", state.settings.public_url, link_token(state, &row.id)),
         id: row.id.clone(),
         code,
         note,
@@ -146,6 +174,7 @@ pub async fn create(
             pharmacy_id: &caller.pharmacy.id,
             created_by: &caller.user.id,
             lookup_hash: &code.lookup_hash(state),
+            link_hash: &link_hash(state, &link_token(state, &id)),
             code_ciphertext: &key.seal(code.as_str().as_bytes(), &code_context(&id)).to_blob(),
             note_ciphertext: (!note.is_empty()).then(|| key.seal(note.as_bytes(), &note_context(&id)).to_blob()),
             max_uses: i64::from(max_uses),

@@ -8,10 +8,11 @@ use crate::error::AppError;
 use crate::i18n::Text;
 use crate::server::AppState;
 use crate::server::accounts::invalid;
+use crate::server::code_lookups;
 use crate::server::documents::{self, FileBody, Received, Upload};
 use crate::server::repo::pharmacies;
 use crate::server::repo::transfer_codes::{self, CodeRow};
-use crate::server::transfer_codes::TransferCode;
+use crate::server::transfer_codes::{self as codes, TransferCode};
 use crate::server::web::{RequestMeta, SiteCookie};
 use axum::Json;
 use axum::body::Bytes;
@@ -67,26 +68,49 @@ async fn send_status(state: &AppState, code: &CodeRow) -> Result<SendStatus, App
     })
 }
 
-/// A scanned or typed code, if usable, within the guessing limits.
-pub async fn find_usable(state: &AppState, meta: &RequestMeta, input: &str) -> Result<CodeRow, AppError> {
-    let now = state.clock.now();
-    state.code_lookups.admit(meta.ip.as_deref(), now)?;
+/// A typed code, if usable, within the guessing limits (and with a proof of work while
+/// the budget of failures is spent).
+pub async fn find_usable(
+    state: &AppState,
+    meta: &RequestMeta,
+    input: &str,
+    proof: Option<&str>,
+) -> Result<CodeRow, AppError> {
+    let hits = code_lookups::admit(state, meta.ip.as_deref(), proof).await?;
     let found = match TransferCode::parse(input) {
         Some(code) => transfer_codes::find_by_lookup_hash(&state.db, &code.lookup_hash(state)).await?,
         None => None,
     };
-    found.filter(|code| usable(code, now)).ok_or_else(|| {
-        state.code_lookups.failed(now);
-        invalid_code()
-    })
+    // Not found: the hits stay and count a failure.
+    let code = found
+        .filter(|code| usable(code, state.clock.now()))
+        .ok_or_else(invalid_code)?;
+    code_lookups::found(state, hits).await?;
+    Ok(code)
 }
 
-/// Looks up a scanned or typed code; returns what the patient may do with it and the
-/// upload cookie to set.
-pub async fn open(state: &AppState, meta: &RequestMeta, input: &str) -> Result<(SendStatus, String), AppError> {
-    let code = find_usable(state, meta, input).await?;
+/// Looks up a typed code; returns what the patient may do with it and the upload
+/// cookie to set.
+pub async fn open(
+    state: &AppState,
+    meta: &RequestMeta,
+    input: &str,
+    proof: Option<&str>,
+) -> Result<(SendStatus, String), AppError> {
+    let code = find_usable(state, meta, input, proof).await?;
     let cookie = grant_cookie(state, &code, state.clock.now());
     Ok((send_status(state, &code).await?, cookie))
+}
+
+/// The upload cookie for a QR link's token, if its code is usable. Tokens cannot be
+/// guessed, so opening one spends nothing of the guessing limits.
+async fn open_link(state: &AppState, token: &str) -> Result<String, AppError> {
+    let now = state.clock.now();
+    let code = transfer_codes::find_by_link_hash(&state.db, &codes::link_hash(state, token))
+        .await?
+        .filter(|code| usable(code, now))
+        .ok_or_else(invalid_code)?;
+    Ok(grant_cookie(state, &code, now))
 }
 
 /// What the send page offers the caller.
@@ -104,13 +128,21 @@ pub async fn access(state: &AppState, meta: &RequestMeta) -> Result<SendAccess, 
     }
 }
 
-/// `GET /t/{code}`, where a QR code leads: opens the code and redirects to `/send`,
-/// so the code leaves the address bar at once.
-pub async fn follow_link(State(state): State<AppState>, Path(code): Path<String>, request: Request) -> Response {
+/// `GET /t/{token}`, where a QR code leads: opens its code and redirects to `/send`,
+/// so the token leaves the address bar at once. A six-character code in its place (a
+/// link printed before links had tokens) is looked up as if typed.
+pub async fn follow_link(State(state): State<AppState>, Path(token): Path<String>, request: Request) -> Response {
     let meta = RequestMeta::from_parts(&request.into_parts().0);
-    let (location, cookie) = match open(&state, &meta, &code).await {
-        Ok((_, cookie)) => ("/send".to_owned(), Some(cookie)),
-        Err(AppError::RateLimited { .. }) => (format!("/send?link={}", LinkRefusal::Limited.as_str()), None),
+    let opened = if TransferCode::parse(&token).is_some() {
+        open(&state, &meta, &token, None).await.map(|(_, cookie)| cookie)
+    } else {
+        open_link(&state, &token).await
+    };
+    let (location, cookie) = match opened {
+        Ok(cookie) => ("/send".to_owned(), Some(cookie)),
+        Err(AppError::RateLimited { .. } | AppError::ProofOfWorkRequired { .. }) => {
+            (format!("/send?link={}", LinkRefusal::Limited.as_str()), None)
+        }
         Err(_) => (format!("/send?link={}", LinkRefusal::Invalid.as_str()), None),
     };
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
@@ -174,7 +206,7 @@ pub async fn receive_upload(state: &AppState, request: Request, from: CodeFrom) 
         match field.name() {
             Some("code") if from == CodeFrom::Field && code_id.is_none() => {
                 let code = code_field(&mut field).await?;
-                code_id = Some(find_usable(state, &meta, &code).await?.id);
+                code_id = Some(find_usable(state, &meta, &code, None).await?.id);
             }
             Some("file") => {
                 let code_id = code_id.as_deref().ok_or_else(invalid_code)?;

@@ -4,12 +4,18 @@
 use crate::error::AppError;
 use crate::server::AppState;
 use crate::server::config::Settings;
-use axum::extract::ConnectInfo;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use ipnet::IpNet;
 use leptos::prelude::*;
+use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use leptos_axum::ResponseOptions;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 /// What the server knows of the client behind a request.
 #[derive(Clone, Debug, Default)]
@@ -17,6 +23,54 @@ pub struct RequestMeta {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub cookies: String,
+}
+
+/// The client's address, as [`client_address`] established it for this request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddress(pub IpAddr);
+
+/// Middleware: the client is the TCP peer; when the peer is a trusted proxy, the
+/// right-most address of `X-Forwarded-For` that is not a trusted proxy. Limits, audit
+/// events, logs and sessions all take the address from here.
+pub async fn client_address(State(trusted): State<Arc<[IpNet]>>, mut request: Request, next: Next) -> Response {
+    if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
+        let client = client_behind(peer.ip(), request.headers(), &trusted);
+        request.extensions_mut().insert(ClientAddress(client));
+    }
+    next.run(request).await
+}
+
+/// Walks `X-Forwarded-For` (all its lines, as proxies append them) from the right,
+/// past trusted proxies. Only that header is read: each proxy appends the address it
+/// saw, so the right-most entries are the proxies' word, while whatever a client wrote
+/// itself stands to the left, and a `Forwarded` header a client sent through a proxy
+/// that only appends `X-Forwarded-For` is the client's word alone. Entries that are not
+/// addresses are skipped, so a client cannot void the header with junk.
+fn client_behind(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let mut client = peer.to_canonical();
+    if !is_trusted(&client) {
+        return client;
+    }
+    let hops: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|line| line.to_str().ok())
+        .flat_map(|line| line.split(','))
+        .filter_map(|hop| {
+            let hop = hop.trim();
+            hop.parse::<IpAddr>()
+                .or_else(|_| hop.parse::<SocketAddr>().map(|with_port| with_port.ip()))
+                .ok()
+        })
+        .collect();
+    for hop in hops.into_iter().rev() {
+        client = hop.to_canonical();
+        if !is_trusted(&client) {
+            break;
+        }
+    }
+    client
 }
 
 impl RequestMeta {
@@ -31,8 +85,8 @@ impl RequestMeta {
         RequestMeta {
             ip: parts
                 .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|info| info.0.ip().to_string()),
+                .get::<ClientAddress>()
+                .map(|client| client.0.to_string()),
             user_agent: header(header::USER_AGENT).map(|ua| ua.chars().take(400).collect()),
             cookies: header(header::COOKIE).unwrap_or_default(),
         }
@@ -85,15 +139,85 @@ pub fn set_cookie(cookie: &str) {
     }
 }
 
+/// Middleware: a server function refused before it ran (its arguments could not be
+/// read) answers with its error's status, where Leptos answers 500 to every error.
+pub async fn server_fn_refusals(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = error.status();
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
 /// Runs a server function's work; an error also sets the response's status (401, 403,
 /// 404, 429...), so clients other than the app's own pages read it too.
 pub async fn answer<T>(work: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
     let result = work.await;
     if let (Err(error), Some(response)) = (&result, use_context::<ResponseOptions>()) {
         response.set_status(error.status());
-        if let AppError::RateLimited { retry_after_secs } = error {
-            response.insert_header(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        if let Some(retry_after) = error.retry_after() {
+            response.insert_header(header::RETRY_AFTER, retry_after);
         }
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(peer: &str, forwarded_for: &[&str]) -> String {
+        let trusted: Vec<IpNet> = ["127.0.0.1/32", "10.0.0.0/8"]
+            .iter()
+            .map(|net| net.parse().expect("range"))
+            .collect();
+        let mut headers = HeaderMap::new();
+        for line in forwarded_for {
+            headers.append("x-forwarded-for", HeaderValue::from_str(line).expect("header"));
+        }
+        headers.insert("forwarded", HeaderValue::from_static("for=192.0.2.66"));
+        client_behind(peer.parse().expect("peer"), &headers, &trusted).to_string()
+    }
+
+    #[test]
+    fn the_client_is_the_right_most_address_past_trusted_proxies() {
+        assert_eq!(
+            client("198.51.100.1", &["203.0.113.9"]),
+            "198.51.100.1",
+            "an untrusted peer's header"
+        );
+        assert_eq!(client("127.0.0.1", &["203.0.113.9"]), "203.0.113.9");
+        assert_eq!(client("127.0.0.1", &[]), "127.0.0.1", "no header: the proxy itself");
+        assert_eq!(
+            client("127.0.0.1", &["6.6.6.6, 203.0.113.9, 10.1.1.1"]),
+            "203.0.113.9",
+            "what the client wrote before is ignored, trusted hops are passed"
+        );
+        assert_eq!(
+            client("127.0.0.1", &["6.6.6.6", "203.0.113.9"]),
+            "203.0.113.9",
+            "one line per proxy"
+        );
+        assert_eq!(
+            client("127.0.0.1", &["junk, 203.0.113.9"]),
+            "203.0.113.9",
+            "junk cannot void the header"
+        );
+        assert_eq!(
+            client("::ffff:127.0.0.1", &["203.0.113.9"]),
+            "203.0.113.9",
+            "a dual-stack listener"
+        );
+        assert_eq!(client("127.0.0.1", &["[2001:db8::1]:4711"]), "2001:db8::1");
+        assert_eq!(client("127.0.0.1", &["::ffff:203.0.113.9"]), "203.0.113.9");
+    }
 }

@@ -516,6 +516,12 @@ async fn a_required_second_factor_must_be_set_up_at_next_login(backend: Backend)
     let app = spawn_app_on(backend, &[]).await;
     let mut admin = register(&app, "Pharmacie de l'Église", "eglise@pharmacie.fr").await;
     pharmacist(&app, &mut admin, "equipe@eglise.fr").await;
+    assert_eq!(
+        admin.call::<RequireSecondFactor, ()>(&[("required", "true")]).await,
+        Err(invalid("required", Text::SecondFactorYoursFirst)),
+        "the admin sets up their own first"
+    );
+    enrol(&app, &mut admin).await;
     admin
         .call::<RequireSecondFactor, ()>(&[("required", "true")])
         .await
@@ -865,7 +871,8 @@ async fn call(
                 .call::<SetStaffActive, ()>(&[("user_id", target_user), ("active", "false")])
                 .await
         }
-        "require_second_factor" => visitor.call::<RequireSecondFactor, ()>(&[("required", "true")]).await,
+        // Requiring it asks the admin's own first; lifting it checks the same rights.
+        "require_second_factor" => visitor.call::<RequireSecondFactor, ()>(&[("required", "false")]).await,
         "set_retention_days" => visitor.call::<SetRetentionDays, ()>(&[("days", "14")]).await,
         "set_notification_email" => {
             visitor

@@ -17,6 +17,7 @@ async fn pharmacy(db: &TestDatabase, name: &str) -> pharmacies::Pharmacy {
         name,
         address: Some("1 place de la Mairie, 75001 Paris"),
         retention_days: 30,
+        require_second_factor: false,
     };
     pharmacies::insert(&db.pool, &new, NOW).await.expect("insert pharmacy")
 }

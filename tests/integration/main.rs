@@ -10,6 +10,7 @@ mod documents;
 mod downloads;
 mod http;
 mod lifecycle;
+mod limits;
 mod notifications;
 mod previews;
 mod retention;

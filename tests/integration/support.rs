@@ -162,6 +162,15 @@ async fn start_app(database: Option<TestDatabase>, vars: &[(&str, &str)]) -> Tes
 async fn start_state(data_dir: &std::path::Path, database_url: Option<&str>, vars: &[(&str, &str)]) -> AppState {
     let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     env.insert("DATA_DIR".into(), data_dir.display().to_string());
+    // Tests register many pharmacies and call the API often from one address; the tests
+    // of these limits set them low.
+    for (limit, generous) in [
+        ("REGISTRATIONS_PER_ADDRESS_PER_DAY", "1000"),
+        ("REGISTRATIONS_PER_HOUR", "1000"),
+        ("RATE_LIMIT_PER_MINUTE", "10000"),
+    ] {
+        env.entry(limit.into()).or_insert_with(|| generous.into());
+    }
     if let Some(url) = database_url {
         env.insert("DATABASE_URL".into(), url.to_owned());
     }
@@ -225,6 +234,7 @@ impl TestApp {
             app: self,
             cookie: None,
             ip: None,
+            forwarded_for: None,
         }
     }
 }
@@ -234,6 +244,8 @@ pub struct Visitor<'a> {
     app: &'a TestApp,
     pub cookie: Option<String>,
     pub ip: Option<IpAddr>,
+    /// An `X-Forwarded-For` header, as a proxy (or someone posing as one) sends it.
+    pub forwarded_for: Option<String>,
 }
 
 /// A server function's error as the browser receives it.
@@ -277,6 +289,9 @@ impl Visitor<'_> {
         if let Some(cookie) = &self.cookie {
             request = request.header("cookie", cookie);
         }
+        if let Some(forwarded_for) = &self.forwarded_for {
+            request = request.header("x-forwarded-for", forwarded_for);
+        }
         let mut request = request.body(body).expect("request");
         if let Some(ip) = self.ip {
             request.extensions_mut().insert(ConnectInfo(SocketAddr::new(ip, 40000)));
@@ -316,6 +331,9 @@ impl Visitor<'_> {
             );
         if let Some(cookie) = &self.cookie {
             request = request.header("cookie", cookie);
+        }
+        if let Some(forwarded_for) = &self.forwarded_for {
+            request = request.header("x-forwarded-for", forwarded_for);
         }
         let mut request = request.body(Body::from(body)).expect("request");
         if let Some(ip) = self.ip {

@@ -32,6 +32,7 @@ on_both_databases!(
     an_oversized_file_is_refused_before_it_is_read_whole,
     code_look_ups_are_limited_per_client_and_in_total,
     the_qr_link_trades_the_code_for_a_cookie_and_a_clean_address,
+    codes_from_before_link_tokens_get_theirs_at_start,
 );
 
 const PHOTO: &[u8] = include_bytes!("../fixtures/photo-with-gps.jpg");
@@ -366,14 +367,19 @@ async fn code_look_ups_are_limited_per_client_and_in_total(backend: Backend) {
             Err(invalid_code())
         );
     }
-    // Five failures in the hour, from any address: every look-up is now refused.
+    // Five failures in the hour, from any address: a typed code now needs a proof of
+    // work (see the limits tests), and a QR link still opens.
     let mut newcomer = app.visitor();
     newcomer.ip = Some(IpAddr::from([192, 0, 2, 77]));
-    assert!(limited(
-        newcomer
-            .call::<OpenTransferCode, SendStatus>(&[("code", &code.code)])
-            .await
-    ));
+    let refused = newcomer
+        .call::<OpenTransferCode, SendStatus>(&[("code", &code.code)])
+        .await
+        .expect_err("needs work");
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        matches!(refused.error, AppError::ProofOfWorkRequired { .. }),
+        "{refused:?}"
+    );
     let link = app
         .send(newcomer.request("GET", &format!("/t/{}", code.code), Body::empty()))
         .await;
@@ -390,7 +396,13 @@ async fn the_qr_link_trades_the_code_for_a_cookie_and_a_clean_address(backend: B
     let app = spawn_app_on(backend, &[]).await;
     let (_staff, code) = new_code(&app, "1").await;
     let mut patient = app.visitor();
-    let response = app.get(&format!("/t/{}", code.code)).await;
+    let link = code
+        .upload_url
+        .strip_prefix(&app.state.settings.public_url)
+        .expect("on this site");
+    assert!(link.starts_with("/t/") && link.len() == 3 + 22, "a long token: {link}");
+    assert!(!link.contains(&code.code), "the link does not carry the code");
+    let response = app.get(link).await;
     assert_eq!(response.status, StatusCode::SEE_OTHER);
     assert_eq!(response.header("location"), "/send");
     assert_eq!(response.header("cache-control"), "no-store");
@@ -405,9 +417,43 @@ async fn the_qr_link_trades_the_code_for_a_cookie_and_a_clean_address(backend: B
     assert!(matches!(access(&mut patient).await, SendAccess::Open(_)));
     patient.send_file("scan.png", SCAN).await.expect("sent");
 
+    let used_up = app.get(link).await;
+    assert_eq!(
+        used_up.header("location"),
+        "/send?link=invalid",
+        "a used-up code's link"
+    );
     let wrong = app.get("/t/ZZZZZZ").await;
     assert_eq!(wrong.header("location"), "/send?link=invalid");
     assert_eq!(wrong.header("set-cookie"), "");
+    let forged = app.get("/t/AAAAAAAAAAAAAAAAAAAAAA").await;
+    assert_eq!(forged.header("location"), "/send?link=invalid");
+}
+
+async fn codes_from_before_link_tokens_get_theirs_at_start(backend: Backend) {
+    let app = spawn_app_on(backend, &[]).await;
+    let (_staff, code) = new_code(&app, "1").await;
+    sqlx::query("UPDATE transfer_codes SET link_hash = NULL")
+        .execute(&app.state.db)
+        .await
+        .expect("as before migration 0008");
+    let link = code
+        .upload_url
+        .strip_prefix(&app.state.settings.public_url)
+        .expect("on this site");
+    assert_eq!(app.get(link).await.header("location"), "/send?link=invalid");
+    let restarted = app.restarted(&[]).await;
+    assert_eq!(
+        restarted.get(link).await.header("location"),
+        "/send",
+        "the same link opens"
+    );
+    let printed = restarted.get(&format!("/t/{}", code.code)).await;
+    assert_eq!(
+        printed.header("location"),
+        "/send",
+        "and so does a link with the code itself"
+    );
 }
 
 #[tokio::test]

@@ -33,6 +33,7 @@ pub struct NewPharmacy<'a> {
     pub name: &'a str,
     pub address: Option<&'a str>,
     pub retention_days: i64,
+    pub require_second_factor: bool,
 }
 
 pub async fn insert<'e>(
@@ -41,16 +42,27 @@ pub async fn insert<'e>(
     now: i64,
 ) -> Result<Pharmacy, sqlx::Error> {
     sqlx::query_as(&format!(
-        "INSERT INTO pharmacies (id, name, address, retention_days, created_at) VALUES ($1, $2, $3, $4, $5)
-         RETURNING {COLUMNS}"
+        "INSERT INTO pharmacies (id, name, address, retention_days, require_second_factor, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
     ))
     .bind(super::new_id())
     .bind(new.name)
     .bind(new.address)
     .bind(new.retention_days)
+    .bind(i32::from(new.require_second_factor))
     .bind(now)
     .fetch_one(db)
     .await
+}
+
+/// Locks the pharmacy's row until the transaction ends, so that changes to its staff
+/// that check its other members (the last admin) happen one at a time.
+pub async fn lock<'e>(db: impl Executor<'e, Database = Any>, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE pharmacies SET require_second_factor = require_second_factor WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await
+        .map(drop)
 }
 
 pub async fn find<'e>(db: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<Pharmacy>, sqlx::Error> {

@@ -1,4 +1,5 @@
-//! Transfer codes. The code and the note are stored sealed; `lookup_hash` finds a code.
+//! Transfer codes. The code and the note are stored sealed; `lookup_hash` finds a code
+//! typed by a patient, `link_hash` one whose QR link was opened.
 
 use sqlx::{Any, Executor, FromRow};
 
@@ -25,6 +26,7 @@ pub struct NewCode<'a> {
     pub pharmacy_id: &'a str,
     pub created_by: &'a str,
     pub lookup_hash: &'a str,
+    pub link_hash: &'a str,
     pub code_ciphertext: &'a [u8],
     pub note_ciphertext: Option<Vec<u8>>,
     pub max_uses: i64,
@@ -37,14 +39,15 @@ pub async fn insert<'e>(
     now: i64,
 ) -> Result<CodeRow, sqlx::Error> {
     sqlx::query_as(&format!(
-        "INSERT INTO transfer_codes (id, pharmacy_id, created_by, lookup_hash, code_ciphertext, note_ciphertext,
-                                     max_uses, current_uses, expires_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9) RETURNING {COLUMNS}"
+        "INSERT INTO transfer_codes (id, pharmacy_id, created_by, lookup_hash, link_hash, code_ciphertext,
+                                     note_ciphertext, max_uses, current_uses, expires_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10) RETURNING {COLUMNS}"
     ))
     .bind(new.id)
     .bind(new.pharmacy_id)
     .bind(new.created_by)
     .bind(new.lookup_hash)
+    .bind(new.link_hash)
     .bind(new.code_ciphertext)
     .bind(new.note_ciphertext.as_deref())
     .bind(new.max_uses)
@@ -102,6 +105,36 @@ pub async fn find_by_lookup_hash<'e>(
         .bind(lookup_hash)
         .fetch_optional(db)
         .await
+}
+
+pub async fn find_by_link_hash<'e>(
+    db: impl Executor<'e, Database = Any>,
+    link_hash: &str,
+) -> Result<Option<CodeRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM transfer_codes WHERE link_hash = $1"))
+        .bind(link_hash)
+        .fetch_optional(db)
+        .await
+}
+
+/// Codes created before links had their own token.
+pub async fn ids_without_link<'e>(db: impl Executor<'e, Database = Any>) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM transfer_codes WHERE link_hash IS NULL")
+        .fetch_all(db)
+        .await
+}
+
+pub async fn set_link_hash<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    link_hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE transfer_codes SET link_hash = $2 WHERE id = $1 AND link_hash IS NULL")
+        .bind(id)
+        .bind(link_hash)
+        .execute(db)
+        .await
+        .map(drop)
 }
 
 /// Takes one use of a code that is neither revoked, expired nor used up, in a single
