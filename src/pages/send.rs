@@ -21,6 +21,7 @@ use web_sys::{File, FileList, ProgressEvent, Url, XmlHttpRequest};
 pub fn SendPage() -> impl IntoView {
     let i18n = use_i18n();
     let open = ServerAction::<OpenTransferCode>::new();
+    let working = prove_when_asked(open);
     let access = Resource::new(move || open.version().get(), |_| send_page_access());
     let query = use_query_map();
     let link_refusal = move || query.read().get("link").and_then(|value| LinkRefusal::parse(&value));
@@ -40,7 +41,7 @@ pub fn SendPage() -> impl IntoView {
                                 }),
                                 _ => None,
                             };
-                            view! { <CodeForm open notice /> }.into_any()
+                            view! { <CodeForm open notice working /> }.into_any()
                         }
                         Err(error) => view! { <p class="form-alert" role="alert">{move || error.message(i18n.lang.get())}</p> }.into_any(),
                     }
@@ -54,33 +55,13 @@ pub fn SendPage() -> impl IntoView {
 /// until the form is sent. While the service asks for a proof of work (many failed
 /// look-ups of late), the browser finds one and sends the code again by itself.
 #[component]
-fn CodeForm(open: ServerAction<OpenTransferCode>, notice: Option<AppError>) -> impl IntoView {
+fn CodeForm(open: ServerAction<OpenTransferCode>, notice: Option<AppError>, working: Signal<bool>) -> impl IntoView {
     let i18n = use_i18n();
     let answer = action_error(open.value());
     let error = Signal::derive(move || {
         answer
             .get()
             .or_else(|| open.value().with(Option::is_none).then(|| notice.clone()).flatten())
-    });
-    let last_code = RwSignal::new(String::new());
-    Effect::new(move || {
-        if let Some(input) = open.input().get() {
-            last_code.set(input.code);
-        }
-    });
-    let working = RwSignal::new(false);
-    Effect::new(move || {
-        if let Some(Err(AppError::ProofOfWorkRequired { challenge, bits })) = open.value().get() {
-            working.set(true);
-            leptos::task::spawn_local(async move {
-                let counter = prove(&challenge, bits).await;
-                working.set(false);
-                open.dispatch(OpenTransferCode {
-                    code: last_code.get_untracked(),
-                    proof: Some(proof_of_work::proof(&challenge, counter)),
-                });
-            });
-        }
     });
     view! {
         <p>{i18n.t(Text::SendIntro)}</p>
@@ -90,6 +71,34 @@ fn CodeForm(open: ServerAction<OpenTransferCode>, notice: Option<AppError>) -> i
             <Submit label=Text::Continue pending=Signal::derive(move || open.pending().get() || working.get()) />
         </ActionForm>
     }
+}
+
+/// Sends a typed code again with a proof of work whenever the server asks for one; true
+/// while the browser is finding it. Lives with the page, not the form, which is drawn
+/// anew after every answer.
+fn prove_when_asked(open: ServerAction<OpenTransferCode>) -> Signal<bool> {
+    let last_code = RwSignal::new(String::new());
+    Effect::new(move || {
+        if let Some(input) = open.input().get() {
+            last_code.set(input.code);
+        }
+    });
+    let working = RwSignal::new(false);
+    Effect::new(move || {
+        if let Some(Err(AppError::ProofOfWorkRequired { challenge, bits })) = open.value().get() {
+            let code = last_code.get_untracked();
+            working.set(true);
+            leptos::task::spawn_local(async move {
+                let counter = prove(&challenge, bits).await;
+                working.try_set(false);
+                open.dispatch(OpenTransferCode {
+                    code,
+                    proof: Some(proof_of_work::proof(&challenge, counter)),
+                });
+            });
+        }
+    });
+    working.into()
 }
 
 /// Finds the proof of work for `challenge`, a slice at a time so the page stays alive.

@@ -170,7 +170,8 @@ fn loopback(last: u8) -> Option<IpAddr> {
 struct Proxy {
     child: Child,
     port: u16,
-    _dir: TempDir,
+    conf: PathBuf,
+    dir: TempDir,
 }
 
 impl Proxy {
@@ -211,10 +212,11 @@ impl Proxy {
             .arg("-p")
             .arg(dir.path())
             .args(["-g", "daemon off;"])
+            .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("nginx starts (scripts/install.sh --test installs it)");
-        let proxy = Proxy { child, port, _dir: dir };
+        let proxy = Proxy { child, port, conf, dir };
         let started = Instant::now();
         while request(proxy.addr(), None, "GET", "/health", None, &[]).await.0 != 200 {
             assert!(
@@ -233,7 +235,18 @@ impl Proxy {
 
 impl Drop for Proxy {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // Asked to stop, nginx ends its workers too (killed, it would leave them behind).
+        let stopped = Command::new("nginx")
+            .arg("-c")
+            .arg(&self.conf)
+            .arg("-p")
+            .arg(self.dir.path())
+            .args(["-s", "stop"])
+            .stderr(Stdio::null())
+            .status();
+        if !stopped.is_ok_and(|s| s.success()) {
+            let _ = self.child.kill();
+        }
         let _ = self.child.wait();
     }
 }
@@ -270,6 +283,20 @@ async fn behind_nginx_each_client_is_limited_and_audited_by_its_own_address() {
         429,
         "the guesser's own address is limited, whatever it claims"
     );
+    let (status, _) = request(
+        proxy.addr(),
+        loopback(2),
+        "POST",
+        "/api/v1/auth/login",
+        Some(json!({ "email": "autre@pharmacie.fr", "password": "mauvais mot de passe" })),
+        &[
+            ("Forwarded", "for=198.51.100.77"),
+            ("X-Real-IP", "198.51.100.78"),
+            ("X-Forwarded-For", "junk"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 429, "nor with a forged Forwarded, X-Real-IP or junk");
     // The account is limited for everyone now; another client's address is not.
     let other = json!({ "email": "autre@pharmacie.fr", "password": "mauvais mot de passe" });
     let (status, _) = request(
