@@ -23,18 +23,7 @@ on_both_databases!(
 const PASSWORD: &str = "vélo citron orage 92";
 
 async fn api(app: &TestApp, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> TestResponse {
-    let mut request = Request::builder().method(method).uri(format!("/api/v1{path}"));
-    if let Some(token) = token {
-        request = request.header("authorization", format!("Bearer {token}"));
-    }
-    let body = match body {
-        Some(json) => {
-            request = request.header("content-type", "application/json");
-            Body::from(json.to_string())
-        }
-        None => Body::empty(),
-    };
-    app.send(request.body(body).expect("request")).await
+    crate::support::api_from(app, None, method, path, token, body).await
 }
 
 /// A pharmacy registered through the API; its access and refresh tokens.

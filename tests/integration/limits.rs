@@ -193,27 +193,15 @@ async fn a_burst_of_second_factor_codes_counts_every_attempt(backend: Backend) {
 
 async fn ipv6_clients_count_by_their_64_network(backend: Backend) {
     let app = spawn_app_on(backend, &[("LOGIN_MAX_FAILURES", "3")]).await;
+    let wrong = |email: &'static str| [("email", email), ("password", "mauvais")];
     for n in 1..=3 {
-        let mut visitor = app.visitor();
-        visitor.ip = address(&format!("2001:db8:7:8::{n}"));
-        let email = format!("essai{n}@pharmacie.fr");
-        let answer = visitor
-            .call::<Login, SessionStage>(&[("email", &email), ("password", "mauvais")])
-            .await;
-        assert_eq!(answer.map_err(|r| r.status), Err(StatusCode::UNAUTHORIZED));
+        let answer = login_from(&app, &format!("2001:db8:7:8::{n}"), &wrong("essai@pharmacie.fr")).await;
+        assert_eq!(answer, Err(StatusCode::UNAUTHORIZED));
     }
-    let mut same_network = app.visitor();
-    same_network.ip = address("2001:db8:7:8:ffff:1:2:3");
-    let answer = same_network
-        .call::<Login, SessionStage>(&[("email", "autre@pharmacie.fr"), ("password", "mauvais")])
-        .await;
-    assert_eq!(answer.map_err(|r| r.status), Err(StatusCode::TOO_MANY_REQUESTS));
-    let mut next_network = app.visitor();
-    next_network.ip = address("2001:db8:7:9::1");
-    let answer = next_network
-        .call::<Login, SessionStage>(&[("email", "autre@pharmacie.fr"), ("password", "mauvais")])
-        .await;
-    assert_eq!(answer.map_err(|r| r.status), Err(StatusCode::UNAUTHORIZED));
+    let same_network = login_from(&app, "2001:db8:7:8:ffff:1:2:3", &wrong("autre@pharmacie.fr")).await;
+    assert_eq!(same_network, Err(StatusCode::TOO_MANY_REQUESTS));
+    let next_network = login_from(&app, "2001:db8:7:9::1", &wrong("autre@pharmacie.fr")).await;
+    assert_eq!(next_network, Err(StatusCode::UNAUTHORIZED));
 }
 
 async fn an_ipv6_site_guesses_codes_as_ten_addresses_at_most(backend: Backend) {
@@ -329,6 +317,7 @@ async fn code_look_ups_in_parallel_and_on_two_instances_count_alike(backend: Bac
     assert_eq!(checked + later, 10, "ten look-ups a minute across both instances");
 }
 
+/// A REST call from `ip`: its status, `Retry-After` and JSON body.
 async fn rest(
     app: &TestApp,
     ip: &str,
@@ -337,25 +326,7 @@ async fn rest(
     token: Option<&str>,
     body: Option<Value>,
 ) -> (StatusCode, String, Value) {
-    let mut request = Request::builder().method(method).uri(format!("/api/v1{path}"));
-    if let Some(token) = token {
-        request = request.header("authorization", format!("Bearer {token}"));
-    }
-    let body = match body {
-        Some(json) => {
-            request = request.header("content-type", "application/json");
-            Body::from(json.to_string())
-        }
-        None => Body::empty(),
-    };
-    let mut request = request.body(body).expect("request");
-    request
-        .extensions_mut()
-        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(
-            ip.parse().expect("address"),
-            40000,
-        )));
-    let answer = app.send(request).await;
+    let answer = crate::support::api_from(app, address(ip), method, path, token, body).await;
     let json = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
     (answer.status, answer.header("retry-after").to_owned(), json)
 }

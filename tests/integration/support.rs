@@ -239,6 +239,34 @@ impl TestApp {
     }
 }
 
+/// A call to the REST API under `/api/v1`, from `ip` when given, with a bearer token
+/// and a JSON body when given.
+pub async fn api_from(
+    app: &TestApp,
+    ip: Option<IpAddr>,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> TestResponse {
+    let mut request = Request::builder().method(method).uri(format!("/api/v1{path}"));
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let body = match body {
+        Some(json) => {
+            request = request.header("content-type", "application/json");
+            Body::from(json.to_string())
+        }
+        None => Body::empty(),
+    };
+    let mut request = request.body(body).expect("request");
+    if let Some(ip) = ip {
+        request.extensions_mut().insert(ConnectInfo(SocketAddr::new(ip, 40000)));
+    }
+    app.send(request).await
+}
+
 /// What a browser keeps between requests: the session cookie, and its address.
 pub struct Visitor<'a> {
     app: &'a TestApp,
