@@ -1,5 +1,6 @@
 //! How the shared `AppError` leaves the server: a status, a JSON `{"detail": ...}` body
-//! as the original API answered, and the internal cause in the log only.
+//! as the original API answered (with the challenge of a proof of work asked for), and
+//! the internal cause in the log only.
 
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -41,8 +42,12 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         // The original API spoke French; integrators keep getting French details.
-        let body = Json(serde_json::json!({ "detail": self.message(Lang::Fr) }));
-        let mut response = (self.status(), body).into_response();
+        let mut body = serde_json::json!({ "detail": self.message(Lang::Fr) });
+        if let AppError::ProofOfWorkRequired { challenge, bits } = &self {
+            body["challenge"] = challenge.as_str().into();
+            body["bits"] = (*bits).into();
+        }
+        let mut response = (self.status(), Json(body)).into_response();
         let headers = response.headers_mut();
         if matches!(self, AppError::Unauthorized | AppError::InvalidCredentials) {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

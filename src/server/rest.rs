@@ -345,15 +345,33 @@ struct CodeQuery {
     code: String,
 }
 
+#[derive(Deserialize, IntoParams)]
+struct ProofQuery {
+    /// `challenge:counter`, answering a 429 that carried a `challenge`: SHA-256 of
+    /// that text must start with `bits` zero bits. Each challenge serves once.
+    proof: Option<String>,
+}
+
+/// A refusal for too many attempts. While the service's budget of failed code look-ups
+/// is spent, it carries a proof-of-work challenge to answer with `proof`.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+struct LimitedJson {
+    detail: String,
+    challenge: Option<String>,
+    bits: Option<u8>,
+}
+
 /// Whether a patient's code is usable, within the same guessing limits as the page.
-#[utoipa::path(post, path = "/codes/validate", tag = "codes", params(CodeQuery),
-    responses((status = 200, body = ValidJson), (status = 400, body = ErrorJson), (status = 429, body = ErrorJson)))]
+#[utoipa::path(post, path = "/codes/validate", tag = "codes", params(CodeQuery, ProofQuery),
+    responses((status = 200, body = ValidJson), (status = 400, body = ErrorJson), (status = 429, body = LimitedJson)))]
 async fn validate_code(
     State(state): State<AppState>,
     Meta(meta): Meta,
     Query(query): Query<CodeQuery>,
+    Query(work): Query<ProofQuery>,
 ) -> Result<Json<ValidJson>, AppError> {
-    upload_access::find_usable(&state, &meta, &query.code, None).await?;
+    upload_access::find_usable(&state, &meta, &query.code, work.proof.as_deref()).await?;
     Ok(Json(ValidJson {
         valid: true,
         message: "Code valide".to_owned(),
@@ -439,12 +457,19 @@ struct UploadForm {
 }
 
 /// A patient's file with its code (multipart fields `code`, then `file`).
-#[utoipa::path(post, path = "/documents/upload", tag = "documents",
+#[utoipa::path(post, path = "/documents/upload", tag = "documents", params(ProofQuery),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 200, body = DocumentJson), (status = 400, body = ErrorJson), (status = 413, body = ErrorJson),
-        (status = 429, body = ErrorJson)))]
-async fn upload_document(State(state): State<AppState>, request: Request) -> Result<Json<DocumentJson>, AppError> {
-    let received = upload_access::receive_upload(&state, request, CodeFrom::Field).await?;
+        (status = 429, body = LimitedJson)))]
+async fn upload_document(
+    State(state): State<AppState>,
+    Query(work): Query<ProofQuery>,
+    request: Request,
+) -> Result<Json<DocumentJson>, AppError> {
+    let from = CodeFrom::Field {
+        proof: work.proof.as_deref(),
+    };
+    let received = upload_access::receive_upload(&state, request, from).await?;
     Ok(Json(DocumentJson {
         filename: received.id.clone(),
         id: received.id,
@@ -535,7 +560,10 @@ pub const DOCS_PATH: &str = "/docs";
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Santhium API", description = "Patients send prescriptions to their pharmacy; pharmacies read them. \
-        Ids are random strings (the original API had integers). Dates are ISO 8601 in UTC. Errors are `{\"detail\": \"...\"}`."),
+        Ids are random strings (the original API had integers). Dates are ISO 8601 in UTC. Errors are `{\"detail\": \"...\"}`. \
+        While many typed codes fail, /codes/validate and /documents/upload may answer 429 with a `challenge` and `bits`: \
+        find a counter such that SHA-256 of `challenge:counter` starts with `bits` zero bits, and send the request again \
+        with `?proof=challenge:counter`."),
     servers((url = "/api/v1")),
     modifiers(&BearerAuth),
 )]

@@ -169,12 +169,13 @@ fn multipart_error(error: MultipartError) -> AppError {
 }
 
 /// Where an upload's code comes from.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum CodeFrom {
+#[derive(Clone, Copy)]
+pub enum CodeFrom<'a> {
     /// The upload cookie the page's code opened.
     Cookie,
-    /// A multipart field `code` before the file (the REST API).
-    Field,
+    /// A multipart field `code` before the file (the REST API), with the proof of work
+    /// answering a `ProofOfWorkRequired` refusal, when one came.
+    Field { proof: Option<&'a str> },
 }
 
 /// Longest text a `code` field may hold.
@@ -192,21 +193,22 @@ async fn code_field(field: &mut Field<'_>) -> Result<String, AppError> {
 }
 
 /// One file (multipart field `file`) for a code, streamed into the store.
-pub async fn receive_upload(state: &AppState, request: Request, from: CodeFrom) -> Result<Received, AppError> {
+pub async fn receive_upload(state: &AppState, request: Request, from: CodeFrom<'_>) -> Result<Received, AppError> {
     let (parts, body) = request.into_parts();
     let meta = RequestMeta::from_parts(&parts);
     let mut code_id = match from {
         CodeFrom::Cookie => Some(granted_code(state, &meta).ok_or_else(invalid_code)?),
-        CodeFrom::Field => None,
+        CodeFrom::Field { .. } => None,
     };
     let mut multipart = Multipart::from_request(Request::from_parts(parts, body), state)
         .await
         .map_err(|_| invalid("file", Text::UploadInterrupted))?;
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         match field.name() {
-            Some("code") if from == CodeFrom::Field && code_id.is_none() => {
+            Some("code") if code_id.is_none() => {
+                let CodeFrom::Field { proof } = from else { continue };
                 let code = code_field(&mut field).await?;
-                code_id = Some(find_usable(state, &meta, &code, None).await?.id);
+                code_id = Some(find_usable(state, &meta, &code, proof).await?.id);
             }
             Some("file") => {
                 let code_id = code_id.as_deref().ok_or_else(invalid_code)?;

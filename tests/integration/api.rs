@@ -338,13 +338,15 @@ async fn disabling_a_user_or_a_new_password_revokes_their_tokens(backend: Backen
     assert_unauthorized(&refreshed, "a disabled user's refresh token");
 }
 
-/// `POST /documents/upload` as the original's clients send it: the code, then the file.
-async fn upload(app: &TestApp, code: &str, filename: &str, content: &[u8]) -> TestResponse {
+/// `POST /documents/upload` as the original's clients send it: the code, then the file;
+/// with a proof of work when given.
+pub async fn upload(app: &TestApp, proof: Option<&str>, code: &str, filename: &str, content: &[u8]) -> TestResponse {
     let (content_type, file_part) = crate::support::multipart(filename, content);
     let boundary = content_type.rsplit('=').next().expect("boundary");
     let code_part = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"code\"\r\n\r\n{code}\r\n");
     let body = [code_part.as_bytes(), &file_part].concat();
-    let request = Request::post("/api/v1/documents/upload")
+    let query = proof.map(|proof| format!("?proof={proof}")).unwrap_or_default();
+    let request = Request::post(format!("/api/v1/documents/upload{query}"))
         .header("content-type", content_type)
         .body(Body::from(body))
         .expect("request");
@@ -377,23 +379,23 @@ async fn patients_validate_codes_and_upload_through_the_api(backend: Backend) {
     assert_refused(&unknown, StatusCode::BAD_REQUEST, "an unknown code");
 
     assert_refused(
-        &upload(&app, "ZZZZZZ", "ordonnance.pdf", &prescription()).await,
+        &upload(&app, None, "ZZZZZZ", "ordonnance.pdf", &prescription()).await,
         StatusCode::BAD_REQUEST,
         "a bad code",
     );
     assert_refused(
-        &upload(&app, &code, "virus.exe", b"MZ...").await,
+        &upload(&app, None, &code, "virus.exe", b"MZ...").await,
         StatusCode::BAD_REQUEST,
         "a disallowed type",
     );
     let big = vec![b'%'; 2 * 1024 * 1024];
     assert_refused(
-        &upload(&app, &code, "gros.pdf", &big).await,
+        &upload(&app, None, &code, "gros.pdf", &big).await,
         StatusCode::PAYLOAD_TOO_LARGE,
         "an oversized file",
     );
 
-    let sent = upload(&app, &code, "Ordonnance été.pdf", &prescription()).await;
+    let sent = upload(&app, None, &code, "Ordonnance été.pdf", &prescription()).await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
     let document = sent.json();
     assert_eq!(document["original_filename"], "Ordonnance été.pdf");
@@ -404,7 +406,7 @@ async fn patients_validate_codes_and_upload_through_the_api(backend: Backend) {
     let download = api(&app, "GET", &format!("/documents/{id}/download"), Some(&token), None).await;
     assert_eq!(download.bytes, prescription());
 
-    let used_up = upload(&app, &code, "encore.pdf", &prescription()).await;
+    let used_up = upload(&app, None, &code, "encore.pdf", &prescription()).await;
     assert_refused(&used_up, StatusCode::BAD_REQUEST, "a used-up code");
     let invalid = api(&app, "POST", &format!("/codes/validate?code={code}"), None, None).await;
     assert_refused(&invalid, StatusCode::BAD_REQUEST, "a used-up code");

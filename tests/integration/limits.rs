@@ -630,4 +630,32 @@ async fn a_thousand_guessing_addresses_lock_out_no_patient(backend: Backend) {
     assert_eq!(opened.remaining, 3, "opening takes no use");
     let replayed = answer(with(&proof)).await.expect_err("a proof works once");
     assert!(matches!(replayed.error, AppError::ProofOfWorkRequired { .. }));
+
+    // An integrator's client gets the same challenge as JSON, and answers it alike.
+    let validate = format!("/codes/validate?code={}", code.code);
+    let (status, _, refusal) = rest(&app, "198.51.100.201", "POST", &validate, None, None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{refusal}");
+    let proof = solved(&refusal);
+    let with_proof = format!("{validate}&proof={proof}");
+    let (status, _, valid) = rest(&app, "198.51.100.201", "POST", &with_proof, None, None).await;
+    assert_eq!((status, valid["valid"].as_bool()), (StatusCode::OK, Some(true)), "{valid}");
+    let (status, _, replayed) = rest(&app, "198.51.100.201", "POST", &with_proof, None, None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "a proof works once: {replayed}");
+
+    let pdf = crate::uploads::prescription();
+    let refused = crate::api::upload(&app, None, &code.code, "ordonnance.pdf", &pdf).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.body);
+    let proof = solved(&refused.json());
+    let sent = crate::api::upload(&app, Some(&proof), &code.code, "ordonnance.pdf", &pdf).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    assert_eq!(sent.json()["original_filename"], "ordonnance.pdf");
+}
+
+/// The proof answering a REST refusal's challenge, found as an integrator would.
+fn solved(refusal: &Value) -> String {
+    let challenge = refusal["challenge"].as_str().expect("a challenge");
+    assert!(refusal["detail"].is_string(), "{refusal}");
+    let bits = refusal["bits"].as_u64().and_then(|b| u8::try_from(b).ok()).expect("bits");
+    let counter = santhium::proof_of_work::search(challenge, bits, 0..u64::MAX).expect("a solution");
+    santhium::proof_of_work::proof(challenge, counter)
 }
