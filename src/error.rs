@@ -45,6 +45,19 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The form field `field` is not acceptable, for the reason `text`.
+    pub fn invalid(field: &str, text: Text) -> AppError {
+        AppError::Invalid {
+            field: field.to_owned(),
+            text,
+        }
+    }
+
+    /// The one answer for an unknown, expired, used-up or revoked transfer code.
+    pub fn invalid_code() -> AppError {
+        AppError::invalid("code", Text::TransferCodeInvalid)
+    }
+
     pub fn text(&self) -> Text {
         match self {
             AppError::Invalid { text, .. } => *text,

@@ -8,6 +8,7 @@ pub mod app;
 pub mod components;
 pub mod error;
 pub mod i18n;
+pub mod model;
 pub mod pages;
 pub mod proof_of_work;
 pub mod time_format;

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    santhium::server::main().await
+    santhium::server::cli::main().await
 }

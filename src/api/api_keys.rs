@@ -2,63 +2,8 @@
 //! scope, shown once, listed with their last use, revoked.
 
 use crate::error::AppError;
-use crate::i18n::Text;
+use crate::model::api_keys::{ApiKeyView, KeyScope, NewApiKey};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
-/// What a key may do through the REST API.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum KeyScope {
-    /// List and download documents.
-    ReadDocuments,
-    /// Also create codes, list active codes and delete documents.
-    CodesAndDocuments,
-}
-
-impl KeyScope {
-    pub const ALL: [KeyScope; 2] = [KeyScope::ReadDocuments, KeyScope::CodesAndDocuments];
-
-    /// How the scope is stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyScope::ReadDocuments => "documents:read",
-            KeyScope::CodesAndDocuments => "codes+documents",
-        }
-    }
-
-    pub fn from_stored(value: &str) -> Option<KeyScope> {
-        KeyScope::ALL.into_iter().find(|scope| scope.as_str() == value)
-    }
-
-    /// Whether a key of this scope may do what `needs` names.
-    pub fn covers(self, needs: KeyScope) -> bool {
-        self == KeyScope::CodesAndDocuments || needs == KeyScope::ReadDocuments
-    }
-
-    pub fn text(self) -> Text {
-        match self {
-            KeyScope::ReadDocuments => Text::ScopeReadDocuments,
-            KeyScope::CodesAndDocuments => Text::ScopeCodesAndDocuments,
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiKeyView {
-    pub id: String,
-    pub name: String,
-    pub scope: KeyScope,
-    pub created_at: i64,
-    pub created_by: String,
-    pub last_used_at: Option<i64>,
-}
-
-/// A key just created: the secret is shown this once.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewApiKey {
-    pub name: String,
-    pub secret: String,
-}
 
 /// The pharmacy's keys that are not revoked, newest first.
 #[server]

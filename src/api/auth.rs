@@ -1,7 +1,7 @@
 //! Registering a pharmacy, logging in and out, and who is signed in.
 
-use crate::api::{Session, SessionStage};
 use crate::error::AppError;
+use crate::model::session::{Session, SessionStage};
 use leptos::prelude::*;
 
 /// Creates a pharmacy and its first admin, and signs that admin in.

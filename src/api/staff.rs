@@ -1,41 +1,9 @@
 //! Staff management, for admins only; the guard runs on the server in every function.
 
-use crate::api::Role;
 use crate::error::AppError;
+use crate::model::staff::Role;
+use crate::model::staff::{NewStaffAccount, StaffOverview};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StaffMember {
-    pub id: String,
-    pub email: String,
-    pub full_name: String,
-    pub role: Role,
-    pub is_active: bool,
-    pub second_factor_enabled: bool,
-    /// Still on the temporary password an admin gave.
-    pub must_change_password: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StaffOverview {
-    pub members: Vec<StaffMember>,
-    pub second_factor_required: bool,
-    /// Days the pharmacy keeps a document.
-    pub retention_days: u32,
-    /// Where arrival emails go, if anywhere.
-    pub notification_email: Option<String>,
-    /// Whether this server can send email at all.
-    pub notifications_available: bool,
-}
-
-/// A created account and its temporary password, shown this once.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewStaffAccount {
-    pub email: String,
-    pub temporary_password: String,
-    pub expires_at: i64,
-}
 
 #[server]
 pub async fn list_staff() -> Result<StaffOverview, AppError> {

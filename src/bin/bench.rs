@@ -464,7 +464,8 @@ async fn document_page(
     limit: u32,
 ) -> Result<(String, usize), String> {
     use leptos::server_fn::ServerFn;
-    use santhium::api::documents::{DocumentPage, ListDocuments};
+    use santhium::api::documents::ListDocuments;
+    use santhium::model::documents::DocumentPage;
     let limit = limit.to_string();
     let listed = call(
         client,
@@ -482,8 +483,9 @@ async fn document_page(
 /// A patient's upload cookie for a new code allowing `max_uses` documents.
 async fn open_code(client: &reqwest::Client, base: &str, staff: &str, max_uses: usize) -> Result<String, String> {
     use leptos::server_fn::ServerFn;
-    use santhium::api::codes::{CodeView, CreateTransferCode};
+    use santhium::api::codes::CreateTransferCode;
     use santhium::api::send::OpenTransferCode;
+    use santhium::model::codes::CodeView;
     let max_uses = max_uses.to_string();
     let form = [("lifetime_hours", "24"), ("max_uses", max_uses.as_str()), ("note", "")];
     let created = call(client, format!("{base}{}", CreateTransferCode::PATH), staff, &form).await?;
@@ -533,7 +535,7 @@ async fn upload_load(
         }
         cookies.push(patient);
     }
-    let url = format!("{base}{}", santhium::api::send::UPLOAD_PATH);
+    let url = format!("{base}{}", santhium::model::send::UPLOAD_PATH);
     spread(concurrency, per_patient, |patient, n| {
         client
             .post(&url)

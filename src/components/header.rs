@@ -1,8 +1,8 @@
-use crate::api::Role;
 use crate::api::auth::Logout;
 use crate::components::LanguageSwitch;
 use crate::components::session::use_auth;
 use crate::i18n::{Text, use_i18n};
+use crate::model::staff::Role;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;

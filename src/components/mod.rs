@@ -1,5 +1,7 @@
 //! Reusable pieces of the interface.
 
+mod api_keys_section;
+mod documents_panel;
 mod footer;
 pub mod form;
 mod header;
@@ -8,6 +10,8 @@ mod qr_code;
 mod refresh;
 pub mod session;
 
+pub use api_keys_section::ApiKeysSection;
+pub use documents_panel::DocumentsPanel;
 pub use footer::Footer;
 pub use header::Header;
 pub use language_switch::LanguageSwitch;

@@ -2,9 +2,10 @@
 //! and the gate protected pages stand behind.
 
 use crate::api::auth::current_session;
-use crate::api::{Role, Session, SessionStage};
 use crate::error::AppError;
 use crate::i18n::{Text, use_i18n};
+use crate::model::session::{Session, SessionStage};
+use crate::model::staff::Role;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 

@@ -2,12 +2,14 @@
 //! what; filtered by action and dates, 50 to a page, and exported as CSV with the same
 //! filter.
 
-use crate::api::audit::{ACTIONS, AuditEventView, AuditFilter, AuditPage, list_audit_events};
+use crate::api::audit::list_audit_events;
 use crate::components::form::{DayRange, DayRangeFields};
 use crate::components::session::RequireSession;
 use crate::i18n::{Text, use_i18n};
+use crate::model::audit::{Action, AuditEventView, AuditFilter, AuditPage};
 use crate::time_format::utc_date_time;
 use leptos::prelude::*;
+use strum::VariantArray;
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
@@ -55,7 +57,7 @@ fn AuditTrail() -> impl IntoView {
                     <label for="audit-action">{i18n.t(Text::AuditAction)}</label>
                     <select id="audit-action" on:change=move |ev| action.set(event_target_value(&ev))>
                         <option value="">{i18n.t(Text::AllDocuments)}</option>
-                        {ACTIONS.map(|a| view! { <option value=a>{a}</option> }).collect_view()}
+                        {Action::VARIANTS.iter().map(|a| view! { <option value=a.as_ref()>{a.as_ref()}</option> }).collect_view()}
                     </select>
                 </div>
                 <DayRangeFields range=days id="audit" from_label=Text::OccurredFrom until_label=Text::OccurredUntil />

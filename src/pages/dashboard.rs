@@ -1,12 +1,12 @@
-use crate::api::codes::{CodeStatus, CodeView, CreateTransferCode, RevokeTransferCode, list_transfer_codes};
+use crate::api::codes::{CreateTransferCode, RevokeTransferCode, list_transfer_codes};
+use crate::components::DocumentsPanel;
 use crate::components::form::{Field, FormAlert, Submit, action_error};
 use crate::components::session::{RequireSession, use_auth};
 use crate::components::{QrCode, use_refresh};
 use crate::i18n::{Lang, Text, use_i18n};
-use crate::pages::documents::DocumentsPanel;
+use crate::model::codes::{CodeStatus, CodeView};
 use crate::time_format::utc_date_time;
 use leptos::prelude::*;
-use std::time::Duration;
 
 /// The pharmacy's working page: transfer codes to hand to patients, and (soon) what
 /// patients sent.
@@ -30,9 +30,6 @@ pub fn DashboardPage() -> impl IntoView {
     }
 }
 
-/// How often the dashboard's lists ask the server for news.
-pub(super) const REFRESH_SECS: u64 = 5;
-
 /// Lifetimes offered for a new code, in hours, and how they read.
 const LIFETIMES: [(u32, Text); 6] = [
     (1, Text::OneHour),
@@ -53,7 +50,7 @@ fn TransferCodesPanel() -> impl IntoView {
     // The form reads its default once; the list refreshes itself, so that codes used
     // by patients meanwhile move to the history without a reload.
     let defaults = Resource::new(|| (), |_| list_transfer_codes());
-    let refresh = use_refresh(Duration::from_secs(REFRESH_SECS));
+    let refresh = use_refresh();
     let codes = Resource::new(
         move || (create.version().get(), revoke.version().get(), refresh.get()),
         |_| list_transfer_codes(),

@@ -1,8 +1,8 @@
-use crate::api::SessionStage;
 use crate::api::auth::{Login, VerifySecondFactor};
 use crate::components::form::{Field, FormAlert, Submit, action_error};
 use crate::components::session::use_auth;
 use crate::i18n::{Text, use_i18n};
+use crate::model::session::SessionStage;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;

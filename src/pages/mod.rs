@@ -1,10 +1,8 @@
 //! One module per route.
 
 mod account;
-mod api_keys;
 mod audit;
 mod dashboard;
-mod documents;
 mod home;
 mod login;
 mod not_found;

@@ -1,9 +1,9 @@
-use crate::api::SessionStage;
 use crate::api::account::{BeginSecondFactor, ConfirmSecondFactor, RemoveSecondFactor};
 use crate::components::QrCode;
 use crate::components::form::{Field, FormAlert, Submit, action_error};
 use crate::components::session::{RequireSession, use_auth};
 use crate::i18n::{Text, use_i18n};
+use crate::model::session::SessionStage;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 

@@ -1,12 +1,11 @@
 //! The patient's page, mobile first: open a code (scanned, or typed here), choose
 //! photos or PDFs, send them with a progress bar each, and keep the receipt.
 
-use crate::api::send::{
-    DocumentReceipt, LinkRefusal, OpenTransferCode, SendAccess, SendStatus, UPLOAD_PATH, send_page_access,
-};
+use crate::api::send::{OpenTransferCode, send_page_access};
 use crate::components::form::{Field, FormAlert, Submit, action_error};
 use crate::error::AppError;
 use crate::i18n::{Text, use_i18n};
+use crate::model::send::{DocumentReceipt, LinkRefusal, SendAccess, SendStatus, UPLOAD_PATH};
 use crate::proof_of_work;
 use crate::time_format::utc_date_time;
 use leptos::prelude::*;
@@ -24,7 +23,12 @@ pub fn SendPage() -> impl IntoView {
     let working = prove_when_asked(open);
     let access = Resource::new(move || open.version().get(), |_| send_page_access());
     let query = use_query_map();
-    let link_refusal = move || query.read().get("link").and_then(|value| LinkRefusal::parse(&value));
+    let link_refusal = move || {
+        query
+            .read()
+            .get("link")
+            .and_then(|value| value.parse::<LinkRefusal>().ok())
+    };
     view! {
         <section class="page narrow printable send-page">
             <h1 class="no-print">{i18n.t(Text::SendHeading)}</h1>

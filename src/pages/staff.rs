@@ -1,14 +1,15 @@
-use crate::api::Role;
 use crate::api::staff::{
-    CreateStaff, RequireSecondFactor, SetNotificationEmail, SetRetentionDays, SetStaffActive, SetStaffRole,
-    StaffMember, list_staff,
+    CreateStaff, RequireSecondFactor, SetNotificationEmail, SetRetentionDays, SetStaffActive, SetStaffRole, list_staff,
 };
+use crate::components::ApiKeysSection;
 use crate::components::form::{Field, FormAlert, Submit, action_error};
 use crate::components::session::RequireSession;
 use crate::i18n::{Text, use_i18n};
-use crate::pages::api_keys::ApiKeysSection;
+use crate::model::staff::Role;
+use crate::model::staff::StaffMember;
 use crate::time_format::utc_date_time;
 use leptos::prelude::*;
+use strum::VariantArray;
 
 /// Staff management, for the pharmacy's administrators.
 #[component]
@@ -135,8 +136,8 @@ fn StaffManagement() -> impl IntoView {
                 <div class="field">
                     <label for="field-role">{i18n.t(Text::Role)}</label>
                     <select id="field-role" name="role">
-                        {Role::ALL
-                            .into_iter()
+                        {Role::VARIANTS
+                            .iter()
                             .map(|role| view! { <option value=format!("{role:?}")>{i18n.t(role.text())}</option> })
                             .collect_view()}
                     </select>

@@ -1,12 +1,13 @@
 //! Registering a pharmacy, logging in (password, then second factor, then whatever the
 //! account still owes), and what users manage of their own account.
 
-use crate::api::account::{SecondFactorEnabled, SessionInfo, TotpEnrolment};
-use crate::api::{CurrentUser, Role, Session, SessionStage};
 use crate::error::AppError;
 use crate::i18n::Text;
-use crate::server::AppState;
-use crate::server::audit::{self, Action, Actor};
+use crate::model::account::{SecondFactorEnabled, SessionInfo, TotpEnrolment};
+use crate::model::audit::Action;
+use crate::model::session::{CurrentUser, Session, SessionStage};
+use crate::model::staff::Role;
+use crate::server::audit::{self, Actor};
 use crate::server::keys::Sealed;
 use crate::server::login_limit::{self, Factor};
 use crate::server::passwords::{self, Verified};
@@ -15,15 +16,9 @@ use crate::server::repo::pharmacies::{self, NewPharmacy};
 use crate::server::repo::users::{self, NewUser, User};
 use crate::server::repo::{api_tokens, recovery_codes, sessions};
 use crate::server::session::{self, Caller, Staff};
+use crate::server::state::AppState;
 use crate::server::totp;
 use crate::server::web::RequestMeta;
-
-pub fn invalid(field: &str, text: Text) -> AppError {
-    AppError::Invalid {
-        field: field.to_owned(),
-        text,
-    }
-}
 
 pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
@@ -42,7 +37,7 @@ pub fn check_email(field: &str, email: &str) -> Result<(), AppError> {
     if plausible {
         Ok(())
     } else {
-        Err(invalid(field, Text::EmailInvalid))
+        Err(AppError::invalid(field, Text::EmailInvalid))
     }
 }
 
@@ -50,9 +45,9 @@ pub fn check_email(field: &str, email: &str) -> Result<(), AppError> {
 pub fn required_text<'a>(field: &str, value: &'a str, max: usize) -> Result<&'a str, AppError> {
     let value = value.trim();
     if value.is_empty() {
-        Err(invalid(field, Text::Required))
+        Err(AppError::invalid(field, Text::Required))
     } else if value.chars().count() > max || value.contains(char::is_control) {
-        Err(invalid(field, Text::TooLong))
+        Err(AppError::invalid(field, Text::TooLong))
     } else {
         Ok(value)
     }
@@ -123,15 +118,16 @@ pub async fn register_pharmacy(
     let pharmacy_name = required_text("pharmacy_name", form.pharmacy_name, 200)?;
     let address = Some(form.address.trim()).filter(|a| !a.is_empty());
     if address.is_some_and(|a| a.chars().count() > 300) {
-        return Err(invalid("address", Text::TooLong));
+        return Err(AppError::invalid("address", Text::TooLong));
     }
     let full_name = required_text("full_name", form.full_name, 200)?;
     let email = normalise_email(form.email);
     check_email("email", &email)?;
-    passwords::check_policy(form.password, &[&email, full_name, pharmacy_name]).map_err(|t| invalid("password", t))?;
+    passwords::check_policy(form.password, &[&email, full_name, pharmacy_name])
+        .map_err(|t| AppError::invalid("password", t))?;
     registration_limits(state, meta).await?;
     if users::find_by_email(&state.db, &email).await?.is_some() {
-        return Err(invalid("email", Text::EmailTaken));
+        return Err(AppError::invalid("email", Text::EmailTaken));
     }
     let password_hash = state.hasher.hash(form.password).await?;
     let now = state.clock.now();
@@ -152,7 +148,7 @@ pub async fn register_pharmacy(
         temporary_until: None,
     };
     let user = match users::insert(&mut *tx, &new_user, now).await {
-        Err(error) if is_unique_violation(&error) => return Err(invalid("email", Text::EmailTaken)),
+        Err(error) if is_unique_violation(&error) => return Err(AppError::invalid("email", Text::EmailTaken)),
         other => other?,
     };
     tx.commit().await?;
@@ -220,7 +216,7 @@ pub async fn authenticate(
         }
     };
     if user.must_change_password && user.password_expires_at.is_some_and(|until| until <= state.clock.now()) {
-        return Err(invalid("password", Text::TemporaryPasswordExpired));
+        return Err(AppError::invalid("password", Text::TemporaryPasswordExpired));
     }
     if user.totp_secret.is_none() {
         login_limit::completed(state, &email).await?;
@@ -314,7 +310,7 @@ pub async fn accept_second_factor(
     };
     if !accepted {
         // The attempt's hits stay: they count this failure.
-        return Err(invalid("code", Text::CodeInvalid));
+        return Err(AppError::invalid("code", Text::CodeInvalid));
     }
     login_limit::not_a_failure(state, hits).await?;
     login_limit::completed(state, &user.email).await?;
@@ -353,12 +349,12 @@ pub async fn change_password(
 ) -> Result<(SessionStage, String), AppError> {
     let user = &caller.user;
     if state.hasher.verify(Some(&user.password_hash), current_password).await? == Verified::Wrong {
-        return Err(invalid("current_password", Text::PasswordWrong));
+        return Err(AppError::invalid("current_password", Text::PasswordWrong));
     }
     passwords::check_policy(new_password, &[&user.email, &user.full_name, &caller.pharmacy.name])
-        .map_err(|t| invalid("new_password", t))?;
+        .map_err(|t| AppError::invalid("new_password", t))?;
     if new_password == current_password {
-        return Err(invalid("new_password", Text::PasswordUnchanged));
+        return Err(AppError::invalid("new_password", Text::PasswordUnchanged));
     }
     let hash = state.hasher.hash(new_password).await?;
     users::set_password(&state.db, &user.id, &hash, None, state.clock.now()).await?;
@@ -381,7 +377,7 @@ pub async fn change_password(
 pub async fn begin_second_factor(state: &AppState, caller: &Caller) -> Result<TotpEnrolment, AppError> {
     let user = &caller.user;
     if user.totp_secret.is_some() {
-        return Err(invalid("code", Text::SecondFactorAlreadyEnabled));
+        return Err(AppError::invalid("code", Text::SecondFactorAlreadyEnabled));
     }
     let secret = totp::new_secret();
     let (secret_text, otpauth_uri) = totp::enrolment(&secret, &user.email).ok_or(AppError::Internal)?;
@@ -405,10 +401,10 @@ pub async fn confirm_second_factor(
     let blob = user
         .totp_pending_secret
         .as_deref()
-        .ok_or_else(|| invalid("code", Text::SecondFactorNotStarted))?;
+        .ok_or_else(|| AppError::invalid("code", Text::SecondFactorNotStarted))?;
     let secret = open_totp_secret(state, &user.id, blob)?;
     let step = totp::matching_step(&secret, &totp::normalise_code(code), state.clock.now())
-        .ok_or_else(|| invalid("code", Text::CodeInvalid))?;
+        .ok_or_else(|| AppError::invalid("code", Text::CodeInvalid))?;
     users::enable_totp(&state.db, &user.id, blob, step).await?;
     let codes = totp::new_recovery_codes();
     let hashes: Vec<String> = codes
@@ -437,10 +433,10 @@ pub async fn confirm_second_factor(
 /// requires one.
 pub async fn remove_second_factor(state: &AppState, caller: &Caller, password: &str) -> Result<(), AppError> {
     if caller.pharmacy.require_second_factor {
-        return Err(invalid("password", Text::SecondFactorRequiredByPharmacy));
+        return Err(AppError::invalid("password", Text::SecondFactorRequiredByPharmacy));
     }
     if state.hasher.verify(Some(&caller.user.password_hash), password).await? == Verified::Wrong {
-        return Err(invalid("password", Text::PasswordWrong));
+        return Err(AppError::invalid("password", Text::PasswordWrong));
     }
     users::clear_totp(&state.db, &caller.user.id).await?;
     recovery_codes::delete_for_user(&state.db, &caller.user.id).await?;

@@ -3,14 +3,15 @@
 //! created it, so disabling that admin stops their keys too. Its last use is kept (to
 //! the minute) so unused keys can be spotted and revoked.
 
-use crate::api::api_keys::{ApiKeyView, KeyScope, NewApiKey};
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::model::api_keys::{ApiKeyView, KeyScope, NewApiKey};
+use crate::model::audit::Action;
 use crate::server::accounts::required_text;
-use crate::server::audit::{self, Action};
+use crate::server::audit;
 use crate::server::repo::api_keys::{self, NewKey};
 use crate::server::repo::{pharmacies, users};
 use crate::server::session::Staff;
+use crate::server::state::AppState;
 use crate::server::web::RequestMeta;
 use base64::Engine;
 use rand::RngCore;
@@ -37,7 +38,7 @@ pub async fn create(state: &AppState, admin: &Staff, name: &str, scope: KeyScope
         pharmacy_id: &admin.pharmacy.id,
         created_by: &admin.user.id,
         name,
-        scope: scope.as_str(),
+        scope: scope.as_ref(),
         key_hash: &key_hash(state, &secret),
     };
     let id = api_keys::insert(&state.db, &new, state.clock.now()).await?;
@@ -54,7 +55,7 @@ pub async fn list(state: &AppState, admin: &Staff) -> Result<Vec<ApiKeyView>, Ap
         .into_iter()
         .filter_map(|key| {
             Some(ApiKeyView {
-                scope: KeyScope::from_stored(&key.scope)?,
+                scope: key.scope.parse::<KeyScope>().ok()?,
                 id: key.id,
                 name: key.name,
                 created_at: key.created_at,
@@ -82,12 +83,12 @@ pub async fn authenticate(
     let Some(key) = api_keys::find_live(&state.db, &key_hash(state, secret)).await? else {
         return Ok(None);
     };
-    let Some(scope) = KeyScope::from_stored(&key.scope) else {
+    let Some(scope) = key.scope.parse::<KeyScope>().ok() else {
         return Ok(None);
     };
     let creator = users::find(&state.db, &key.created_by)
         .await?
-        .filter(|u| u.is_active && u.pharmacy_id == key.pharmacy_id && u.role == crate::api::Role::Admin);
+        .filter(|u| u.is_active && u.pharmacy_id == key.pharmacy_id && u.role == crate::model::staff::Role::Admin);
     let (Some(user), Some(pharmacy)) = (creator, pharmacies::find(&state.db, &key.pharmacy_id).await?) else {
         return Ok(None);
     };

@@ -6,11 +6,12 @@
 //! revokes the whole family of tokens born of that login.
 
 use crate::error::AppError;
-use crate::server::AppState;
-use crate::server::audit::{self, Action};
+use crate::model::audit::Action;
+use crate::server::audit;
 use crate::server::repo::api_tokens::{self, NewToken, TokenKind, TokenRow};
 use crate::server::repo::{new_id, users};
 use crate::server::session::{self, Staff, fully_signed_in};
+use crate::server::state::AppState;
 use crate::server::web::RequestMeta;
 use base64::Engine;
 use rand::RngCore;

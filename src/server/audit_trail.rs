@@ -2,11 +2,11 @@
 //! batches, quoted, UTF-8 with a byte-order mark (so spreadsheets read the accents) and
 //! a header row, every cell that a spreadsheet would take for a formula neutralised.
 
-use crate::api::audit::{AuditEventView, AuditFilter, AuditPage};
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::model::audit::{AuditEventView, AuditFilter, AuditPage};
 use crate::server::repo::audit::{self, EventFilter, ListedEvent};
 use crate::server::session::{self, Staff};
+use crate::server::state::AppState;
 use crate::server::web::RequestMeta;
 use crate::time_format::iso_8601;
 use axum::body::{Body, Bytes};

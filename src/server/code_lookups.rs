@@ -7,9 +7,9 @@
 //! QR links carry a token of their own and never come here.
 
 use crate::error::AppError;
-use crate::server::AppState;
 use crate::server::code_work;
 use crate::server::rate_limit::{self, Hits, Limit, address_key, site_key};
+use crate::server::state::AppState;
 
 /// The budget of failures is shared by every client.
 const EVERY_CLIENT: &str = "*";

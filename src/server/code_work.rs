@@ -4,8 +4,8 @@
 
 use crate::error::AppError;
 use crate::proof_of_work;
-use crate::server::AppState;
 use crate::server::rate_limit::{self, Limit};
+use crate::server::state::AppState;
 use base64::Engine;
 use rand::RngCore;
 

@@ -5,13 +5,11 @@
 //! written. Plaintext never touches the disk, and memory stays at a few chunks whatever
 //! the file's size. On any failure the use is given back and nothing is kept.
 
-use crate::api::documents::{DocumentFilter, DocumentPage, DocumentView, MAX_PAGE};
-use crate::api::send::DocumentReceipt;
 use crate::error::AppError;
 use crate::i18n::Text;
-use crate::server::AppState;
-use crate::server::accounts::invalid;
-use crate::server::audit::Action;
+use crate::model::audit::Action;
+use crate::model::documents::{DocumentFilter, DocumentPage, DocumentView, MAX_PAGE};
+use crate::model::send::DocumentReceipt;
 use crate::server::blob_store::storage_error;
 use crate::server::files::{self, FileType};
 use crate::server::keys::DataKey;
@@ -22,8 +20,8 @@ use crate::server::repo::transfer_codes;
 use crate::server::repo::{new_id, pharmacies};
 use crate::server::sealed_stream::Sealer;
 use crate::server::session::Staff;
+use crate::server::state::AppState;
 use crate::server::transfer_codes::{self as codes, code_context, note_context};
-use crate::server::upload_access::invalid_code;
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
 
@@ -65,8 +63,8 @@ pub struct Intaken {
 
 fn image_error(error: ImageError) -> AppError {
     match error {
-        ImageError::Malformed => invalid("file", Text::ImageUnreadable),
-        ImageError::TooManyPixels => invalid("file", Text::ImageTooLarge),
+        ImageError::Malformed => AppError::invalid("file", Text::ImageUnreadable),
+        ImageError::TooManyPixels => AppError::invalid("file", Text::ImageTooLarge),
     }
 }
 
@@ -101,7 +99,7 @@ impl Intake {
                 }
                 let mut scrubber = match FileType::sniff(&self.head) {
                     Some(found) if found == self.declared => Scrubber::new(found),
-                    _ => return Err(invalid("file", Text::FileTypeMismatch)),
+                    _ => return Err(AppError::invalid("file", Text::FileTypeMismatch)),
                 };
                 scrubber.push(&self.head, &mut self.clean).map_err(image_error)?;
                 self.scrubber = Some(scrubber);
@@ -113,9 +111,11 @@ impl Intake {
 
     pub fn finish(self) -> Result<Intaken, AppError> {
         if self.size == 0 {
-            return Err(invalid("file", Text::FileEmpty));
+            return Err(AppError::invalid("file", Text::FileEmpty));
         }
-        let scrubber = self.scrubber.ok_or_else(|| invalid("file", Text::FileTypeMismatch))?;
+        let scrubber = self
+            .scrubber
+            .ok_or_else(|| AppError::invalid("file", Text::FileTypeMismatch))?;
         scrubber.finish().map_err(image_error)?;
         Ok(Intaken {
             sealed_tail: self.sealer.finish(),
@@ -151,9 +151,9 @@ pub async fn receive(state: &AppState, upload: Upload<'_>, body: &mut impl FileB
     let declared = files::extension(&filename)
         .filter(|extension| state.settings.allowed_extensions.contains(extension))
         .and_then(|extension| FileType::from_extension(&extension))
-        .ok_or_else(|| invalid("file", Text::FileTypeNotAllowed))?;
+        .ok_or_else(|| AppError::invalid("file", Text::FileTypeNotAllowed))?;
     let Some(pharmacy_id) = transfer_codes::take_use(&state.db, upload.code_id, state.clock.now()).await? else {
-        return Err(invalid_code());
+        return Err(AppError::invalid_code());
     };
     let received = store(state, &upload, &pharmacy_id, declared, &filename, body).await;
     if received.is_err()
@@ -214,7 +214,7 @@ async fn store(
         pharmacy_id: Some(&pharmacy.id),
         user_id: None,
         ip: upload.ip,
-        action: Action::DocumentReceived.as_str(),
+        action: Action::DocumentReceived.as_ref(),
         object_type: Some("document"),
         object_id: Some(&id),
         details: Some(&details),
@@ -404,15 +404,15 @@ mod tests {
         let png_named_pdf = include_bytes!("../../tests/fixtures/scan-with-text.png");
         assert_eq!(
             run(FileType::Pdf, 1 << 20, png_named_pdf, 3).err(),
-            Some(invalid("file", Text::FileTypeMismatch))
+            Some(AppError::invalid("file", Text::FileTypeMismatch))
         );
         assert_eq!(
             run(FileType::Pdf, 1 << 20, b"", 1).err(),
-            Some(invalid("file", Text::FileEmpty))
+            Some(AppError::invalid("file", Text::FileEmpty))
         );
         assert_eq!(
             run(FileType::Pdf, 1 << 20, b"%PDF", 1).err(),
-            Some(invalid("file", Text::FileTypeMismatch)),
+            Some(AppError::invalid("file", Text::FileTypeMismatch)),
             "too short to be a document"
         );
         let big = [b"%PDF-1.7\n".as_slice(), &vec![b'x'; 2000]].concat();

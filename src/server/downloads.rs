@@ -5,8 +5,8 @@
 //! is cached, and nothing in it can run as this site.
 
 use crate::error::AppError;
-use crate::server::AppState;
-use crate::server::audit::{self, Action};
+use crate::model::audit::Action;
+use crate::server::audit;
 use crate::server::blob_store::storage_error;
 use crate::server::config::Settings;
 use crate::server::documents::document_context;
@@ -14,6 +14,7 @@ use crate::server::keys::Sealed;
 use crate::server::repo::documents;
 use crate::server::sealed_stream::{HEADER_LEN, Opener};
 use crate::server::session::{self, Staff};
+use crate::server::state::AppState;
 use crate::server::web::RequestMeta;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Request, State};

@@ -3,7 +3,7 @@
 
 use crate::app::shell;
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::server::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;

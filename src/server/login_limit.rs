@@ -5,8 +5,8 @@
 //! so the answer is the same whether or not the account exists.
 
 use crate::error::AppError;
-use crate::server::AppState;
 use crate::server::rate_limit::{self, Hits, Limit, address_key};
+use crate::server::state::AppState;
 
 /// What is being tried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,10 +7,10 @@
 //! compare-and-set before sending, so instances sharing a database never send the same
 //! news twice; a failed send moves it back, and the next round tries again.
 
-use crate::server::AppState;
 use crate::server::config::{Smtp, SmtpSecurity};
 use crate::server::repo::documents::{self, ListFilter};
 use crate::server::repo::pharmacies::{self, DueNotification, NotificationMark};
+use crate::server::state::AppState;
 use lettre::address::AddressError;
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;

@@ -13,10 +13,10 @@
 //! checked again at each request, so signing out or being disabled ends it at once.
 
 use crate::error::AppError;
-use crate::server::AppState;
 use crate::server::downloads::{Delivery, deliver};
 use crate::server::repo::documents;
 use crate::server::session::{self, Caller};
+use crate::server::state::AppState;
 use crate::server::web::RequestMeta;
 use axum::Router;
 use axum::extract::{Path, Request, State};

@@ -6,8 +6,8 @@
 //! database. A hit that turns out not to count (a right password) is released.
 
 use crate::error::AppError;
-use crate::server::AppState;
 use crate::server::repo::rate_limits;
+use crate::server::state::AppState;
 use std::net::IpAddr;
 
 /// At most `max` hits per key in a sliding window of `window_secs`.

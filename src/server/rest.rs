@@ -6,20 +6,21 @@
 //! ids are random strings, the active-code list leaves out used-up codes, downloads
 //! carry safe headers and any file name, and logins return a refresh token too.
 
-use crate::api::api_keys::KeyScope;
-use crate::api::codes::{CodeStatus, CodeView};
-use crate::api::documents::{DocumentFilter, DocumentView, MAX_PAGE};
 use crate::error::AppError;
 use crate::i18n::Text;
-use crate::server::accounts::{self, Registration, invalid};
+use crate::model::api_keys::KeyScope;
+use crate::model::codes::{CodeStatus, CodeView};
+use crate::model::documents::{DocumentFilter, DocumentView, MAX_PAGE};
+use crate::server::accounts::{self, Registration};
 use crate::server::api_keys;
 use crate::server::api_tokens::{self, TokenPair};
 use crate::server::downloads::{Delivery, deliver};
 use crate::server::rate_limit::{self, Limit, address_key};
 use crate::server::session::Staff;
+use crate::server::state::AppState;
 use crate::server::upload_access::{self, CodeFrom};
 use crate::server::web::RequestMeta;
-use crate::server::{AppState, documents, health, transfer_codes};
+use crate::server::{documents, health, transfer_codes};
 use crate::time_format::iso_8601;
 use axum::Json;
 use axum::Router;
@@ -52,7 +53,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> 
 
 fn malformed(rejection: &JsonRejection) -> AppError {
     tracing::debug!(%rejection, "malformed JSON body");
-    invalid("body", Text::MalformedRequest)
+    AppError::invalid("body", Text::MalformedRequest)
 }
 
 /// Middleware: at most `RATE_LIMIT_PER_MINUTE` requests a minute from one client

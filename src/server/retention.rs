@@ -5,9 +5,9 @@
 //! start removes; running it again finishes the work. Rate-limit hits too old to count
 //! in any window go too. It logs counts, never names.
 
-use crate::server::AppState;
 use crate::server::rate_limit::LONGEST_WINDOW_SECS;
 use crate::server::repo::{documents, rate_limits, transfer_codes};
+use crate::server::state::AppState;
 use std::time::Duration;
 
 /// Documents deleted per round, so that one sweep never holds a long transaction.

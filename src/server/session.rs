@@ -1,13 +1,14 @@
 //! Signed-in sessions: a random 256-bit token in a cookie, a keyed hash of it in the
 //! database, idle and absolute timeouts, and the guard every server function calls.
 
-use crate::api::{Role, SessionStage};
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::model::session::SessionStage;
+use crate::model::staff::Role;
 use crate::server::config::{SessionPolicy, Settings};
 use crate::server::repo::pharmacies::{self, Pharmacy};
 use crate::server::repo::sessions::{self, NewSession, SessionRow};
 use crate::server::repo::users::{self, User};
+use crate::server::state::AppState;
 use crate::server::web::{RequestMeta, SiteCookie};
 use base64::Engine;
 use rand::RngCore;

@@ -2,16 +2,17 @@
 //! disabling, and requiring the second factor. Another pharmacy's user answers exactly
 //! as a missing one.
 
-use crate::api::Role;
-use crate::api::staff::{NewStaffAccount, StaffMember, StaffOverview};
 use crate::error::AppError;
 use crate::i18n::Text;
-use crate::server::AppState;
-use crate::server::accounts::{check_email, invalid, normalise_email, required_text};
-use crate::server::audit::{self, Action};
+use crate::model::audit::Action;
+use crate::model::staff::Role;
+use crate::model::staff::{NewStaffAccount, StaffMember, StaffOverview};
+use crate::server::accounts::{check_email, normalise_email, required_text};
+use crate::server::audit;
 use crate::server::repo::users::{self, NewUser, User};
 use crate::server::repo::{api_tokens, documents, pharmacies, sessions};
 use crate::server::session::Staff;
+use crate::server::state::AppState;
 use rand::Rng;
 
 /// Letters and digits without look-alikes, for passwords read aloud or copied by hand.
@@ -86,7 +87,7 @@ pub async fn create(
     };
     let user = match users::insert(&state.db, &new, now).await {
         Err(error) if error.as_database_error().is_some_and(|e| e.is_unique_violation()) => {
-            return Err(invalid("email", Text::EmailTaken));
+            return Err(AppError::invalid("email", Text::EmailTaken));
         }
         other => other?,
     };
@@ -105,7 +106,7 @@ pub async fn set_role(state: &AppState, admin: &Staff, user_id: &str, role: Role
     let mut tx = state.db.begin().await?;
     pharmacies::lock(&mut *tx, &admin.pharmacy.id).await?;
     if !users::set_role(&mut *tx, &user.id, &admin.pharmacy.id, role, state.clock.now()).await? {
-        return Err(invalid("role", Text::LastAdmin));
+        return Err(AppError::invalid("role", Text::LastAdmin));
     }
     tx.commit().await?;
     audit::record(state, admin.into(), Action::RoleChanged, Some(("user", &user.id))).await
@@ -117,7 +118,7 @@ pub async fn set_active(state: &AppState, admin: &Staff, user_id: &str, active: 
     let mut tx = state.db.begin().await?;
     pharmacies::lock(&mut *tx, &admin.pharmacy.id).await?;
     if !users::set_active(&mut *tx, &user.id, &admin.pharmacy.id, active, state.clock.now()).await? {
-        return Err(invalid("active", Text::LastAdmin));
+        return Err(AppError::invalid("active", Text::LastAdmin));
     }
     tx.commit().await?;
     if !active {
@@ -138,7 +139,7 @@ pub const MAX_RETENTION_DAYS: u32 = 90;
 /// Sets the pharmacy's retention, and moves its documents' deletion dates with it.
 pub async fn set_retention_days(state: &AppState, admin: &Staff, days: u32) -> Result<(), AppError> {
     if !(1..=MAX_RETENTION_DAYS).contains(&days) {
-        return Err(invalid("days", Text::RetentionOutOfRange));
+        return Err(AppError::invalid("days", Text::RetentionOutOfRange));
     }
     let mut tx = state.db.begin().await?;
     pharmacies::set_retention_days(&mut *tx, &admin.pharmacy.id, i64::from(days)).await?;
@@ -162,7 +163,7 @@ pub async fn set_notification_email(state: &AppState, admin: &Staff, email: &str
         check_email("notification_email", &email)?;
         email
             .parse::<lettre::Address>()
-            .map_err(|_| invalid("notification_email", Text::EmailInvalid))?;
+            .map_err(|_| AppError::invalid("notification_email", Text::EmailInvalid))?;
         Some(email)
     };
     // Like a sent email, the mark leaves the current second to the next one.
@@ -181,7 +182,7 @@ pub async fn set_notification_email(state: &AppState, admin: &Staff, email: &str
 /// sessions and API tokens included). The admin sets up their own first.
 pub async fn require_second_factor(state: &AppState, admin: &Staff, required: bool) -> Result<(), AppError> {
     if required && admin.user.totp_secret.is_none() {
-        return Err(invalid("required", Text::SecondFactorYoursFirst));
+        return Err(AppError::invalid("required", Text::SecondFactorYoursFirst));
     }
     pharmacies::set_require_second_factor(&state.db, &admin.pharmacy.id, required).await?;
     audit::record(

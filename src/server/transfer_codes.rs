@@ -3,16 +3,16 @@
 //! pharmacist's note are stored sealed with the master key, so a database dump alone
 //! yields no usable code and no note.
 
-use crate::api::codes::{CodeStatus, CodeView, TransferCodes};
 use crate::error::AppError;
 use crate::i18n::Text;
-use crate::server::AppState;
-use crate::server::accounts::invalid;
-use crate::server::audit::{self, Action};
+use crate::model::audit::Action;
+use crate::model::codes::{CodeStatus, CodeView, TransferCodes};
+use crate::server::audit;
 use crate::server::keys::Sealed;
 use crate::server::repo::new_id;
 use crate::server::repo::transfer_codes::{self, CodeRow, NewCode};
 use crate::server::session::Staff;
+use crate::server::state::AppState;
 use rand::Rng;
 use std::fmt;
 
@@ -154,14 +154,14 @@ pub async fn create(
     note: &str,
 ) -> Result<CodeView, AppError> {
     if !(1..=MAX_LIFETIME_HOURS).contains(&lifetime_hours) {
-        return Err(invalid("lifetime_hours", Text::CodeLifetimeOutOfRange));
+        return Err(AppError::invalid("lifetime_hours", Text::CodeLifetimeOutOfRange));
     }
     if !(1..=MAX_USES).contains(&max_uses) {
-        return Err(invalid("max_uses", Text::CodeUsesOutOfRange));
+        return Err(AppError::invalid("max_uses", Text::CodeUsesOutOfRange));
     }
     let note = note.trim();
     if note.chars().count() > MAX_NOTE_CHARS || note.contains(char::is_control) {
-        return Err(invalid("note", Text::TooLong));
+        return Err(AppError::invalid("note", Text::TooLong));
     }
     let now = state.clock.now();
     // A new code colliding with an existing one is retried; five in a row is not chance.

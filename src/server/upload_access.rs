@@ -3,15 +3,14 @@
 //! code, signed with the server secret: the code itself then stays out of the address
 //! bar, the history and later requests. Every upload checks the code again.
 
-use crate::api::send::{LinkRefusal, SendAccess, SendStatus};
 use crate::error::AppError;
 use crate::i18n::Text;
-use crate::server::AppState;
-use crate::server::accounts::invalid;
+use crate::model::send::{LinkRefusal, SendAccess, SendStatus};
 use crate::server::code_lookups;
 use crate::server::documents::{self, FileBody, Received, Upload};
 use crate::server::repo::pharmacies;
 use crate::server::repo::transfer_codes::{self, CodeRow};
+use crate::server::state::AppState;
 use crate::server::transfer_codes::{self as codes, TransferCode};
 use crate::server::web::{RequestMeta, SiteCookie};
 use axum::Json;
@@ -24,11 +23,6 @@ use axum::response::{IntoResponse, Response};
 const UPLOAD_COOKIE: SiteCookie = SiteCookie("santhium_upload");
 /// How long an opened code stays open in the patient's browser, at most.
 const GRANT_SECS: i64 = 2 * 3600;
-
-/// The one answer for an unknown, expired, used-up or revoked code.
-pub fn invalid_code() -> AppError {
-    invalid("code", Text::TransferCodeInvalid)
-}
 
 /// Neither revoked, used up nor expired.
 pub fn usable(code: &CodeRow, now: i64) -> bool {
@@ -57,7 +51,7 @@ pub fn granted_code(state: &AppState, meta: &RequestMeta) -> Option<String> {
 async fn send_status(state: &AppState, code: &CodeRow) -> Result<SendStatus, AppError> {
     let pharmacy = pharmacies::find(&state.db, &code.pharmacy_id)
         .await?
-        .ok_or_else(invalid_code)?;
+        .ok_or_else(AppError::invalid_code)?;
     Ok(SendStatus {
         pharmacy_name: pharmacy.name,
         remaining: u32::try_from(code.max_uses - code.current_uses).unwrap_or(0),
@@ -84,7 +78,7 @@ pub async fn find_usable(
     // Not found: the hits stay and count a failure.
     let code = found
         .filter(|code| usable(code, state.clock.now()))
-        .ok_or_else(invalid_code)?;
+        .ok_or_else(AppError::invalid_code)?;
     code_lookups::found(state, hits).await?;
     Ok(code)
 }
@@ -109,7 +103,7 @@ async fn open_link(state: &AppState, token: &str) -> Result<String, AppError> {
     let code = transfer_codes::find_by_link_hash(&state.db, &codes::link_hash(state, token))
         .await?
         .filter(|code| usable(code, now))
-        .ok_or_else(invalid_code)?;
+        .ok_or_else(AppError::invalid_code)?;
     Ok(grant_cookie(state, &code, now))
 }
 
@@ -141,9 +135,9 @@ pub async fn follow_link(State(state): State<AppState>, Path(token): Path<String
     let (location, cookie) = match opened {
         Ok(cookie) => ("/send".to_owned(), Some(cookie)),
         Err(AppError::RateLimited { .. } | AppError::ProofOfWorkRequired { .. }) => {
-            (format!("/send?link={}", LinkRefusal::Limited.as_str()), None)
+            (format!("/send?link={}", LinkRefusal::Limited.as_ref()), None)
         }
-        Err(_) => (format!("/send?link={}", LinkRefusal::Invalid.as_str()), None),
+        Err(_) => (format!("/send?link={}", LinkRefusal::Invalid.as_ref()), None),
     };
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
     let headers = response.headers_mut();
@@ -164,7 +158,7 @@ fn multipart_error(error: MultipartError) -> AppError {
     if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
         AppError::PayloadTooLarge
     } else {
-        invalid("file", Text::UploadInterrupted)
+        AppError::invalid("file", Text::UploadInterrupted)
     }
 }
 
@@ -186,10 +180,10 @@ async fn code_field(field: &mut Field<'_>) -> Result<String, AppError> {
     while let Some(chunk) = field.next_chunk().await? {
         text.extend_from_slice(&chunk);
         if text.len() > MAX_CODE_FIELD {
-            return Err(invalid_code());
+            return Err(AppError::invalid_code());
         }
     }
-    String::from_utf8(text).map_err(|_| invalid_code())
+    String::from_utf8(text).map_err(|_| AppError::invalid_code())
 }
 
 /// One file (multipart field `file`) for a code, streamed into the store.
@@ -197,12 +191,12 @@ pub async fn receive_upload(state: &AppState, request: Request, from: CodeFrom<'
     let (parts, body) = request.into_parts();
     let meta = RequestMeta::from_parts(&parts);
     let mut code_id = match from {
-        CodeFrom::Cookie => Some(granted_code(state, &meta).ok_or_else(invalid_code)?),
+        CodeFrom::Cookie => Some(granted_code(state, &meta).ok_or_else(AppError::invalid_code)?),
         CodeFrom::Field { .. } => None,
     };
     let mut multipart = Multipart::from_request(Request::from_parts(parts, body), state)
         .await
-        .map_err(|_| invalid("file", Text::UploadInterrupted))?;
+        .map_err(|_| AppError::invalid("file", Text::UploadInterrupted))?;
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         match field.name() {
             Some("code") if code_id.is_none() => {
@@ -211,7 +205,7 @@ pub async fn receive_upload(state: &AppState, request: Request, from: CodeFrom<'
                 code_id = Some(find_usable(state, &meta, &code, proof).await?.id);
             }
             Some("file") => {
-                let code_id = code_id.as_deref().ok_or_else(invalid_code)?;
+                let code_id = code_id.as_deref().ok_or_else(AppError::invalid_code)?;
                 let filename = field.file_name().unwrap_or_default().to_owned();
                 let upload = Upload {
                     code_id,
@@ -223,7 +217,7 @@ pub async fn receive_upload(state: &AppState, request: Request, from: CodeFrom<'
             _ => {}
         }
     }
-    Err(invalid("file", Text::FileMissing))
+    Err(AppError::invalid("file", Text::FileMissing))
 }
 
 /// `POST /send/files`: one file for the code the upload cookie opens. Answers the

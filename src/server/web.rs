@@ -2,8 +2,8 @@
 //! cookies they set, and the HTTP status their errors carry.
 
 use crate::error::AppError;
-use crate::server::AppState;
 use crate::server::config::Settings;
+use crate::server::state::AppState;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::request::Parts;

@@ -7,20 +7,26 @@ use axum::body::Body;
 use axum::http::StatusCode;
 use santhium::api::account::{
     BeginSecondFactor, ChangePassword, ConfirmSecondFactor, EndOtherSessions, EndSession, ListSessions,
-    RemoveSecondFactor, SecondFactorEnabled, SessionInfo, TotpEnrolment,
+    RemoveSecondFactor,
 };
-use santhium::api::api_keys::{ApiKeyView, CreateApiKey, ListApiKeys, NewApiKey, RevokeApiKey};
-use santhium::api::audit::{AuditPage, EXPORT_PATH, ListAuditEvents};
+use santhium::api::api_keys::{CreateApiKey, ListApiKeys, RevokeApiKey};
+use santhium::api::audit::ListAuditEvents;
 use santhium::api::auth::{CurrentSession, Login, Logout, RegisterPharmacy, VerifySecondFactor};
-use santhium::api::codes::{CodeView, CreateTransferCode};
-use santhium::api::documents::{DeleteDocuments, DocumentPage, ListDocuments, PreviewDocument, SetDocumentViewed};
+use santhium::api::codes::CreateTransferCode;
+use santhium::api::documents::{DeleteDocuments, ListDocuments, PreviewDocument, SetDocumentViewed};
 use santhium::api::staff::{
-    CreateStaff, ListStaff, NewStaffAccount, RequireSecondFactor, SetNotificationEmail, SetRetentionDays,
-    SetStaffActive, SetStaffRole, StaffOverview,
+    CreateStaff, ListStaff, RequireSecondFactor, SetNotificationEmail, SetRetentionDays, SetStaffActive, SetStaffRole,
 };
-use santhium::api::{Role, Session, SessionStage};
 use santhium::error::AppError;
 use santhium::i18n::Text;
+use santhium::model::account::{SecondFactorEnabled, SessionInfo, TotpEnrolment};
+use santhium::model::api_keys::{ApiKeyView, NewApiKey};
+use santhium::model::audit::{AuditPage, EXPORT_PATH};
+use santhium::model::codes::CodeView;
+use santhium::model::documents::DocumentPage;
+use santhium::model::session::{Session, SessionStage};
+use santhium::model::staff::Role;
+use santhium::model::staff::{NewStaffAccount, StaffOverview};
 use santhium::server::config::Backend;
 use santhium::server::repo::{audit, users};
 

@@ -298,7 +298,8 @@ async fn another_pharmacy_sees_nothing(backend: Backend) {
 }
 
 async fn disabling_a_user_or_a_new_password_revokes_their_tokens(backend: Backend) {
-    use santhium::api::staff::{CreateStaff, NewStaffAccount, SetStaffActive};
+    use santhium::api::staff::{CreateStaff, SetStaffActive};
+    use santhium::model::staff::NewStaffAccount;
     let app = crate::support::spawn_app_on(backend, &[]).await;
     let mut admin = crate::accounts::register(&app, "Pharmacie du Port", "port@pharmacie.fr").await;
 
@@ -418,7 +419,8 @@ async fn patients_validate_codes_and_upload_through_the_api(backend: Backend) {
 }
 
 async fn api_keys_act_within_their_scope_until_revoked(backend: Backend) {
-    use santhium::api::api_keys::{ApiKeyView, CreateApiKey, ListApiKeys, NewApiKey, RevokeApiKey};
+    use santhium::api::api_keys::{CreateApiKey, ListApiKeys, RevokeApiKey};
+    use santhium::model::api_keys::{ApiKeyView, NewApiKey};
     let app = crate::support::spawn_app_on(backend, &[]).await;
     let mut admin = crate::accounts::register(&app, "Pharmacie du Port", "port@pharmacie.fr").await;
     let mut key = async |name: &str, scope: &str| -> NewApiKey {

@@ -5,9 +5,12 @@ use crate::on_both_databases;
 use crate::uploads::{new_code, patient, prescription};
 use axum::body::Body;
 use axum::http::StatusCode;
-use santhium::api::audit::{AuditFilter, AuditPage, EXPORT_PATH, ListAuditEvents};
-use santhium::api::codes::{CodeView, CreateTransferCode};
-use santhium::api::staff::{CreateStaff, NewStaffAccount};
+use santhium::api::audit::ListAuditEvents;
+use santhium::api::codes::CreateTransferCode;
+use santhium::api::staff::CreateStaff;
+use santhium::model::audit::{AuditFilter, AuditPage, EXPORT_PATH};
+use santhium::model::codes::CodeView;
+use santhium::model::staff::NewStaffAccount;
 use santhium::server::config::Backend;
 
 on_both_databases!(the_admin_pages_filters_and_exports_the_trail);

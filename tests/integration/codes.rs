@@ -4,11 +4,10 @@ use crate::accounts::register;
 use crate::on_both_databases;
 use crate::support::{Refused, invalid, spawn_app_on};
 use axum::http::StatusCode;
-use santhium::api::codes::{
-    CodeStatus, CodeView, CreateTransferCode, ListTransferCodes, RevokeTransferCode, TransferCodes,
-};
+use santhium::api::codes::{CreateTransferCode, ListTransferCodes, RevokeTransferCode};
 use santhium::error::AppError;
 use santhium::i18n::Text;
+use santhium::model::codes::{CodeStatus, CodeView, TransferCodes};
 use santhium::server::config::Backend;
 use santhium::server::transfer_codes::TransferCode;
 use sqlx::Row;

@@ -2,7 +2,7 @@
 
 use crate::on_both_databases;
 use crate::support::TestDatabase;
-use santhium::api::Role;
+use santhium::model::staff::Role;
 use santhium::server::config::Backend;
 use santhium::server::db;
 use santhium::server::repo::audit::{self, NewAuditEvent};

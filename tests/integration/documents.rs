@@ -7,9 +7,11 @@ use crate::support::{Refused, Visitor};
 use crate::uploads::{new_code, patient, prescription};
 use axum::body::Body;
 use axum::http::StatusCode;
-use santhium::api::codes::{CodeView, CreateTransferCode};
-use santhium::api::documents::{DeleteDocuments, DocumentPage, ListDocuments, SetDocumentViewed};
+use santhium::api::codes::CreateTransferCode;
+use santhium::api::documents::{DeleteDocuments, ListDocuments, SetDocumentViewed};
 use santhium::error::AppError;
+use santhium::model::codes::CodeView;
+use santhium::model::documents::DocumentPage;
 use santhium::server::config::Backend;
 
 on_both_databases!(

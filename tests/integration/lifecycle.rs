@@ -3,7 +3,7 @@
 use crate::support::spawn_app;
 use axum::body::Body;
 use axum::http::Request;
-use santhium::server::serve;
+use santhium::server::startup::serve;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;

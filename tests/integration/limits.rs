@@ -10,13 +10,16 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use futures_util::future::join_all;
 use leptos::server_fn::ServerFn;
-use santhium::api::Session;
-use santhium::api::SessionStage;
-use santhium::api::account::{ChangePassword, ListSessions, SessionInfo, TotpEnrolment};
+use santhium::api::account::{ChangePassword, ListSessions};
 use santhium::api::auth::{CurrentSession, Login, RegisterPharmacy, VerifySecondFactor};
-use santhium::api::send::{OpenTransferCode, SendStatus};
-use santhium::api::staff::{CreateStaff, NewStaffAccount, RequireSecondFactor, SetStaffRole};
+use santhium::api::send::OpenTransferCode;
+use santhium::api::staff::{CreateStaff, RequireSecondFactor, SetStaffRole};
 use santhium::error::AppError;
+use santhium::model::account::{SessionInfo, TotpEnrolment};
+use santhium::model::send::SendStatus;
+use santhium::model::session::Session;
+use santhium::model::session::SessionStage;
+use santhium::model::staff::NewStaffAccount;
 use santhium::server::config::Backend;
 use serde_json::{Value, json};
 use std::net::IpAddr;
@@ -638,7 +641,11 @@ async fn a_thousand_guessing_addresses_lock_out_no_patient(backend: Backend) {
     let proof = solved(&refusal);
     let with_proof = format!("{validate}&proof={proof}");
     let (status, _, valid) = rest(&app, "198.51.100.201", "POST", &with_proof, None, None).await;
-    assert_eq!((status, valid["valid"].as_bool()), (StatusCode::OK, Some(true)), "{valid}");
+    assert_eq!(
+        (status, valid["valid"].as_bool()),
+        (StatusCode::OK, Some(true)),
+        "{valid}"
+    );
     let (status, _, replayed) = rest(&app, "198.51.100.201", "POST", &with_proof, None, None).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "a proof works once: {replayed}");
 
@@ -655,7 +662,10 @@ async fn a_thousand_guessing_addresses_lock_out_no_patient(backend: Backend) {
 fn solved(refusal: &Value) -> String {
     let challenge = refusal["challenge"].as_str().expect("a challenge");
     assert!(refusal["detail"].is_string(), "{refusal}");
-    let bits = refusal["bits"].as_u64().and_then(|b| u8::try_from(b).ok()).expect("bits");
+    let bits = refusal["bits"]
+        .as_u64()
+        .and_then(|b| u8::try_from(b).ok())
+        .expect("bits");
     let counter = santhium::proof_of_work::search(challenge, bits, 0..u64::MAX).expect("a solution");
     santhium::proof_of_work::proof(challenge, counter)
 }

@@ -5,7 +5,8 @@ use crate::on_both_databases;
 use crate::support::{Refused, TestApp};
 use crate::uploads::{new_code, patient, prescription};
 use axum::http::StatusCode;
-use santhium::api::staff::{ListStaff, SetNotificationEmail, StaffOverview};
+use santhium::api::staff::{ListStaff, SetNotificationEmail};
+use santhium::model::staff::StaffOverview;
 use santhium::server::config::Backend;
 use santhium::server::notifications::send_due;
 use std::path::{Path, PathBuf};
@@ -173,7 +174,7 @@ async fn arrivals_are_announced_by_count_at_most_once_per_interval(backend: Back
     // Another arrival within the interval waits; after it, one email covers it.
     let (second, _) = {
         let form = [("lifetime_hours", "24"), ("max_uses", "1"), ("note", "Mme Martin")];
-        let code: santhium::api::codes::CodeView = admin
+        let code: santhium::model::codes::CodeView = admin
             .call::<santhium::api::codes::CreateTransferCode, _>(&form)
             .await
             .expect("created");

@@ -7,8 +7,10 @@ use crate::uploads::{new_code, patient};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use santhium::api::auth::Logout;
-use santhium::api::codes::{CodeView, CreateTransferCode};
-use santhium::api::documents::{DocumentPage, ListDocuments, PreviewDocument};
+use santhium::api::codes::CreateTransferCode;
+use santhium::api::documents::{ListDocuments, PreviewDocument};
+use santhium::model::codes::CodeView;
+use santhium::model::documents::DocumentPage;
 use santhium::server::config::Backend;
 
 on_both_databases!(

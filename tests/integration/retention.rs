@@ -3,9 +3,11 @@
 use crate::on_both_databases;
 use crate::support::{TestApp, invalid, spawn_app_on};
 use crate::uploads::{new_code, patient, prescription};
-use santhium::api::codes::{CodeView, CreateTransferCode};
-use santhium::api::staff::{ListStaff, SetRetentionDays, StaffOverview};
+use santhium::api::codes::CreateTransferCode;
+use santhium::api::staff::{ListStaff, SetRetentionDays};
 use santhium::i18n::Text;
+use santhium::model::codes::CodeView;
+use santhium::model::staff::StaffOverview;
 use santhium::server::config::Backend;
 use santhium::server::retention::{Swept, sweep};
 

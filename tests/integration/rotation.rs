@@ -4,7 +4,8 @@
 use crate::accounts::enrol;
 use crate::on_both_databases;
 use crate::uploads::{new_code, patient, prescription};
-use santhium::api::codes::{CodeView, CreateTransferCode, ListTransferCodes, TransferCodes};
+use santhium::api::codes::{CreateTransferCode, ListTransferCodes};
+use santhium::model::codes::{CodeView, TransferCodes};
 use santhium::server::accounts::totp_context;
 use santhium::server::config::Backend;
 use santhium::server::documents::document_context;

@@ -8,11 +8,13 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use leptos::server_fn::ServerFn;
-use santhium::api::send::{DocumentReceipt, UPLOAD_PATH};
 use santhium::error::AppError;
 use santhium::i18n::Text;
+use santhium::model::send::{DocumentReceipt, UPLOAD_PATH};
 use santhium::server::config::{Backend, DatabaseUrl, Env, Settings};
-use santhium::server::{AppState, app, db};
+use santhium::server::router::app;
+use santhium::server::state::AppState;
+use santhium::server::{db, startup};
 use serde::de::DeserializeOwned;
 use sqlx::{AnyPool, Executor};
 use std::collections::HashMap;
@@ -176,7 +178,7 @@ async fn start_state(data_dir: &std::path::Path, database_url: Option<&str>, var
     }
     let settings = Settings::from_env(&Env(|name| env.get(name).cloned())).expect("valid test settings");
     let options = LeptosOptions::builder().output_name("santhium").build();
-    AppState::start(settings, options).await.expect("start")
+    startup::state(settings, options).await.expect("start")
 }
 
 pub struct TestResponse {

@@ -7,12 +7,12 @@ use crate::support::{Refused, TestApp, Visitor, invalid, multipart, spawn_app_on
 use axum::body::Body;
 use axum::http::StatusCode;
 use futures_util::{StreamExt, stream};
-use santhium::api::codes::{
-    CodeStatus, CodeView, CreateTransferCode, ListTransferCodes, RevokeTransferCode, TransferCodes,
-};
-use santhium::api::send::{OpenTransferCode, SendAccess, SendPageAccess, SendStatus, UPLOAD_PATH};
+use santhium::api::codes::{CreateTransferCode, ListTransferCodes, RevokeTransferCode};
+use santhium::api::send::{OpenTransferCode, SendPageAccess};
 use santhium::error::AppError;
 use santhium::i18n::Text;
+use santhium::model::codes::{CodeStatus, CodeView, TransferCodes};
+use santhium::model::send::{SendAccess, SendStatus, UPLOAD_PATH};
 use santhium::server::config::Backend;
 use santhium::server::documents::document_context;
 use santhium::server::keys::Sealed;

@@ -1,6 +1,6 @@
 //! Signed-in sessions. Only a keyed hash of the cookie's token is stored.
 
-use crate::api::SessionStage;
+use crate::model::session::SessionStage;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, FromRow, Row};
 
@@ -22,7 +22,9 @@ impl FromRow<'_, AnyRow> for SessionRow {
         Ok(SessionRow {
             id: row.try_get("id")?,
             user_id: row.try_get("user_id")?,
-            stage: SessionStage::from_stored(&stage)
+            stage: stage
+                .parse::<SessionStage>()
+                .ok()
                 .ok_or_else(|| sqlx::Error::Decode(format!("unknown session stage {stage:?}").into()))?,
             ip: row.try_get("ip")?,
             user_agent: row.try_get("user_agent")?,
@@ -56,7 +58,7 @@ pub async fn insert<'e>(
     .bind(super::new_id())
     .bind(new.token_hash)
     .bind(new.user_id)
-    .bind(new.stage.as_str())
+    .bind(new.stage.as_ref())
     .bind(new.ip)
     .bind(new.user_agent)
     .bind(now)
@@ -111,7 +113,7 @@ pub async fn set_stage<'e>(
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sessions SET stage = $2 WHERE id = $1")
         .bind(id)
-        .bind(stage.as_str())
+        .bind(stage.as_ref())
         .execute(db)
         .await
         .map(drop)

@@ -1,4 +1,4 @@
-use crate::api::Role;
+use crate::model::staff::Role;
 use crate::server::repo::new_id;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, FromRow, Row};
@@ -31,7 +31,9 @@ impl FromRow<'_, AnyRow> for User {
             email: row.try_get("email")?,
             full_name: row.try_get("full_name")?,
             password_hash: row.try_get("password_hash")?,
-            role: Role::from_stored(&role)
+            role: role
+                .parse::<Role>()
+                .ok()
                 .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role:?}").into()))?,
             is_active: row.try_get::<i64, _>("is_active")? != 0,
             must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
@@ -72,7 +74,7 @@ pub async fn insert<'e>(
     .bind(new.email)
     .bind(new.full_name)
     .bind(new.password_hash)
-    .bind(new.role.as_str())
+    .bind(new.role.as_ref())
     .bind(i64::from(new.temporary_until.is_some()))
     .bind(new.temporary_until)
     .bind(now)
@@ -205,7 +207,7 @@ pub async fn set_role<'e>(
     ))
     .bind(id)
     .bind(pharmacy_id)
-    .bind(role.as_str())
+    .bind(role.as_ref())
     .bind(now)
     .execute(db)
     .await?;

@@ -1,11 +1,13 @@
 //! The admin's API keys, on the staff page: create one with a scope (its secret is
 //! shown once), see when each was last used, revoke it.
 
-use crate::api::api_keys::{ApiKeyView, CreateApiKey, KeyScope, RevokeApiKey, list_api_keys};
+use crate::api::api_keys::{CreateApiKey, RevokeApiKey, list_api_keys};
 use crate::components::form::{Field, FormAlert, Submit, action_error};
 use crate::i18n::{Text, use_i18n};
+use crate::model::api_keys::{ApiKeyView, KeyScope};
 use crate::time_format::utc_date_time;
 use leptos::prelude::*;
+use strum::VariantArray;
 
 #[component]
 pub fn ApiKeysSection() -> impl IntoView {
@@ -28,8 +30,8 @@ pub fn ApiKeysSection() -> impl IntoView {
                 <div class="field">
                     <label for="field-scope">{i18n.t(Text::KeyScopeLabel)}</label>
                     <select id="field-scope" name="scope">
-                        {KeyScope::ALL
-                            .into_iter()
+                        {KeyScope::VARIANTS
+                            .iter()
                             .map(|scope| view! { <option value=format!("{scope:?}")>{i18n.t(scope.text())}</option> })
                             .collect_view()}
                     </select>

@@ -1,18 +1,15 @@
 //! What patients sent, on the dashboard: newest first, filtered and paged, refreshed
 //! every few seconds; the count of new documents shows in the heading and the tab title.
 
-use crate::api::documents::{
-    DeleteDocuments, DocumentFilter, DocumentPage, DocumentView, PreviewDocument, SetDocumentViewed, list_documents,
-};
+use crate::api::documents::{DeleteDocuments, PreviewDocument, SetDocumentViewed, list_documents};
 use crate::components::form::{DayRange, DayRangeFields, action_error};
 use crate::components::use_refresh;
 use crate::i18n::{Text, use_i18n};
-use crate::pages::dashboard::REFRESH_SECS;
+use crate::model::documents::{DocumentFilter, DocumentPage, DocumentView};
 use crate::time_format::utc_date_time;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 const PAGE_SIZE: u32 = 20;
 
@@ -37,7 +34,7 @@ struct RowActions {
 #[component]
 pub fn DocumentsPanel() -> impl IntoView {
     let i18n = use_i18n();
-    let refresh = use_refresh(Duration::from_secs(REFRESH_SECS));
+    let refresh = use_refresh();
     let shown = RwSignal::new(String::from("all"));
     let search = RwSignal::new(String::new());
     let days = DayRange::default();

@@ -2,7 +2,9 @@
 //! backend's names. Every value is checked at start-up; a bad one stops the server
 //! with one line naming the variable and what it expects.
 
-use crate::server::keys::{self, Keyring, MasterKey, SecretKey};
+pub mod dev_keys;
+
+use crate::server::keys::{Keyring, MasterKey, SecretKey};
 use axum::http::HeaderValue;
 use ipnet::IpNet;
 use std::fmt;
@@ -333,7 +335,7 @@ impl Settings {
                 encryption_key.ok_or_else(|| expected("ENCRYPTION_KEY", required(MasterKey::FORMAT)))?,
             )
         } else {
-            keys::development_keys(&data_dir, secret_key, encryption_key)?
+            dev_keys::development_keys(&data_dir, secret_key, encryption_key)?
         };
         let previous_keys = env
             .get("PREVIOUS_ENCRYPTION_KEYS")
@@ -758,7 +760,7 @@ mod tests {
         assert!(s.production);
         assert_eq!(s.encryption_key.id(), "k1");
         assert!(
-            !dir.path().join(keys::DEV_KEYS_FILE).exists(),
+            !dir.path().join(dev_keys::DEV_KEYS_FILE).exists(),
             "production never generates keys"
         );
     }

@@ -1,0 +1,84 @@
+//! The audit trail as the admin reads it: events, filters, pages, and the CSV export's address.
+
+use serde::{Deserialize, Serialize};
+
+pub const EXPORT_PATH: &str = "/audit/export.csv";
+
+/// Every action the trail records, stored in snake case (`login_failed`...); the audit
+/// page offers them in this order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::AsRefStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum Action {
+    PharmacyRegistered,
+    LoginSucceeded,
+    LoginFailed,
+    Logout,
+    SecondFactorEnrolled,
+    SecondFactorRemoved,
+    RecoveryCodeUsed,
+    PasswordChanged,
+    SessionEnded,
+    UserCreated,
+    UserDisabled,
+    UserEnabled,
+    RoleChanged,
+    SecondFactorRequirementChanged,
+    CodeCreated,
+    CodeRevoked,
+    DocumentReceived,
+    DocumentDownloaded,
+    DocumentPreviewed,
+    DocumentMarkedViewed,
+    DocumentMarkedNew,
+    DocumentDeleted,
+    RetentionChanged,
+    NotificationEmailChanged,
+    RefreshTokenReused,
+    ApiKeyCreated,
+    ApiKeyRevoked,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEventView {
+    pub id: i64,
+    pub occurred_at: i64,
+    /// The member of staff, by name and email; none for patients and failed logins.
+    pub user: Option<String>,
+    pub ip: Option<String>,
+    pub action: String,
+    pub object: Option<String>,
+    pub details: Option<String>,
+}
+
+/// Which events to show: of one action, and from a time (Unix seconds, included) until
+/// another (excluded).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub from: Option<i64>,
+    pub until: Option<i64>,
+}
+
+impl AuditFilter {
+    /// The CSV export of the events this filter keeps.
+    pub fn export_path(&self) -> String {
+        let mut query = Vec::new();
+        if let Some(action) = self.action.as_deref().filter(|a| a.parse::<Action>().is_ok()) {
+            query.push(format!("action={action}"));
+        }
+        query.extend(self.from.map(|from| format!("from={from}")));
+        query.extend(self.until.map(|until| format!("until={until}")));
+        if query.is_empty() {
+            EXPORT_PATH.to_owned()
+        } else {
+            format!("{EXPORT_PATH}?{}", query.join("&"))
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub events: Vec<AuditEventView>,
+    /// Where the next, older page starts; none on the last page.
+    pub older: Option<i64>,
+}

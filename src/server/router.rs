@@ -1,0 +1,105 @@
+//! The whole HTTP application: which path goes where, and the layers every request
+//! passes through (client address, tracing, timeouts, compression, headers, limits).
+
+use crate::app::App;
+use crate::error::AppError;
+use crate::model::send;
+use crate::server::state::AppState;
+use crate::server::{
+    api_docs, audit_trail, connections, downloads, headers, health, previews, rest, telemetry, upload_access, web,
+};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, header};
+use axum::routing::{get, post};
+use ipnet::IpNet;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+/// The whole HTTP application: pages, server functions, API and static files.
+pub fn app(state: AppState) -> Router {
+    let settings = state.settings.clone();
+    let api_v1 = rest::routes()
+        .0
+        .fallback(|| async { AppError::NotFound })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rest::per_client_limit,
+        ))
+        .layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(settings.cors_origins.clone()))
+                .allow_methods([Method::GET, Method::POST, Method::DELETE])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+                .max_age(Duration::from_secs(3600)),
+        );
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let pages = {
+        let options = state.leptos_options.clone();
+        move || headers::secure_shell(options.clone())
+    };
+    // Room for one file of the largest allowed size plus the multipart envelope.
+    let body_limit = usize::try_from(settings.max_file_size_bytes())
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024);
+
+    Router::new()
+        .route("/health", get(health::health))
+        .route("/t/{code}", get(upload_access::follow_link))
+        .route(rest::DOCS_PATH, get(api_docs::page))
+        .route("/documents/{id}/download", get(downloads::download))
+        .route(crate::model::audit::EXPORT_PATH, get(audit_trail::export))
+        // The body limit below applies while the file streams in.
+        .route(
+            send::UPLOAD_PATH,
+            post(upload_access::send_file).layer(DefaultBodyLimit::disable()),
+        )
+        .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), pages)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            context,
+            headers::secure_shell,
+        ))
+        .layer(axum::middleware::from_fn(web::server_fn_refusals))
+        // The pages and their server functions use cookies; the API under /api/v1 does not.
+        .layer(axum::middleware::from_fn_with_state(
+            settings.public_url.clone(),
+            headers::same_origin_only,
+        ))
+        .nest("/api/v1", api_v1)
+        // The document's "/" under the server "/api/v1", as generated clients call it.
+        .route("/api/v1/", get(rest::root))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            settings.uses_tls(),
+            headers::security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), previews::by_host))
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(
+            settings.connections,
+            connections::request_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            settings.connections,
+            connections::min_body_rate,
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(telemetry::request_span)
+                .on_response(telemetry::record_response),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::<[IpNet]>::from(settings.trusted_proxies.clone()),
+            web::client_address,
+        ))
+        .with_state(state)
+}

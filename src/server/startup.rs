@@ -1,0 +1,78 @@
+//! Starting and stopping: the state built from the settings, the listener, the
+//! background jobs, and a graceful shutdown.
+
+use crate::server::config::{self, ConfigError, Settings};
+use crate::server::state::AppState;
+use crate::server::{
+    blob_store, clock, connections, db, notifications, passwords, repo, retention, router, transfer_codes,
+};
+use leptos::prelude::*;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// Why the server could not start; each says which setting to look at.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("cannot start: DATABASE_URL: cannot connect to the database ({0})")]
+    Database(#[from] sqlx::Error),
+    #[error("cannot start: DATABASE_URL: migrations failed ({0})")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot start: DATA_DIR: cannot use the document store ({0})")]
+    Storage(#[from] std::io::Error),
+    #[error("cannot start: LEPTOS_SITE_ADDR: cannot listen on {addr} ({source})")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+}
+
+/// Connects to the database, brings its schema up to date and opens the document store.
+pub async fn state(settings: Settings, leptos_options: LeptosOptions) -> Result<AppState, StartupError> {
+    if settings.database.backend == config::Backend::Sqlite {
+        std::fs::create_dir_all(&settings.data_dir).map_err(|_| {
+            config::expected(
+                "DATA_DIR",
+                format!("a writable directory (cannot create {})", settings.data_dir.display()),
+            )
+        })?;
+    }
+    let db = db::connect(&settings.database).await?;
+    db::migrate(&db, settings.database.backend).await?;
+    let blobs = blob_store::BlobStore::local(settings.data_dir.join("documents")).await?;
+    let known = repo::documents::all_ids(&db).await?.into_iter().collect();
+    let swept = blobs.sweep(&known).await?;
+    if swept > 0 {
+        tracing::warn!(swept, "removed documents left unfinished by an interrupted run");
+    }
+    let hasher = passwords::PasswordHasher::for_this_machine(settings.password_hash_queue);
+    let state = AppState {
+        hasher,
+        leptos_options,
+        db,
+        blobs,
+        settings: Arc::new(settings),
+        clock: clock::Clock::default(),
+    };
+    transfer_codes::link_older_codes(&state).await?;
+    Ok(state)
+}
+
+/// Serves until `shutdown` (SIGINT or SIGTERM), then lets in-flight requests finish
+/// for at most `SHUTDOWN_GRACE_SECONDS`.
+pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()>) {
+    let grace = Duration::from_secs(state.settings.shutdown_grace_seconds);
+    let limits = state.settings.connections;
+    let notifier = tokio::spawn(notifications::run(state.clone()));
+    let sweeper = tokio::spawn(retention::run(state.clone()));
+    let stopping = async {
+        shutdown.await;
+        tracing::info!(
+            grace_seconds = grace.as_secs(),
+            "shutting down: finishing in-flight requests"
+        );
+        sweeper.abort();
+        notifier.abort();
+    };
+    connections::serve(listener, router::app(state), limits, grace, stopping).await;
+}

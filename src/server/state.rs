@@ -1,0 +1,20 @@
+//! What every request handler, server function and job is handed: the database, the
+//! settings, the clock, the password hasher and the document store. Never global.
+
+use crate::server::config::Settings;
+use crate::server::{blob_store, clock, passwords};
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use sqlx::AnyPool;
+use std::sync::Arc;
+
+/// Everything a request handler or server function may use; handed to them, never global.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: AnyPool,
+    pub settings: Arc<Settings>,
+    pub clock: clock::Clock,
+    pub hasher: passwords::PasswordHasher,
+    pub blobs: blob_store::BlobStore,
+}
