@@ -202,6 +202,10 @@ texts! {
     ErrorRateLimited => "Trop de tentatives. Réessayez dans", "Too many attempts. Try again in";
     ErrorProofOfWorkRequired => "Beaucoup de tentatives sur ce service en ce moment : votre appareil fait une courte vérification de sécurité…",
         "Many attempts on this service right now: your device is running a short security check…";
+    ApiWelcome => "Bienvenue sur l'API Santhium", "Welcome to the Santhium API";
+    ApiLoggedOut => "Déconnecté", "Logged out";
+    ApiCodeValid => "Code valide", "Valid code";
+    ApiDocumentDeleted => "Document supprimé avec succès", "Document deleted";
     ErrorInvalidCredentials => "Email ou mot de passe incorrect.", "Incorrect email or password.";
     ErrorUnavailable => "Service momentanément indisponible. Réessayez dans un instant.",
         "The service is temporarily unavailable. Please try again in a moment.";

@@ -9,6 +9,7 @@ use crate::model::session::{CurrentUser, Session, SessionStage};
 use crate::model::staff::Role;
 use crate::server::audit::{self, Actor};
 use crate::server::keys::Sealed;
+use crate::server::keys::bound_to;
 use crate::server::login_limit::{self, Factor};
 use crate::server::passwords::{self, Verified};
 use crate::server::rate_limit::{self, Limit, address_key};
@@ -248,16 +249,12 @@ pub async fn login(
     Ok((stage, session::open(state, &staff.user, stage, meta).await?))
 }
 
-pub fn totp_context(user_id: &str) -> Vec<u8> {
-    format!("totp/{user_id}").into_bytes()
-}
-
 fn open_totp_secret(state: &AppState, user_id: &str, blob: &[u8]) -> Result<Vec<u8>, AppError> {
     let sealed = Sealed::from_blob(blob).ok_or(AppError::Internal)?;
     let secret = state
         .settings
         .encryption_key
-        .open(&sealed, &totp_context(user_id))
+        .open(&sealed, &bound_to::totp_secret(user_id))
         .map_err(|error| {
             tracing::error!(%error, "a TOTP secret does not open");
             AppError::Internal
@@ -381,7 +378,10 @@ pub async fn begin_second_factor(state: &AppState, caller: &Caller) -> Result<To
     }
     let secret = totp::new_secret();
     let (secret_text, otpauth_uri) = totp::enrolment(&secret, &user.email).ok_or(AppError::Internal)?;
-    let sealed = state.settings.encryption_key.seal(&secret, &totp_context(&user.id));
+    let sealed = state
+        .settings
+        .encryption_key
+        .seal(&secret, &bound_to::totp_secret(&user.id));
     users::set_pending_totp(&state.db, &user.id, &sealed.to_blob()).await?;
     Ok(TotpEnrolment {
         secret_text,

@@ -1,35 +1,15 @@
-//! Receiving a document: one use of the code is taken first (so parallel uploads cannot
-//! exceed it), then the file streams through a pipeline that counts it against the size
-//! limit, fingerprints it, checks its first bytes against its extension, strips photo
-//! metadata and seals it, chunk by chunk, into the blob store. Only then is its row
-//! written. Plaintext never touches the disk, and memory stays at a few chunks whatever
-//! the file's size. On any failure the use is given back and nothing is kept.
+//! Documents as the pharmacy handles them: list, filter and page them, mark them viewed
+//! or new, delete them. Receiving one is `intake`; reading one is `downloads`.
 
 use crate::error::AppError;
-use crate::i18n::Text;
 use crate::model::audit::Action;
 use crate::model::documents::{DocumentFilter, DocumentPage, DocumentView, MAX_PAGE};
-use crate::model::send::DocumentReceipt;
 use crate::server::blob_store::storage_error;
-use crate::server::files::{self, FileType};
-use crate::server::keys::DataKey;
-use crate::server::metadata::{ImageError, Scrubber};
-use crate::server::repo::audit::{self, NewAuditEvent};
-use crate::server::repo::documents::{self, ListFilter, NewDocument};
-use crate::server::repo::transfer_codes;
-use crate::server::repo::{new_id, pharmacies};
-use crate::server::sealed_stream::Sealer;
+use crate::server::keys::bound_to;
+use crate::server::repo::documents::{self, ListFilter};
 use crate::server::session::Staff;
 use crate::server::state::AppState;
-use crate::server::transfer_codes::{self as codes, code_context, note_context};
-use axum::body::Bytes;
-use sha2::{Digest, Sha256};
-
-/// Binds a document's sealed content and wrapped key to the format, the pharmacy, the
-/// document and the master key: moved to another row, they no longer open.
-pub fn document_context(pharmacy_id: &str, document_id: &str, key_id: &str) -> Vec<u8> {
-    format!("document/v1/{pharmacy_id}/{document_id}/{key_id}").into_bytes()
-}
+use crate::server::transfer_codes as codes;
 
 /// The short reference a patient's receipt shows for a document.
 pub fn reference(document_id: &str) -> String {
@@ -39,210 +19,6 @@ pub fn reference(document_id: &str) -> String {
         .take(10)
         .collect::<String>()
         .to_ascii_uppercase()
-}
-
-/// One file on its way in, as a pure pipeline: bytes in, sealed bytes out.
-pub struct Intake {
-    declared: FileType,
-    max_bytes: u64,
-    size: u64,
-    sha256: Sha256,
-    /// The first bytes, held until there are enough to recognise the type.
-    head: Vec<u8>,
-    scrubber: Option<Scrubber>,
-    sealer: Sealer,
-    clean: Vec<u8>,
-}
-
-/// What an intake produced once the whole file went through it.
-pub struct Intaken {
-    pub sealed_tail: Vec<u8>,
-    pub size: u64,
-    pub sha256: String,
-}
-
-fn image_error(error: ImageError) -> AppError {
-    match error {
-        ImageError::Malformed => AppError::invalid("file", Text::ImageUnreadable),
-        ImageError::TooManyPixels => AppError::invalid("file", Text::ImageTooLarge),
-    }
-}
-
-impl Intake {
-    pub fn new(declared: FileType, max_bytes: u64, sealer: Sealer) -> Intake {
-        Intake {
-            declared,
-            max_bytes,
-            size: 0,
-            sha256: Sha256::new(),
-            head: Vec::with_capacity(FileType::SNIFF_LEN),
-            scrubber: None,
-            sealer,
-            clean: Vec::new(),
-        }
-    }
-
-    /// Takes the next bytes of the file; returns the sealed bytes ready to store.
-    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<u8>, AppError> {
-        self.size += bytes.len() as u64;
-        if self.size > self.max_bytes {
-            return Err(AppError::PayloadTooLarge);
-        }
-        self.sha256.update(bytes);
-        self.clean.clear();
-        match &mut self.scrubber {
-            Some(scrubber) => scrubber.push(bytes, &mut self.clean).map_err(image_error)?,
-            None => {
-                self.head.extend_from_slice(bytes);
-                if self.head.len() < FileType::SNIFF_LEN {
-                    return Ok(Vec::new());
-                }
-                let mut scrubber = match FileType::sniff(&self.head) {
-                    Some(found) if found == self.declared => Scrubber::new(found),
-                    _ => return Err(AppError::invalid("file", Text::FileTypeMismatch)),
-                };
-                scrubber.push(&self.head, &mut self.clean).map_err(image_error)?;
-                self.scrubber = Some(scrubber);
-                self.head = Vec::new();
-            }
-        }
-        Ok(self.sealer.push(&self.clean))
-    }
-
-    pub fn finish(self) -> Result<Intaken, AppError> {
-        if self.size == 0 {
-            return Err(AppError::invalid("file", Text::FileEmpty));
-        }
-        let scrubber = self
-            .scrubber
-            .ok_or_else(|| AppError::invalid("file", Text::FileTypeMismatch))?;
-        scrubber.finish().map_err(image_error)?;
-        Ok(Intaken {
-            sealed_tail: self.sealer.finish(),
-            size: self.size,
-            sha256: format!("{:x}", self.sha256.finalize()),
-        })
-    }
-}
-
-/// Where the file's bytes come from: a multipart field, as the upload routes give it.
-pub trait FileBody {
-    fn next_chunk(&mut self) -> impl Future<Output = Result<Option<Bytes>, AppError>> + Send;
-}
-
-/// A document arriving with a code.
-pub struct Upload<'a> {
-    pub code_id: &'a str,
-    pub filename: &'a str,
-    pub ip: Option<&'a str>,
-}
-
-/// A document just received: its id and type, and the patient's receipt.
-pub struct Received {
-    pub id: String,
-    pub code_id: String,
-    pub mime_type: &'static str,
-    pub receipt: DocumentReceipt,
-}
-
-/// Receives one document for the code; the use it takes is given back if it fails.
-pub async fn receive(state: &AppState, upload: Upload<'_>, body: &mut impl FileBody) -> Result<Received, AppError> {
-    let filename = files::sanitise_filename(upload.filename);
-    let declared = files::extension(&filename)
-        .filter(|extension| state.settings.allowed_extensions.contains(extension))
-        .and_then(|extension| FileType::from_extension(&extension))
-        .ok_or_else(|| AppError::invalid("file", Text::FileTypeNotAllowed))?;
-    let Some(pharmacy_id) = transfer_codes::take_use(&state.db, upload.code_id, state.clock.now()).await? else {
-        return Err(AppError::invalid_code());
-    };
-    let received = store(state, &upload, &pharmacy_id, declared, &filename, body).await;
-    if received.is_err()
-        && let Err(error) = transfer_codes::give_back_use(&state.db, upload.code_id).await
-    {
-        tracing::error!(%error, "a use of a transfer code could not be given back");
-    }
-    received
-}
-
-async fn store(
-    state: &AppState,
-    upload: &Upload<'_>,
-    pharmacy_id: &str,
-    declared: FileType,
-    filename: &str,
-    body: &mut impl FileBody,
-) -> Result<Received, AppError> {
-    let pharmacy = pharmacies::find(&state.db, pharmacy_id)
-        .await?
-        .ok_or(AppError::Internal)?;
-    let id = new_id();
-    let master = &state.settings.encryption_key;
-    let context = document_context(&pharmacy.id, &id, master.id());
-    let data_key = DataKey::generate();
-    let (sealer, header) = Sealer::new(&data_key, &context);
-    let mut intake = Intake::new(declared, state.settings.max_file_size_bytes(), sealer);
-    let mut blob = state.blobs.create(&id).await.map_err(storage_error)?;
-    blob.write(&header).await.map_err(storage_error)?;
-    while let Some(chunk) = body.next_chunk().await? {
-        let sealed = intake.push(&chunk)?;
-        if !sealed.is_empty() {
-            blob.write(&sealed).await.map_err(storage_error)?;
-        }
-    }
-    let intaken = intake.finish()?;
-    blob.write(&intaken.sealed_tail).await.map_err(storage_error)?;
-    blob.commit().await.map_err(storage_error)?;
-
-    let now = state.clock.now();
-    let size = i64::try_from(intaken.size).unwrap_or(i64::MAX);
-    let file_type = files::extension(filename).unwrap_or_default();
-    let row = NewDocument {
-        id: &id,
-        pharmacy_id: &pharmacy.id,
-        code_id: upload.code_id,
-        original_filename: filename,
-        file_type: &file_type,
-        mime_type: declared.mime(),
-        file_size: size,
-        sha256: &intaken.sha256,
-        key_id: master.id(),
-        wrapped_key: &master.wrap(&data_key, &context).to_blob(),
-        deletion_date: now + pharmacy.retention_days * 86_400,
-    };
-    let details = format!("code={} size={size} type={}", upload.code_id, declared.mime());
-    let event = NewAuditEvent {
-        pharmacy_id: Some(&pharmacy.id),
-        user_id: None,
-        ip: upload.ip,
-        action: Action::DocumentReceived.as_ref(),
-        object_type: Some("document"),
-        object_id: Some(&id),
-        details: Some(&details),
-    };
-    let recorded = async {
-        let mut tx = state.db.begin().await?;
-        documents::insert(&mut *tx, &row, now).await?;
-        audit::append(&mut *tx, &event, now).await?;
-        tx.commit().await
-    }
-    .await;
-    if let Err(error) = recorded {
-        // The row is not there: neither may its content be.
-        state.blobs.delete(&id).await.map_err(storage_error)?;
-        return Err(error.into());
-    }
-    Ok(Received {
-        receipt: DocumentReceipt {
-            reference: reference(&id),
-            filename: filename.to_owned(),
-            size: intaken.size,
-            received_at: now,
-            sha256: intaken.sha256,
-        },
-        mime_type: declared.mime(),
-        code_id: upload.code_id.to_owned(),
-        id,
-    })
 }
 
 /// Escapes `%`, `_` and `\\` for a `LIKE` pattern with `\\` as escape.
@@ -295,8 +71,8 @@ pub async fn list(
                 (Some(id), Some(blob)) => codes::open_text(state, blob, &context(id)).map(Some),
                 _ => Ok(None),
             };
-            let code = reveal(&row.code_ciphertext, code_context)?;
-            let note = reveal(&row.note_ciphertext, note_context)?;
+            let code = reveal(&row.code_ciphertext, bound_to::transfer_code)?;
+            let note = reveal(&row.note_ciphertext, bound_to::code_note)?;
             Ok(DocumentView {
                 reference: reference(&row.id),
                 id: row.id,
@@ -358,69 +134,6 @@ pub async fn delete(state: &AppState, caller: &Staff, document_ids: &[String]) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::sealed_stream::Opener;
-
-    const PHOTO: &[u8] = include_bytes!("../../tests/fixtures/photo-with-gps.jpg");
-
-    fn run(declared: FileType, max: u64, bytes: &[u8], piece: usize) -> Result<(Vec<u8>, Intaken), AppError> {
-        let key = DataKey::generate();
-        let (sealer, header) = Sealer::new(&key, b"context");
-        let mut intake = Intake::new(declared, max, sealer);
-        let mut sealed = Vec::new();
-        for part in bytes.chunks(piece) {
-            sealed.extend(intake.push(part)?);
-        }
-        let intaken = intake.finish()?;
-        sealed.extend(&intaken.sealed_tail);
-        let mut opener = Opener::new(&key, b"context", &header).expect("header");
-        let mut plain = opener.push(&sealed).expect("opens");
-        plain.extend(opener.finish().expect("opens"));
-        Ok((plain, intaken))
-    }
-
-    #[test]
-    fn a_pdf_goes_through_sealed_and_fingerprinted() {
-        let pdf = b"%PDF-1.7\nordonnance\n%%EOF\n".repeat(5000);
-        let (plain, intaken) = run(FileType::Pdf, 1 << 20, &pdf, 3000).expect("accepted");
-        assert_eq!(plain, pdf);
-        assert_eq!(intaken.size, pdf.len() as u64);
-        assert_eq!(intaken.sha256, format!("{:x}", Sha256::digest(&pdf)));
-    }
-
-    #[test]
-    fn a_photo_is_fingerprinted_as_sent_and_stored_without_its_gps() {
-        let (plain, intaken) = run(FileType::Jpeg, 1 << 20, PHOTO, 5).expect("accepted");
-        assert_eq!(
-            intaken.sha256,
-            format!("{:x}", Sha256::digest(PHOTO)),
-            "what the patient sent"
-        );
-        assert!(plain.len() < PHOTO.len());
-        assert!(!plain.windows(10).any(|w| w == b"PhoneMaker"));
-    }
-
-    #[test]
-    fn wrong_type_empty_and_oversized_files_are_refused() {
-        let png_named_pdf = include_bytes!("../../tests/fixtures/scan-with-text.png");
-        assert_eq!(
-            run(FileType::Pdf, 1 << 20, png_named_pdf, 3).err(),
-            Some(AppError::invalid("file", Text::FileTypeMismatch))
-        );
-        assert_eq!(
-            run(FileType::Pdf, 1 << 20, b"", 1).err(),
-            Some(AppError::invalid("file", Text::FileEmpty))
-        );
-        assert_eq!(
-            run(FileType::Pdf, 1 << 20, b"%PDF", 1).err(),
-            Some(AppError::invalid("file", Text::FileTypeMismatch)),
-            "too short to be a document"
-        );
-        let big = [b"%PDF-1.7\n".as_slice(), &vec![b'x'; 2000]].concat();
-        assert_eq!(
-            run(FileType::Pdf, 1000, &big, 100).err(),
-            Some(AppError::PayloadTooLarge)
-        );
-    }
 
     #[test]
     fn searches_match_literally() {

@@ -9,8 +9,8 @@ use crate::model::audit::Action;
 use crate::server::audit;
 use crate::server::blob_store::storage_error;
 use crate::server::config::Settings;
-use crate::server::documents::document_context;
 use crate::server::keys::Sealed;
+use crate::server::keys::bound_to;
 use crate::server::repo::documents;
 use crate::server::sealed_stream::{HEADER_LEN, Opener};
 use crate::server::session::{self, Staff};
@@ -140,7 +140,7 @@ pub async fn deliver(state: &AppState, caller: &Staff, id: &str, delivery: Deliv
     let document = documents::find_for_pharmacy(&state.db, id, &caller.pharmacy.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let context = document_context(&document.pharmacy_id, &document.id, &document.key_id);
+    let context = bound_to::document(&document.pharmacy_id, &document.id, &document.key_id);
     let wrapped = Sealed::from_blob(&document.wrapped_key).ok_or(AppError::Internal)?;
     let data_key = state
         .settings

@@ -5,11 +5,9 @@
 //! open it are re-wrapped. Each value is replaced only if unchanged meanwhile, so the
 //! command can run beside the server, be interrupted and be run again.
 
-use crate::server::accounts::totp_context;
-use crate::server::documents::document_context;
+use crate::server::keys::bound_to;
 use crate::server::keys::{Keyring, ResealError};
 use crate::server::repo::sealed::{self, SealedColumn, SealedValue};
-use crate::server::transfer_codes::{code_context, note_context};
 use sqlx::AnyPool;
 
 /// What happened to one kind of sealed value.
@@ -31,10 +29,10 @@ pub enum RotationError {
 
 fn context(column: SealedColumn, value: &SealedValue) -> Vec<u8> {
     match column {
-        SealedColumn::DocumentKey => document_context(&value.pharmacy_id, &value.id, &value.key_id),
-        SealedColumn::TransferCode => code_context(&value.id),
-        SealedColumn::TransferCodeNote => note_context(&value.id),
-        SealedColumn::TotpSecret | SealedColumn::PendingTotpSecret => totp_context(&value.id),
+        SealedColumn::DocumentKey => bound_to::document(&value.pharmacy_id, &value.id, &value.key_id),
+        SealedColumn::TransferCode => bound_to::transfer_code(&value.id),
+        SealedColumn::TransferCodeNote => bound_to::code_note(&value.id),
+        SealedColumn::TotpSecret | SealedColumn::PendingTotpSecret => bound_to::totp_secret(&value.id),
     }
 }
 

@@ -315,6 +315,31 @@ impl Keyring {
     }
 }
 
+/// The associated data each kind of sealed value is bound to: moved to another row or
+/// column, a value no longer opens.
+pub mod bound_to {
+    /// A document's content and wrapped key: the format, the pharmacy, the document and
+    /// the master key.
+    pub fn document(pharmacy_id: &str, document_id: &str, key_id: &str) -> Vec<u8> {
+        format!("document/v1/{pharmacy_id}/{document_id}/{key_id}").into_bytes()
+    }
+
+    /// A transfer code as typed, kept so its pharmacy can show it again.
+    pub fn transfer_code(code_id: &str) -> Vec<u8> {
+        format!("transfer-code/{code_id}").into_bytes()
+    }
+
+    /// The pharmacist's note on a transfer code.
+    pub fn code_note(code_id: &str) -> Vec<u8> {
+        format!("transfer-code-note/{code_id}").into_bytes()
+    }
+
+    /// A user's second-factor (TOTP) secret.
+    pub fn totp_secret(user_id: &str) -> Vec<u8> {
+        format!("totp/{user_id}").into_bytes()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,7 @@ pub mod error;
 pub mod files;
 pub mod headers;
 pub mod health;
+pub mod intake;
 pub mod key_rotation;
 pub mod keys;
 pub mod login_limit;

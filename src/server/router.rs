@@ -76,7 +76,7 @@ pub fn app(state: AppState) -> Router {
         ))
         .nest("/api/v1", api_v1)
         // The document's "/" under the server "/api/v1", as generated clients call it.
-        .route("/api/v1/", get(rest::root))
+        .route("/api/v1/", get(rest::service::root))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(axum::middleware::from_fn_with_state(
             settings.uses_tls(),

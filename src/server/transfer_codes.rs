@@ -9,6 +9,7 @@ use crate::model::audit::Action;
 use crate::model::codes::{CodeStatus, CodeView, TransferCodes};
 use crate::server::audit;
 use crate::server::keys::Sealed;
+use crate::server::keys::bound_to;
 use crate::server::repo::new_id;
 use crate::server::repo::transfer_codes::{self, CodeRow, NewCode};
 use crate::server::session::Staff;
@@ -96,14 +97,6 @@ pub async fn link_older_codes(state: &AppState) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-pub fn code_context(id: &str) -> Vec<u8> {
-    format!("transfer-code/{id}").into_bytes()
-}
-
-pub fn note_context(id: &str) -> Vec<u8> {
-    format!("transfer-code-note/{id}").into_bytes()
-}
-
 pub(crate) fn open_text(state: &AppState, blob: &[u8], context: &[u8]) -> Result<String, AppError> {
     let sealed = Sealed::from_blob(blob).ok_or(AppError::Internal)?;
     let plain = state.settings.encryption_key.open(&sealed, context).map_err(|error| {
@@ -126,11 +119,11 @@ fn status(row: &CodeRow, now: i64) -> CodeStatus {
 }
 
 fn view(state: &AppState, row: &CodeRow, now: i64) -> Result<CodeView, AppError> {
-    let code = open_text(state, &row.code_ciphertext, &code_context(&row.id))?;
+    let code = open_text(state, &row.code_ciphertext, &bound_to::transfer_code(&row.id))?;
     let note = row
         .note_ciphertext
         .as_deref()
-        .map(|blob| open_text(state, blob, &note_context(&row.id)))
+        .map(|blob| open_text(state, blob, &bound_to::code_note(&row.id)))
         .transpose()?;
     Ok(CodeView {
         upload_url: format!("{}/t/{}", state.settings.public_url, link_token(state, &row.id)),
@@ -175,8 +168,10 @@ pub async fn create(
             created_by: &caller.user.id,
             lookup_hash: &code.lookup_hash(state),
             link_hash: &link_hash(state, &link_token(state, &id)),
-            code_ciphertext: &key.seal(code.as_str().as_bytes(), &code_context(&id)).to_blob(),
-            note_ciphertext: (!note.is_empty()).then(|| key.seal(note.as_bytes(), &note_context(&id)).to_blob()),
+            code_ciphertext: &key
+                .seal(code.as_str().as_bytes(), &bound_to::transfer_code(&id))
+                .to_blob(),
+            note_ciphertext: (!note.is_empty()).then(|| key.seal(note.as_bytes(), &bound_to::code_note(&id)).to_blob()),
             max_uses: i64::from(max_uses),
             expires_at: now + i64::from(lifetime_hours) * 3600,
         };

@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::i18n::Text;
 use crate::model::send::{LinkRefusal, SendAccess, SendStatus};
 use crate::server::code_lookups;
-use crate::server::documents::{self, FileBody, Received, Upload};
+use crate::server::intake::{self, FileBody, Received, Upload};
 use crate::server::repo::pharmacies;
 use crate::server::repo::transfer_codes::{self, CodeRow};
 use crate::server::state::AppState;
@@ -212,7 +212,7 @@ pub async fn receive_upload(state: &AppState, request: Request, from: CodeFrom<'
                     filename: &filename,
                     ip: meta.ip.as_deref(),
                 };
-                return documents::receive(state, upload, &mut field).await;
+                return intake::receive(state, upload, &mut field).await;
             }
             _ => {}
         }

@@ -6,11 +6,10 @@ use crate::on_both_databases;
 use crate::uploads::{new_code, patient, prescription};
 use santhium::api::codes::{CreateTransferCode, ListTransferCodes};
 use santhium::model::codes::{CodeView, TransferCodes};
-use santhium::server::accounts::totp_context;
 use santhium::server::config::Backend;
-use santhium::server::documents::document_context;
 use santhium::server::key_rotation::RotationError;
 use santhium::server::key_rotation::reseal_all;
+use santhium::server::keys::bound_to;
 use santhium::server::keys::{ResealError, Sealed};
 use santhium::server::repo::sealed::SealedColumn;
 use sqlx::Row;
@@ -98,7 +97,10 @@ async fn a_new_master_key_takes_over_and_rewrap_keys_moves_everything_to_it(back
         .await
         .expect("user");
     let totp = Sealed::from_blob(&user.get::<Vec<u8>, _>("totp_secret")).expect("sealed");
-    assert!(k2.open(&totp, &totp_context(&user.get::<String, _>("id"))).is_ok());
+    assert!(
+        k2.open(&totp, &bound_to::totp_secret(&user.get::<String, _>("id")))
+            .is_ok()
+    );
     let document = sqlx::query("SELECT id, pharmacy_id, key_id, wrapped_key FROM documents")
         .fetch_one(&app.state.db)
         .await
@@ -109,11 +111,11 @@ async fn a_new_master_key_takes_over_and_rewrap_keys_moves_everything_to_it(back
     let wrapped = Sealed::from_blob(&document.get::<Vec<u8>, _>("wrapped_key")).expect("sealed");
     assert_eq!(wrapped.key_id, "k2");
     let data_key = k2
-        .unwrap(&wrapped, &document_context(&pharmacy_id, &id, &key_id))
+        .unwrap(&wrapped, &bound_to::document(&pharmacy_id, &id, &key_id))
         .expect("unwraps");
     let stored = std::fs::read(app.state.blobs.dir().join(&id)).expect("blob");
     let (header, body) = stored.split_at(santhium::server::sealed_stream::HEADER_LEN);
-    let context = document_context(&pharmacy_id, &id, &key_id);
+    let context = bound_to::document(&pharmacy_id, &id, &key_id);
     let mut opener = santhium::server::sealed_stream::Opener::new(&data_key, &context, header).expect("header");
     let mut content = opener.push(body).expect("opens");
     content.extend(opener.finish().expect("opens"));

@@ -14,8 +14,8 @@ use santhium::i18n::Text;
 use santhium::model::codes::{CodeStatus, CodeView, TransferCodes};
 use santhium::model::send::{SendAccess, SendStatus, UPLOAD_PATH};
 use santhium::server::config::Backend;
-use santhium::server::documents::document_context;
 use santhium::server::keys::Sealed;
+use santhium::server::keys::bound_to;
 use santhium::server::sealed_stream::{HEADER_LEN, Opener};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -141,7 +141,7 @@ async fn a_patient_opens_a_code_and_sends_documents_stored_sealed(backend: Backe
         );
         assert!(!stored.windows(5).any(|w| w == b"%PDF-"));
 
-        let context = document_context(&pharmacy_id, &id, master.id());
+        let context = bound_to::document(&pharmacy_id, &id, master.id());
         let wrapped = Sealed::from_blob(&row.get::<Vec<u8>, _>("wrapped_key")).expect("wrapped key");
         let key = master.unwrap(&wrapped, &context).expect("the key unwraps");
         let (header, body) = stored.split_at(HEADER_LEN);
@@ -157,7 +157,7 @@ async fn a_patient_opens_a_code_and_sends_documents_stored_sealed(backend: Backe
         } else {
             assert_eq!(content, sent);
         }
-        let other = document_context(&pharmacy_id, "another-document", master.id());
+        let other = bound_to::document(&pharmacy_id, "another-document", master.id());
         assert!(master.unwrap(&wrapped, &other).is_err(), "bound to its document");
     }
 
