@@ -83,12 +83,11 @@ pub fn App() -> impl IntoView {
 /// server, and carried to the browser in the page so hydration starts identical.
 fn initial_lang() -> Lang {
     SharedValue::new(|| {
-        use_context::<http::request::Parts>()
-            .and_then(|parts| {
-                let cookies = parts.headers.get(http::header::COOKIE)?.to_str().ok()?;
-                Some(Lang::from_cookie_header(cookies))
-            })
-            .unwrap_or_default()
+        #[cfg(feature = "ssr")]
+        if let Some(parts) = use_context::<http::request::Parts>() {
+            return crate::server::web::RequestMeta::from_parts(&parts).lang();
+        }
+        Lang::default()
     })
     .into_inner()
 }

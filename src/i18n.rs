@@ -30,16 +30,6 @@ impl Lang {
         Lang::ALL.into_iter().find(|lang| lang.code() == code)
     }
 
-    /// The language remembered in a `Cookie` request header, French otherwise.
-    pub fn from_cookie_header(header: &str) -> Lang {
-        header
-            .split(';')
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == LANG_COOKIE)
-            .and_then(|(_, value)| Lang::from_code(value))
-            .unwrap_or_default()
-    }
-
     /// How the language names itself, for the language switch.
     pub fn native_name(self) -> &'static str {
         match self {
@@ -415,15 +405,6 @@ mod tests {
         assert_eq!(Lang::Fr.file_size(400_000), "391 ko");
         assert_eq!(Lang::Fr.file_size(1_468_006), "1,4 Mo");
         assert_eq!(Lang::En.file_size(1_468_006), "1.4 MB");
-    }
-
-    #[test]
-    fn language_comes_from_the_cookie_and_defaults_to_french() {
-        assert_eq!(Lang::from_cookie_header("a=b; lang=en; c=d"), Lang::En);
-        assert_eq!(Lang::from_cookie_header("lang=fr"), Lang::Fr);
-        assert_eq!(Lang::from_cookie_header("lang=de"), Lang::Fr);
-        assert_eq!(Lang::from_cookie_header("xlang=en"), Lang::Fr);
-        assert_eq!(Lang::from_cookie_header(""), Lang::Fr);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use axum::response::Response;
 use leptos::nonce::{provide_nonce, use_nonce};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
+use url::Url;
 
 /// For everything that is not a page (JSON, files): nothing may load or frame it.
 const DEFAULT_CSP: &str =
@@ -72,8 +73,8 @@ fn is_cross_site(method: &Method, headers: &HeaderMap, public_url: &str) -> bool
     let Some(origin) = header(header::ORIGIN.as_str()) else {
         return false;
     };
-    let same_host = match (origin.split_once("://"), header(header::HOST.as_str())) {
-        (Some((_, origin_host)), Some(host)) => origin_host == host,
+    let same_host = match (Url::parse(origin), header(header::HOST.as_str())) {
+        (Ok(origin), Some(host)) => origin.authority() == host,
         _ => false,
     };
     origin != public_url && !same_host

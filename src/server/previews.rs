@@ -25,6 +25,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower::ServiceExt;
+use url::Url;
 
 const GRANT_PURPOSE: &str = "preview";
 
@@ -84,7 +85,7 @@ fn router(state: AppState) -> Router {
 /// Middleware in front of the whole site: a request for the preview origin's host goes
 /// to the preview router and never reaches the site.
 pub async fn by_host(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(preview_host) = state.settings.preview_url.as_deref().map(authority) else {
+    let Some(preview_host) = state.settings.preview_url.as_deref().and_then(authority) else {
         return next.run(request).await;
     };
     let host = request
@@ -92,7 +93,7 @@ pub async fn by_host(State(state): State<AppState>, request: Request, next: Next
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| request.uri().authority().map(|a| a.as_str()));
-    if host.is_some_and(|host| host.eq_ignore_ascii_case(preview_host)) {
+    if host.is_some_and(|host| host.eq_ignore_ascii_case(&preview_host)) {
         router(state)
             .oneshot(request)
             .await
@@ -103,6 +104,6 @@ pub async fn by_host(State(state): State<AppState>, request: Request, next: Next
 }
 
 /// `host[:port]` of an origin, as a `Host` header names it.
-fn authority(origin: &str) -> &str {
-    origin.split_once("://").map_or(origin, |(_, rest)| rest)
+fn authority(origin: &str) -> Option<String> {
+    Url::parse(origin).ok().map(|url| url.authority().to_owned())
 }

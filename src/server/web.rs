@@ -2,6 +2,7 @@
 //! cookies they set, and the HTTP status their errors carry.
 
 use crate::error::AppError;
+use crate::i18n::{LANG_COOKIE, Lang};
 use crate::server::config::Settings;
 use crate::server::state::AppState;
 use axum::body::Body;
@@ -10,19 +11,22 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
 use ipnet::IpNet;
 use leptos::prelude::*;
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use leptos_axum::ResponseOptions;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use time::Duration;
 
 /// What the server knows of the client behind a request.
 #[derive(Clone, Debug, Default)]
 pub struct RequestMeta {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
-    pub cookies: String,
+    pub cookies: CookieJar,
 }
 
 /// The client's address, as [`client_address`] established it for this request.
@@ -88,17 +92,18 @@ impl RequestMeta {
                 .get::<ClientAddress>()
                 .map(|client| client.0.to_string()),
             user_agent: header(header::USER_AGENT).map(|ua| ua.chars().take(400).collect()),
-            cookies: header(header::COOKIE).unwrap_or_default(),
+            cookies: CookieJar::from_headers(&parts.headers),
         }
     }
 
-    /// A cookie's value, by name.
+    /// A cookie's value, by name, from any of the request's `Cookie` headers.
     pub fn cookie(&self, name: &str) -> Option<&str> {
-        self.cookies
-            .split(';')
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v)
+        self.cookies.get(name).map(Cookie::value)
+    }
+
+    /// The language the visitor chose (its cookie), French otherwise.
+    pub fn lang(&self) -> Lang {
+        self.cookie(LANG_COOKIE).and_then(Lang::from_code).unwrap_or_default()
     }
 }
 
@@ -118,11 +123,14 @@ impl SiteCookie {
 
     /// A `Set-Cookie` value; `max_age` 0 removes the cookie.
     pub fn set(&self, settings: &Settings, value: &str, max_age: i64) -> String {
-        let secure = if settings.uses_tls() { "; Secure" } else { "" };
-        format!(
-            "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
-            self.name(settings)
-        )
+        Cookie::build((self.name(settings), value.to_owned()))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .max_age(Duration::seconds(max_age))
+            .secure(settings.uses_tls())
+            .build()
+            .to_string()
     }
 }
 
@@ -174,6 +182,32 @@ pub async fn answer<T>(work: impl Future<Output = Result<T, AppError>>) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn with_cookies(headers: &[&str]) -> RequestMeta {
+        let mut request = axum::http::Request::builder();
+        for header in headers {
+            request = request.header(header::COOKIE, *header);
+        }
+        RequestMeta::from_parts(&request.body(()).expect("request").into_parts().0)
+    }
+
+    #[test]
+    fn language_comes_from_the_cookie_and_defaults_to_french() {
+        assert_eq!(with_cookies(&["a=b; lang=en; c=d"]).lang(), Lang::En);
+        assert_eq!(with_cookies(&["lang=fr"]).lang(), Lang::Fr);
+        assert_eq!(with_cookies(&["lang=de"]).lang(), Lang::Fr);
+        assert_eq!(with_cookies(&["xlang=en"]).lang(), Lang::Fr);
+        assert_eq!(with_cookies(&[""]).lang(), Lang::Fr);
+        assert_eq!(with_cookies(&[]).lang(), Lang::Fr);
+    }
+
+    #[test]
+    fn cookies_are_read_from_every_cookie_header() {
+        let meta = with_cookies(&["a=1", "santhium_session=s; lang=en"]);
+        assert_eq!(meta.cookie("santhium_session"), Some("s"));
+        assert_eq!(meta.lang(), Lang::En);
+        assert_eq!(meta.cookie("missing"), None);
+    }
 
     fn client(peer: &str, forwarded_for: &[&str]) -> String {
         let trusted: Vec<IpNet> = ["127.0.0.1/32", "10.0.0.0/8"]

@@ -12,6 +12,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
+use url::Url;
 
 /// File types a pharmacy can receive; `ALLOWED_EXTENSIONS` picks among them.
 pub const SUPPORTED_EXTENSIONS: [&str; 4] = ["pdf", "jpg", "jpeg", "png"];
@@ -228,13 +229,9 @@ pub(crate) fn expected(variable: &'static str, what: impl Into<String>) -> Confi
     }
 }
 
-/// The host of an origin, without its scheme or port.
-fn host_of(origin: &str) -> &str {
-    let rest = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-    match rest.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(v6),
-        None => rest.split(':').next().unwrap_or(rest),
-    }
+/// The host of an origin, without its scheme or port (IPv6 in brackets).
+fn host_of(origin: &str) -> Option<String> {
+    Url::parse(origin).ok()?.host_str().map(str::to_owned)
 }
 
 /// `PREVIEW_URL`, or on a local address the other local name for the same server
@@ -244,15 +241,20 @@ fn preview_url<F: Fn(&str) -> Option<String>>(env: &Env<F>, public_url: &str) ->
     let preview = match env.get("PREVIEW_URL") {
         Some(url) => http_url("PREVIEW_URL", &url)?,
         None => {
-            let other_name = match host_of(public_url) {
-                "127.0.0.1" => "localhost",
-                "localhost" => "127.0.0.1",
+            let other_name = match host_of(public_url).as_deref() {
+                Some("127.0.0.1") => "localhost",
+                Some("localhost") => "127.0.0.1",
                 _ => return Ok(None),
             };
-            public_url.replacen(host_of(public_url), other_name, 1)
+            let mut other =
+                Url::parse(public_url).map_err(|_| expected("PUBLIC_URL", "an http:// or https:// origin"))?;
+            other
+                .set_host(Some(other_name))
+                .map_err(|_| expected("PREVIEW_URL", "an http:// or https:// origin"))?;
+            other.origin().ascii_serialization()
         }
     };
-    if host_of(&preview).eq_ignore_ascii_case(host_of(public_url)) {
+    if host_of(&preview) == host_of(public_url) {
         return Err(expected(
             "PREVIEW_URL",
             "an origin on another host name than PUBLIC_URL",
@@ -292,16 +294,25 @@ fn smtp<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Option<Smtp>, Con
     }))
 }
 
+/// An `http://` or `https://` origin (scheme, host and port, nothing after), as
+/// `scheme://host[:port]`.
 fn http_url(variable: &'static str, value: &str) -> Result<String, ConfigError> {
-    let url = value.trim_end_matches('/');
-    let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
-    match host {
-        Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', ' ']) => Ok(url.to_owned()),
-        _ => Err(expected(
+    let invalid = || {
+        expected(
             variable,
             "an http:// or https:// origin such as https://pharmacie.example.fr",
-        )),
+        )
+    };
+    let url = Url::parse(value).map_err(|_| invalid())?;
+    let origin_only = url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty()
+        && url.password().is_none();
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() || !origin_only {
+        return Err(invalid());
     }
+    Ok(url.origin().ascii_serialization())
 }
 
 impl Settings {
@@ -619,10 +630,22 @@ mod tests {
             failing_variable(&[("ALLOWED_EXTENSIONS", "pdf,exe")]),
             "ALLOWED_EXTENSIONS"
         );
-        assert_eq!(
-            failing_variable(&[("PUBLIC_URL", "pharmacie.example.fr")]),
-            "PUBLIC_URL"
-        );
+        for not_an_origin in [
+            "pharmacie.example.fr",
+            "https://pharmacie.example.fr/envoi",
+            "https://pharmacie.example.fr/?a=b",
+            "https://camille@pharmacie.example.fr",
+            "ftp://pharmacie.example.fr",
+            "https://",
+        ] {
+            assert_eq!(
+                failing_variable(&[("PUBLIC_URL", not_an_origin)]),
+                "PUBLIC_URL",
+                "{not_an_origin}"
+            );
+        }
+        let spelt = settings(&[("PUBLIC_URL", "HTTPS://Pharmacie.Example.fr:443/")]).expect("an origin");
+        assert_eq!(spelt.public_url, "https://pharmacie.example.fr");
         assert_eq!(
             failing_variable(&[("CORS_ORIGINS", "https://ok.example,javascript:x")]),
             "CORS_ORIGINS"

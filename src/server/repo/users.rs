@@ -3,9 +3,9 @@ use crate::server::repo::new_id;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, FromRow, Row};
 
-/// A staff account. The password hash and TOTP secrets stay on the server and are
-/// never serialised.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A staff account. The password hash and TOTP secrets stay on the server: never
+/// serialised, and left out of its `Debug` (logs, panics).
+#[derive(Clone, PartialEq, Eq)]
 pub struct User {
     pub id: String,
     pub pharmacy_id: String,
@@ -20,6 +20,26 @@ pub struct User {
     pub totp_secret: Option<Vec<u8>>,
     pub totp_pending_secret: Option<Vec<u8>>,
     pub created_at: i64,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kept = |secret: &Option<Vec<u8>>| secret.as_ref().map(|_| "<sealed>");
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("pharmacy_id", &self.pharmacy_id)
+            .field("email", &self.email)
+            .field("full_name", &self.full_name)
+            .field("password_hash", &"<redacted>")
+            .field("role", &self.role)
+            .field("is_active", &self.is_active)
+            .field("must_change_password", &self.must_change_password)
+            .field("password_expires_at", &self.password_expires_at)
+            .field("totp_secret", &kept(&self.totp_secret))
+            .field("totp_pending_secret", &kept(&self.totp_pending_secret))
+            .field("created_at", &self.created_at)
+            .finish()
+    }
 }
 
 impl FromRow<'_, AnyRow> for User {
@@ -233,4 +253,31 @@ pub async fn set_active<'e>(
     .execute(db)
     .await?;
     Ok(result.rows_affected() == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_shows_no_hash_and_no_secret() {
+        let user = User {
+            id: "u1".into(),
+            pharmacy_id: "p1".into(),
+            email: "camille@pharmacie.fr".into(),
+            full_name: "Camille Martin".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2VsZGVtZXI$aGFjaGU".into(),
+            role: Role::Admin,
+            is_active: true,
+            must_change_password: false,
+            password_expires_at: None,
+            totp_secret: Some(vec![0xAB; 40]),
+            totp_pending_secret: None,
+            created_at: 0,
+        };
+        let shown = format!("{user:?}");
+        assert!(shown.contains("camille@pharmacie.fr"), "{shown}");
+        assert!(!shown.contains("argon2") && !shown.contains("171"), "{shown}");
+        assert!(shown.contains("totp_secret: Some(\"<sealed>\")"), "{shown}");
+    }
 }
