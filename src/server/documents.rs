@@ -10,6 +10,8 @@ use crate::server::repo::documents::{self, ListFilter};
 use crate::server::session::Staff;
 use crate::server::state::AppState;
 use crate::server::transfer_codes as codes;
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 /// The short reference a patient's receipt shows for a document.
 pub fn reference(document_id: &str) -> String {
@@ -21,10 +23,28 @@ pub fn reference(document_id: &str) -> String {
         .to_ascii_uppercase()
 }
 
-/// Escapes `%`, `_` and `\\` for a `LIKE` pattern with `\\` as escape.
+/// A file name as searched: lower-case, without accents or other combining marks, so
+/// that both databases match alike ("emilie" finds "Émilie.pdf").
+pub fn search_name(name: &str) -> String {
+    name.nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// Gives documents received before names were indexed for search their search name.
+pub async fn index_older_names(state: &AppState) -> Result<(), sqlx::Error> {
+    for (id, name) in documents::without_search_name(&state.db).await? {
+        documents::set_search_name(&state.db, &id, &search_name(&name)).await?;
+    }
+    Ok(())
+}
+
+/// What was typed in the search field, as a `LIKE` pattern on search names with `\\`
+/// escaping `%`, `_` and `\\`.
 fn like_pattern(search: &str) -> String {
     let mut pattern = String::from("%");
-    for c in search.trim().to_lowercase().chars() {
+    for c in search_name(search.trim()).chars() {
         if matches!(c, '%' | '_' | '\\') {
             pattern.push('\\');
         }
@@ -139,6 +159,9 @@ mod tests {
     fn searches_match_literally() {
         assert_eq!(like_pattern(" Ordo "), "%ordo%");
         assert_eq!(like_pattern("100%_a\\b"), "%100\\%\\_a\\\\b%");
+        assert_eq!(like_pattern("Émilie"), "%emilie%");
+        assert_eq!(search_name("ÉMILIE Ordonnance.pdf"), "emilie ordonnance.pdf");
+        assert_eq!(search_name("Ça coûte"), "ca coute");
     }
 
     #[test]

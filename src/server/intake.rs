@@ -10,7 +10,7 @@ use crate::i18n::Text;
 use crate::model::audit::Action;
 use crate::model::send::DocumentReceipt;
 use crate::server::blob_store::storage_error;
-use crate::server::documents::reference;
+use crate::server::documents::{reference, search_name};
 use crate::server::files::{self, FileType};
 use crate::server::keys::{DataKey, bound_to};
 use crate::server::metadata::{ImageError, Scrubber};
@@ -183,6 +183,7 @@ async fn store(
         pharmacy_id: &pharmacy.id,
         code_id: upload.code_id,
         original_filename: filename,
+        search_name: &search_name(filename),
         file_type: &file_type,
         mime_type: declared.mime(),
         file_size: size,

@@ -4,7 +4,7 @@
 use crate::server::config::{self, ConfigError, Settings};
 use crate::server::state::AppState;
 use crate::server::{
-    blob_store, clock, connections, db, notifications, passwords, repo, retention, router, transfer_codes,
+    blob_store, clock, connections, db, documents, notifications, passwords, repo, retention, router, transfer_codes,
 };
 use leptos::prelude::*;
 use std::net::SocketAddr;
@@ -55,6 +55,7 @@ pub async fn state(settings: Settings, leptos_options: LeptosOptions) -> Result<
         clock: clock::Clock::default(),
     };
     transfer_codes::link_older_codes(&state).await?;
+    documents::index_older_names(&state).await?;
     Ok(state)
 }
 

@@ -226,3 +226,48 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout() {
     assert_eq!(pragma("foreign_keys").await.try_get::<i64, _>(0).expect("int"), 1);
     assert_eq!(pragma("busy_timeout").await.try_get::<i64, _>(0).expect("int"), 5000);
 }
+
+/// The migration files of one database, by name.
+fn migration_names(backend: &str) -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("migrations")
+        .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Every `table.column` of a migrated database, sorted.
+async fn columns(db: &TestDatabase) -> Vec<String> {
+    let sql = match db.backend {
+        Backend::Sqlite => {
+            "SELECT m.name || '.' || p.name FROM sqlite_master m, pragma_table_info(m.name) p
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name <> '_sqlx_migrations'"
+        }
+        Backend::Postgres => {
+            "SELECT table_name || '.' || column_name FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations'"
+        }
+    };
+    let mut columns: Vec<String> = sqlx::query_scalar(sql).fetch_all(&db.pool).await.expect("columns");
+    columns.sort();
+    columns
+}
+
+#[tokio::test]
+async fn both_databases_have_the_same_migrations_tables_and_columns() {
+    assert_eq!(migration_names("sqlite"), migration_names("postgres"));
+    let sqlite = columns(&TestDatabase::new(Backend::Sqlite).await).await;
+    let postgres = columns(&TestDatabase::new(Backend::Postgres).await).await;
+    assert!(sqlite.contains(&"documents.search_name".to_owned()), "{sqlite:?}");
+    let only_sqlite: Vec<&String> = sqlite.iter().filter(|c| !postgres.contains(c)).collect();
+    let only_postgres: Vec<&String> = postgres.iter().filter(|c| !sqlite.contains(c)).collect();
+    assert_eq!(
+        (only_sqlite, only_postgres),
+        (vec![], vec![]),
+        "columns on one database only"
+    );
+}

@@ -17,6 +17,7 @@ use santhium::server::config::Backend;
 on_both_databases!(
     documents_are_listed_filtered_and_paged,
     documents_are_marked_viewed_or_new_and_deleted_for_good,
+    names_are_found_whatever_their_accents_and_case,
 );
 
 async fn page(staff: &mut Visitor<'_>, form: &[(&str, &str)]) -> DocumentPage {
@@ -32,6 +33,41 @@ fn not_found() -> Refused {
         status: StatusCode::NOT_FOUND,
         error: AppError::NotFound,
     }
+}
+
+/// The names of the documents found by a search, newest first.
+async fn search(staff: &mut Visitor<'_>, text: &str) -> String {
+    let form = [("filter[search]", text), ("skip", "0"), ("limit", "20")];
+    names(&page(staff, &form).await).join(", ")
+}
+
+async fn names_are_found_whatever_their_accents_and_case(backend: Backend) {
+    let app = crate::support::spawn_app_on(backend, &[]).await;
+    let (mut staff, code) = new_code(&app, "3").await;
+    let (patient, _) = patient(&app, &code.code).await;
+    for name in ["Émilie Dupré.pdf", "emilie.pdf", "ordonnance.pdf"] {
+        patient.send_file(name, &prescription()).await.expect("sent");
+        app.state.clock.advance(60);
+    }
+    for typed in ["émilie", "EMILIE", "Émilie"] {
+        assert_eq!(
+            search(&mut staff, typed).await,
+            "emilie.pdf, Émilie Dupré.pdf",
+            "{typed}"
+        );
+    }
+    assert_eq!(search(&mut staff, "dupre").await, "Émilie Dupré.pdf");
+
+    // Documents received before names were indexed get theirs at the next start.
+    sqlx::query("UPDATE documents SET search_name = NULL")
+        .execute(&app.state.db)
+        .await
+        .expect("older rows");
+    assert_eq!(search(&mut staff, "emilie").await, "");
+    let restarted = app.restarted(&[]).await;
+    let mut again = restarted.visitor();
+    again.cookie = staff.cookie.clone();
+    assert_eq!(search(&mut again, "émilie").await, "emilie.pdf, Émilie Dupré.pdf");
 }
 
 async fn documents_are_listed_filtered_and_paged(backend: Backend) {

@@ -8,6 +8,8 @@ pub struct NewDocument<'a> {
     pub pharmacy_id: &'a str,
     pub code_id: &'a str,
     pub original_filename: &'a str,
+    /// The file name as searched (see `documents::search_name`).
+    pub search_name: &'a str,
     pub file_type: &'a str,
     pub mime_type: &'a str,
     pub file_size: i64,
@@ -23,14 +25,15 @@ pub async fn insert<'e>(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO documents (id, pharmacy_id, code_id, original_filename, file_type, mime_type, file_size,
-                                sha256, key_id, wrapped_key, uploaded_at, deletion_date)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        "INSERT INTO documents (id, pharmacy_id, code_id, original_filename, search_name, file_type, mime_type,
+                                file_size, sha256, key_id, wrapped_key, uploaded_at, deletion_date)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(new.id)
     .bind(new.pharmacy_id)
     .bind(new.code_id)
     .bind(new.original_filename)
+    .bind(new.search_name)
     .bind(new.file_type)
     .bind(new.mime_type)
     .bind(new.file_size)
@@ -41,6 +44,28 @@ pub async fn insert<'e>(
     .bind(new.deletion_date)
     .execute(db)
     .await?;
+    Ok(())
+}
+
+/// Id and file name of the documents received before names were indexed for search.
+pub async fn without_search_name<'e>(
+    db: impl Executor<'e, Database = Any>,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, original_filename FROM documents WHERE search_name IS NULL")
+        .fetch_all(db)
+        .await
+}
+
+pub async fn set_search_name<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    search_name: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE documents SET search_name = $1 WHERE id = $2")
+        .bind(search_name)
+        .bind(id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
@@ -139,7 +164,7 @@ pub struct ListFilter<'a> {
     pub code_id: Option<&'a str>,
     pub received_from: Option<i64>,
     pub received_before: Option<i64>,
-    /// A lower-cased `LIKE` pattern, `\` escaping.
+    /// A `LIKE` pattern on the search name, `\` escaping.
     pub name_like: Option<String>,
 }
 
@@ -151,7 +176,7 @@ const FILTERED: &str = "FROM documents d
        AND ($3 IS NULL OR d.code_id = $3)
        AND ($4 IS NULL OR d.uploaded_at >= $4)
        AND ($5 IS NULL OR d.uploaded_at < $5)
-       AND ($6 IS NULL OR LOWER(d.original_filename) LIKE $6 ESCAPE '\\')";
+       AND ($6 IS NULL OR d.search_name LIKE $6 ESCAPE '\\')";
 
 fn filtered<'q>(
     sql: &'q str,
