@@ -58,6 +58,9 @@ export default defineConfig({
       REGISTRATIONS_PER_ADDRESS_PER_DAY: '1000',
       REGISTRATIONS_PER_HOUR: '1000',
       CODE_LOOKUPS_PER_MINUTE: '1000',
+      // Failed logins count per address too (each account keeps its own limit).
+      LOGIN_MAX_FAILURES: '1000',
+      RATE_LIMIT_PER_MINUTE: '10000',
       // Soon spent (the tests type wrong codes), so typed codes are opened after the
       // browser's proof of work, kept small to stay quick.
       CODE_FAILED_LOOKUPS_PER_HOUR: '3',

@@ -11,9 +11,9 @@ export class DashboardPage extends AppPage {
   readonly documents = this.page.getByTestId('documents');
   readonly newCount = this.page.getByTestId('new-count');
 
-  /** Creates a code and returns it as shown. */
   readonly lifetime = this.page.getByLabel('Durée de validité');
 
+  /** Creates a code and returns it as shown. */
   async createCode(documents: number, note: string): Promise<string> {
     await this.page.getByLabel('Nombre de documents').selectOption(String(documents));
     await this.page.getByLabel('Note (facultative)').fill(note);

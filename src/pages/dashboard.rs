@@ -8,8 +8,8 @@ use crate::model::codes::{CodeStatus, CodeView};
 use crate::time_format::utc_date_time;
 use leptos::prelude::*;
 
-/// The pharmacy's working page: transfer codes to hand to patients, and (soon) what
-/// patients sent.
+/// The pharmacy's working page: what patients sent, and transfer codes to hand to
+/// patients.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let i18n = use_i18n();

@@ -95,6 +95,7 @@ async fn pages_behind_a_login_redirect_to_it() {
         "/account/password",
         "/account/second-factor",
         "/staff",
+        "/audit",
     ] {
         let request = Request::get(path)
             .header("accept", "text/html")

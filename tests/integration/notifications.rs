@@ -26,23 +26,41 @@ struct SmtpSink {
 }
 
 impl SmtpSink {
+    /// Starts aiosmtpd on a port that was free a moment ago. Another test may take that
+    /// port first: then aiosmtpd cannot bind and exits, and it starts again elsewhere.
     async fn start() -> SmtpSink {
-        let port = free_port();
+        for _ in 0..5 {
+            if let Some(sink) = SmtpSink::start_on(free_port()).await {
+                return sink;
+            }
+        }
+        panic!("aiosmtpd found no free port in five tries");
+    }
+
+    async fn start_on(port: u16) -> Option<SmtpSink> {
         let maildir = tempfile::tempdir().expect("temp dir");
-        let sink = SmtpSink {
+        let mut sink = SmtpSink {
             process: Command::new("python3")
                 .args(["-m", "aiosmtpd", "--nosetuid", "--listen", &format!("127.0.0.1:{port}")])
                 .args(["--class", "aiosmtpd.handlers.Mailbox"])
                 .arg(maildir.path().join("mail"))
                 .stdout(Stdio::null())
+                .stderr(Stdio::null())
                 .spawn()
                 .expect("python3 -m aiosmtpd (scripts/install.sh --test installs it)"),
             port,
             maildir,
         };
         for _ in 0..100 {
+            let exited = |sink: &mut SmtpSink| sink.process.try_wait().expect("aiosmtpd status").is_some();
+            if exited(&mut sink) {
+                return None;
+            }
             if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return sink;
+                // What answers may still be another test's server, if this one is about
+                // to fail to bind: it is ours if it keeps running.
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                return (!exited(&mut sink)).then_some(sink);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -210,8 +228,12 @@ async fn arrivals_are_announced_by_count_at_most_once_per_interval(backend: Back
 }
 
 async fn an_email_that_cannot_be_sent_is_sent_in_a_later_round(backend: Backend) {
-    // A mail server that is down: nothing listens on the port.
-    let app = spawn_with(backend, &smtp_settings(free_port())).await;
+    // A mail server that is down: the port is held by a socket that does not listen,
+    // so connections are refused and no other test can start a server there.
+    let held = tokio::net::TcpSocket::new_v4().expect("socket");
+    held.bind("127.0.0.1:0".parse().expect("address")).expect("bound");
+    let down = held.local_addr().expect("address").port();
+    let app = spawn_with(backend, &smtp_settings(down)).await;
     let (mut admin, code) = new_code(&app, "1").await;
     admin
         .call::<SetNotificationEmail, ()>(&[("notification_email", "officine@port.fr")])

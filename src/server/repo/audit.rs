@@ -48,8 +48,6 @@ pub struct ListedEvent {
     pub details: Option<String>,
 }
 
-/// A pharmacy's events with an id below `before` (of one action, if given), newest
-/// first: pages that stay stable while new events arrive.
 /// Which events to read: of one action, and in `[occurred_from, occurred_before)`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct EventFilter<'a> {
@@ -58,6 +56,8 @@ pub struct EventFilter<'a> {
     pub occurred_before: Option<i64>,
 }
 
+/// A pharmacy's events with an id below `before` that `filter` keeps, newest first:
+/// pages that stay stable while new events arrive.
 pub async fn page_before<'e>(
     db: impl Executor<'e, Database = Any>,
     pharmacy_id: &str,
