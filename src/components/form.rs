@@ -142,3 +142,19 @@ pub fn DayRangeFields(range: DayRange, id: &'static str, from_label: Text, until
         })
         .collect_view()
 }
+
+/// The fields of a second-factor code form, at login and when setting one up: the code
+/// (the browser may fill it from a one-time-code source), what went wrong, the button.
+#[component]
+pub fn SecondFactorCode(
+    hint: Text,
+    submit: Text,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(into)] pending: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <Field name="code" label=Text::VerificationCode hint=hint autocomplete="one-time-code" error=error />
+        <FormAlert error=error />
+        <Submit label=submit pending=pending />
+    }
+}

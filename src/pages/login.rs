@@ -1,5 +1,5 @@
 use crate::api::auth::{Login, VerifySecondFactor};
-use crate::components::form::{Field, FormAlert, Submit, action_error};
+use crate::components::form::{Field, FormAlert, SecondFactorCode, Submit, action_error};
 use crate::components::session::use_auth;
 use crate::i18n::{Text, use_i18n};
 use crate::model::session::SessionStage;
@@ -64,15 +64,12 @@ pub fn LoginPage() -> impl IntoView {
             >
                 <p>{i18n.t(Text::SecondFactorPrompt)}</p>
                 <ActionForm action=verify attr:class="form">
-                    <Field
-                        name="code"
-                        label=Text::VerificationCode
+                    <SecondFactorCode
                         hint=Text::VerificationCodeHint
-                        autocomplete="one-time-code"
+                        submit=Text::Verify
                         error=verify_error
+                        pending=verify.pending()
                     />
-                    <FormAlert error=verify_error />
-                    <Submit label=Text::Verify pending=verify.pending() />
                 </ActionForm>
             </Show>
         </section>

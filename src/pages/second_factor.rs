@@ -1,6 +1,6 @@
 use crate::api::account::{BeginSecondFactor, ConfirmSecondFactor, RemoveSecondFactor};
 use crate::components::QrCode;
-use crate::components::form::{Field, FormAlert, Submit, action_error};
+use crate::components::form::{Field, FormAlert, SecondFactorCode, Submit, action_error};
 use crate::components::session::{RequireSession, use_auth};
 use crate::i18n::{Text, use_i18n};
 use crate::model::session::SessionStage;
@@ -98,15 +98,12 @@ fn Enrolment() -> impl IntoView {
                         })
                 }}
                 <ActionForm action=confirm attr:class="form">
-                    <Field
-                        name="code"
-                        label=Text::VerificationCode
+                    <SecondFactorCode
                         hint=Text::FirstCodeHint
-                        autocomplete="one-time-code"
+                        submit=Text::Confirm
                         error=confirm_error
+                        pending=confirm.pending()
                     />
-                    <FormAlert error=confirm_error />
-                    <Submit label=Text::Confirm pending=confirm.pending() />
                 </ActionForm>
             </Show>
         </Show>
