@@ -21,7 +21,7 @@ function watchForProblems(page: Page): () => string[] {
     const request = response.request();
     const status = response.status();
     const path = new URL(response.url()).pathname;
-    const refusal = request.method() === 'POST' && (path.startsWith('/api/') || path === '/send/files') && status < 500;
+    const refusal = request.method() === 'POST' && path.startsWith('/api/') && status < 500;
     if (request.isNavigationRequest() || refusal) {
       intendedAnswers.add(response.url());
     } else if (status >= 400) {

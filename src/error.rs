@@ -100,6 +100,10 @@ impl FromServerFnError for AppError {
         match value {
             // The server could not read the arguments it was sent.
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::BadRequest,
+            // A streamed argument (an upload) cut by the server's request body limit: the
+            // codec passes the limit's error (`http_body_util::LengthLimitError`) on as
+            // its text only.
+            ServerFnErrorErr::Deserialization(cause) if cause == "length limit exceeded" => AppError::PayloadTooLarge,
             other => AppError::Communication(other.to_string()),
         }
     }

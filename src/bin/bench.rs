@@ -424,7 +424,7 @@ async fn document_scenarios(options: &Options, client: &reqwest::Client) -> Resu
             uploads.push(throughput(stats, file_bytes, concurrency));
         }
         let newest = document_page(client, base, &staff, 1).await?.0;
-        let url = format!("{base}/documents/{newest}/download");
+        let url = format!("{base}{}", santhium::api::documents::download_path(&newest));
         for concurrency in [1, 8] {
             eprintln!("bench: {count} downloads of {file_bytes} bytes at concurrency {concurrency}");
             let stats = spread(concurrency, count / concurrency, |_, _| {
@@ -535,7 +535,8 @@ async fn upload_load(
         }
         cookies.push(patient);
     }
-    let url = format!("{base}{}", santhium::model::send::UPLOAD_PATH);
+    use leptos::server_fn::ServerFn;
+    let url = format!("{base}{}", santhium::api::send::SendDocument::PATH);
     spread(concurrency, per_patient, |patient, n| {
         client
             .post(&url)

@@ -1,7 +1,7 @@
 //! What patients sent, on the dashboard: newest first, filtered and paged, refreshed
 //! every few seconds; the count of new documents shows in the heading and the tab title.
 
-use crate::api::documents::{DeleteDocuments, PreviewDocument, SetDocumentViewed, list_documents};
+use crate::api::documents::{DeleteDocuments, PreviewDocument, SetDocumentViewed, download_path, list_documents};
 use crate::components::form::{DayRange, DayRangeFields, action_error};
 use crate::components::use_refresh;
 use crate::i18n::{Text, use_i18n};
@@ -258,7 +258,7 @@ fn DocumentRow(document: DocumentView, previews: bool, actions: RowActions) -> i
         preview,
         previewing,
     } = actions;
-    let download = document.download_path();
+    let download = download_path(&document.id);
     let DocumentView {
         id,
         reference,

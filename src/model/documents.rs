@@ -24,12 +24,6 @@ pub struct DocumentView {
     pub deletion_date: i64,
 }
 
-impl DocumentView {
-    pub fn download_path(&self) -> String {
-        format!("/documents/{}/download", self.id)
-    }
-}
-
 /// Which documents to list: `viewed` true or false keeps only viewed or new ones; the
 /// dates are Unix seconds, `search` part of a file name.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

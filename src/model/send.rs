@@ -2,9 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Where the files go.
-pub const UPLOAD_PATH: &str = "/send/files";
-
 /// Why a QR code's link did not open its code, as `/send?link=...` tells the page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, strum::AsRefStr, strum::EnumString)]
 #[strum(serialize_all = "snake_case")]

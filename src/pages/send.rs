@@ -1,14 +1,15 @@
 //! The patient's page, mobile first: open a code (scanned, or typed here), choose
 //! photos or PDFs, send them with a progress bar each, and keep the receipt.
 
-use crate::api::send::{OpenTransferCode, send_page_access};
+use crate::api::send::{OpenTransferCode, SendDocument, send_page_access};
 use crate::components::form::{Field, FormAlert, Submit, action_error};
 use crate::error::AppError;
 use crate::i18n::{Text, use_i18n};
-use crate::model::send::{DocumentReceipt, LinkRefusal, SendAccess, SendStatus, UPLOAD_PATH};
+use crate::model::send::{DocumentReceipt, LinkRefusal, SendAccess, SendStatus};
 use crate::proof_of_work;
 use crate::time_format::utc_date_time;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 use send_wrapper::SendWrapper;
 use sha2::{Digest, Sha256};
@@ -470,7 +471,7 @@ async fn upload(file: &File, state: RwSignal<FileState>) -> FileState {
 /// `fetch` does not offer; returns the status and body.
 async fn post_file(file: &File, state: RwSignal<FileState>) -> Result<(u16, String), wasm_bindgen::JsValue> {
     let request = XmlHttpRequest::new()?;
-    request.open("POST", UPLOAD_PATH)?;
+    request.open("POST", <SendDocument as ServerFn>::PATH)?;
     let form = web_sys::FormData::new()?;
     form.append_with_blob_and_filename("file", file, &file.name())?;
     let on_progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |event: ProgressEvent| {

@@ -1,8 +1,8 @@
-//! Handing a document out, as a download or a preview. Downloads are a plain GET route,
-//! so a link works before the page is hydrated; previews are served on the preview
-//! origin (see `previews`). Either way the sealed content is decrypted chunk by chunk
-//! as it streams out, a chunk that does not authenticate ends the stream there, nothing
-//! is cached, and nothing in it can run as this site.
+//! Handing a document out, as a download (the `download_document` server function, and
+//! the REST API) or a preview (served on the preview origin, see `previews`). Either way
+//! the sealed content is decrypted chunk by chunk as it streams out, a chunk that does
+//! not authenticate ends the stream there, nothing is cached, and nothing in it can run
+//! as this site.
 
 use crate::error::AppError;
 use crate::model::audit::Action;
@@ -13,14 +13,13 @@ use crate::server::keys::Sealed;
 use crate::server::keys::bound_to;
 use crate::server::repo::documents;
 use crate::server::sealed_stream::{HEADER_LEN, Opener};
-use crate::server::session::{self, Staff};
+use crate::server::session::Staff;
 use crate::server::state::AppState;
-use crate::server::web::RequestMeta;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use futures::Stream;
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::io;
 use tokio::io::AsyncReadExt;
@@ -123,20 +122,22 @@ fn plaintext(file: tokio::fs::File, opener: Opener) -> impl Stream<Item = io::Re
     })
 }
 
-/// `GET /documents/{id}/download`, for the staff of the document's pharmacy; another
-/// pharmacy's document answers as a missing one. The first download marks it viewed.
-pub async fn download(State(state): State<AppState>, Path(id): Path<String>, request: Request) -> Response {
-    let meta = RequestMeta::from_parts(&request.into_parts().0);
-    let delivered = async {
-        let caller = session::staff(&state, &meta).await?;
-        deliver(&state, &caller, &id, Delivery::Download).await
-    };
-    delivered.await.unwrap_or_else(IntoResponse::into_response)
+/// A document on its way out: the headers it leaves with, and its plaintext as it is
+/// decrypted.
+pub struct Delivered {
+    pub headers: [(HeaderName, HeaderValue); 5],
+    pub content: BoxStream<'static, io::Result<Bytes>>,
+}
+
+impl IntoResponse for Delivered {
+    fn into_response(self) -> Response {
+        (self.headers, Body::from_stream(self.content)).into_response()
+    }
 }
 
 /// Document `id` of the caller's pharmacy, decrypted as it streams; the first delivery
 /// marks it viewed, and every one is audited.
-pub async fn deliver(state: &AppState, caller: &Staff, id: &str, delivery: Delivery) -> Result<Response, AppError> {
+pub async fn deliver(state: &AppState, caller: &Staff, id: &str, delivery: Delivery) -> Result<Delivered, AppError> {
     let document = documents::find_for_pharmacy(&state.db, id, &caller.pharmacy.id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -179,7 +180,10 @@ pub async fn deliver(state: &AppState, caller: &Staff, id: &str, delivery: Deliv
         ),
         (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
     ];
-    Ok((headers, Body::from_stream(plaintext(file, opener))).into_response())
+    Ok(Delivered {
+        headers,
+        content: plaintext(file, opener).boxed(),
+    })
 }
 
 #[cfg(test)]

@@ -60,7 +60,7 @@ async fn preview(State(state): State<AppState>, Path(grant): Path<String>, reque
             .map_err(|_| AppError::NotFound)?;
         deliver(&state, &caller, id, Delivery::Preview).await
     };
-    delivered.await.unwrap_or_else(IntoResponse::into_response)
+    delivered.await.into_response()
 }
 
 /// Everything the preview origin serves.

@@ -1,19 +1,23 @@
 //! The whole HTTP application: which path goes where, and the layers every request
 //! passes through (client address, tracing, timeouts, compression, headers, limits).
 
+use crate::api::send::SendDocument;
 use crate::app::App;
 use crate::error::AppError;
-use crate::model::send;
+use crate::i18n::Text;
 use crate::server::state::AppState;
 use crate::server::{
-    api_docs, audit_trail, connections, downloads, headers, health, previews, rest, telemetry, upload_access, web,
+    api_docs, audit_trail, connections, headers, health, previews, rest, telemetry, upload_access, web,
 };
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::Request;
 use axum::http::{Method, header};
-use axum::routing::{get, post};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
 use ipnet::IpNet;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,19 +60,14 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/t/{code}", get(upload_access::follow_link))
         .route(rest::DOCS_PATH, get(api_docs::page))
-        .route("/documents/{id}/download", get(downloads::download))
         .route(crate::model::audit::EXPORT_PATH, get(audit_trail::export))
-        // The body limit below applies while the file streams in.
-        .route(
-            send::UPLOAD_PATH,
-            post(upload_access::send_file).layer(DefaultBodyLimit::disable()),
-        )
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), pages)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             context,
             headers::secure_shell,
         ))
         .layer(axum::middleware::from_fn(web::server_fn_refusals))
+        .layer(axum::middleware::from_fn(multipart_uploads_only))
         // The pages and their server functions use cookies; the API under /api/v1 does not.
         .layer(axum::middleware::from_fn_with_state(
             settings.public_url.clone(),
@@ -102,4 +101,21 @@ pub fn app(state: AppState) -> Router {
             web::client_address,
         ))
         .with_state(state)
+}
+
+/// The patient's upload is a multipart server function, whose codec panics on a body
+/// without a multipart boundary: such a request is refused first, as an interrupted
+/// upload.
+async fn multipart_uploads_only(request: Request, next: Next) -> Response {
+    let is_upload = request.uri().path() == <SendDocument as ServerFn>::PATH;
+    let is_multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|content_type| multer::parse_boundary(content_type).is_ok());
+    if is_upload && !is_multipart {
+        let refusal = AppError::invalid("file", Text::UploadInterrupted);
+        return (refusal.status(), Json(refusal)).into_response();
+    }
+    next.run(request).await
 }

@@ -13,12 +13,12 @@ use crate::server::repo::transfer_codes::{self, CodeRow};
 use crate::server::state::AppState;
 use crate::server::transfer_codes::{self as codes, TransferCode};
 use crate::server::web::{RequestMeta, SiteCookie};
-use axum::Json;
 use axum::body::Bytes;
-use axum::extract::multipart::{Field, MultipartError};
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use http_body_util::LengthLimitError;
+use leptos::server_fn::error::ServerFnErrorWrapper;
 
 const UPLOAD_COOKIE: SiteCookie = SiteCookie("santhium_upload");
 /// How long an opened code stays open in the patient's browser, at most.
@@ -148,18 +148,25 @@ pub async fn follow_link(State(state): State<AppState>, Path(token): Path<String
     response
 }
 
-impl FileBody for Field<'_> {
+impl FileBody for multer::Field<'_> {
     async fn next_chunk(&mut self) -> Result<Option<Bytes>, AppError> {
         self.chunk().await.map_err(multipart_error)
     }
 }
 
-fn multipart_error(error: MultipartError) -> AppError {
-    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::PayloadTooLarge
-    } else {
-        AppError::invalid("file", Text::UploadInterrupted)
+/// A body cut by the request body limit is too large (told by the limit's error, or
+/// through a server function by the error its codec made of it); any other broken body
+/// was interrupted.
+fn multipart_error(error: multer::Error) -> AppError {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+    while let Some(error) = cause {
+        let through_server_fn = error.downcast_ref::<ServerFnErrorWrapper<AppError>>();
+        if error.is::<LengthLimitError>() || through_server_fn.is_some_and(|e| e.0 == AppError::PayloadTooLarge) {
+            return AppError::PayloadTooLarge;
+        }
+        cause = error.source();
     }
+    AppError::invalid("file", Text::UploadInterrupted)
 }
 
 /// Where an upload's code comes from.
@@ -175,7 +182,7 @@ pub enum CodeFrom<'a> {
 /// Longest text a `code` field may hold.
 const MAX_CODE_FIELD: usize = 64;
 
-async fn code_field(field: &mut Field<'_>) -> Result<String, AppError> {
+async fn code_field(field: &mut multer::Field<'_>) -> Result<String, AppError> {
     let mut text = Vec::new();
     while let Some(chunk) = field.next_chunk().await? {
         text.extend_from_slice(&chunk);
@@ -186,23 +193,36 @@ async fn code_field(field: &mut Field<'_>) -> Result<String, AppError> {
     String::from_utf8(text).map_err(|_| AppError::invalid_code())
 }
 
-/// One file (multipart field `file`) for a code, streamed into the store.
-pub async fn receive_upload(state: &AppState, request: Request, from: CodeFrom<'_>) -> Result<Received, AppError> {
+/// The multipart body of a request, as the REST API's upload receives it.
+pub fn multipart(request: Request) -> Result<(RequestMeta, multer::Multipart<'static>), AppError> {
     let (parts, body) = request.into_parts();
+    let boundary = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|content_type| multer::parse_boundary(content_type).ok())
+        .ok_or_else(|| AppError::invalid("file", Text::UploadInterrupted))?;
     let meta = RequestMeta::from_parts(&parts);
+    Ok((meta, multer::Multipart::new(body.into_data_stream(), boundary)))
+}
+
+/// One file (multipart field `file`) for a code, streamed into the store.
+pub async fn receive(
+    state: &AppState,
+    meta: &RequestMeta,
+    mut multipart: multer::Multipart<'_>,
+    from: CodeFrom<'_>,
+) -> Result<Received, AppError> {
     let mut code_id = match from {
-        CodeFrom::Cookie => Some(granted_code(state, &meta).ok_or_else(AppError::invalid_code)?),
+        CodeFrom::Cookie => Some(granted_code(state, meta).ok_or_else(AppError::invalid_code)?),
         CodeFrom::Field { .. } => None,
     };
-    let mut multipart = Multipart::from_request(Request::from_parts(parts, body), state)
-        .await
-        .map_err(|_| AppError::invalid("file", Text::UploadInterrupted))?;
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         match field.name() {
             Some("code") if code_id.is_none() => {
                 let CodeFrom::Field { proof } = from else { continue };
                 let code = code_field(&mut field).await?;
-                code_id = Some(find_usable(state, &meta, &code, proof).await?.id);
+                code_id = Some(find_usable(state, meta, &code, proof).await?.id);
             }
             Some("file") => {
                 let code_id = code_id.as_deref().ok_or_else(AppError::invalid_code)?;
@@ -218,13 +238,4 @@ pub async fn receive_upload(state: &AppState, request: Request, from: CodeFrom<'
         }
     }
     Err(AppError::invalid("file", Text::FileMissing))
-}
-
-/// `POST /send/files`: one file for the code the upload cookie opens. Answers the
-/// receipt, or the error as JSON for the page to show in the patient's language.
-pub async fn send_file(State(state): State<AppState>, request: Request) -> Response {
-    match receive_upload(&state, request, CodeFrom::Cookie).await {
-        Ok(received) => Json(received.receipt).into_response(),
-        Err(error) => (error.status(), Json(error)).into_response(),
-    }
 }

@@ -13,6 +13,7 @@ use santhium::api::api_keys::{CreateApiKey, ListApiKeys, RevokeApiKey};
 use santhium::api::audit::ListAuditEvents;
 use santhium::api::auth::{CurrentSession, Login, Logout, RegisterPharmacy, VerifySecondFactor};
 use santhium::api::codes::CreateTransferCode;
+use santhium::api::documents::download_path;
 use santhium::api::documents::{DeleteDocuments, ListDocuments, PreviewDocument, SetDocumentViewed};
 use santhium::api::staff::{
     CreateStaff, ListStaff, RequireSecondFactor, SetNotificationEmail, SetRetentionDays, SetStaffActive, SetStaffRole,
@@ -932,7 +933,7 @@ async fn call(
         "download_document" | "export_audit" => {
             let path = match function {
                 "export_audit" => EXPORT_PATH.to_owned(),
-                _ => format!("/documents/{document}/download"),
+                _ => download_path(document),
             };
             let response = app.send(visitor.request("GET", &path, Body::empty())).await;
             if response.status == StatusCode::OK {

@@ -8,6 +8,7 @@ use crate::uploads::{new_code, patient, prescription};
 use axum::body::Body;
 use axum::http::StatusCode;
 use santhium::api::codes::CreateTransferCode;
+use santhium::api::documents::download_path;
 use santhium::api::documents::{DeleteDocuments, ListDocuments, SetDocumentViewed};
 use santhium::error::AppError;
 use santhium::model::codes::CodeView;
@@ -141,7 +142,7 @@ async fn documents_are_listed_filtered_and_paged(backend: Backend) {
     assert_eq!(names(&dated), ["carte vitale.pdf", "analyse_100%.pdf"]);
 
     let downloaded = app
-        .send(staff.request("GET", &latest.download_path(), Body::empty()))
+        .send(staff.request("GET", &download_path(&latest.id), Body::empty()))
         .await;
     assert_eq!(downloaded.status, StatusCode::OK);
     let viewed = page(
@@ -210,7 +211,9 @@ async fn documents_are_marked_viewed_or_new_and_deleted_for_good(backend: Backen
         .await
         .expect("count");
     assert_eq!(rows, 0, "nor any wrapped key");
-    let gone = app.send(staff.request("GET", &a.download_path(), Body::empty())).await;
+    let gone = app
+        .send(staff.request("GET", &download_path(&a.id), Body::empty()))
+        .await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
     assert_eq!(
         staff.call::<DeleteDocuments, u64>(&[("document_ids[0]", &a.id)]).await,

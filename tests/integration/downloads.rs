@@ -6,6 +6,7 @@ use crate::support::TestApp;
 use crate::uploads::{new_code, patient, prescription};
 use axum::body::Body;
 use axum::http::StatusCode;
+use santhium::api::documents::download_path;
 use santhium::server::config::Backend;
 use sqlx::Row;
 
@@ -37,7 +38,7 @@ async fn staff_download_the_decrypted_document_with_safe_headers(backend: Backen
     let (pdf_id, _) = &documents[0];
 
     let response = app
-        .send(staff.request("GET", &format!("/documents/{pdf_id}/download"), Body::empty()))
+        .send(staff.request("GET", &download_path(pdf_id), Body::empty()))
         .await;
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.bytes, pdf, "the bytes the patient sent");
@@ -69,7 +70,7 @@ async fn staff_download_the_decrypted_document_with_safe_headers(backend: Backen
 
     app.state.clock.advance(60);
     let again = app
-        .send(staff.request("GET", &format!("/documents/{pdf_id}/download"), Body::empty()))
+        .send(staff.request("GET", &download_path(pdf_id), Body::empty()))
         .await;
     assert_eq!(again.status, StatusCode::OK);
     let still: Option<i64> = sqlx::query_scalar("SELECT viewed_at FROM documents WHERE id = $1")
@@ -87,7 +88,7 @@ async fn staff_download_the_decrypted_document_with_safe_headers(backend: Backen
     // The photo comes back as stored: the same pixels, without its camera metadata.
     let (photo_id, _) = &documents[1];
     let photo = app
-        .send(staff.request("GET", &format!("/documents/{photo_id}/download"), Body::empty()))
+        .send(staff.request("GET", &download_path(photo_id), Body::empty()))
         .await;
     assert_eq!(photo.header("content-type"), "image/jpeg");
     let bytes = photo.bytes;
@@ -101,14 +102,14 @@ async fn another_pharmacy_or_no_session_cannot_download(backend: Backend) {
     let (sender, _) = patient(&app, &code.code).await;
     sender.send_file("ordonnance.pdf", &prescription()).await.expect("sent");
     let (id, _) = document_ids(&app).await.remove(0);
-    let path = format!("/documents/{id}/download");
+    let path = download_path(&id);
 
     let other = register(&app, "Pharmacie d'en face", "face@pharmacie.fr").await;
     let theirs = app.send(other.request("GET", &path, Body::empty())).await;
     let missing = app
         .send(other.request(
             "GET",
-            "/documents/4f1c2a9e-0000-4000-8000-000000000000/download",
+            &download_path("4f1c2a9e-0000-4000-8000-000000000000"),
             Body::empty(),
         ))
         .await;

@@ -8,6 +8,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use santhium::api::auth::Logout;
 use santhium::api::codes::CreateTransferCode;
+use santhium::api::documents::download_path;
 use santhium::api::documents::{ListDocuments, PreviewDocument};
 use santhium::model::codes::CodeView;
 use santhium::model::documents::DocumentPage;
@@ -59,9 +60,7 @@ async fn a_preview_shows_the_document_from_the_preview_origin_only(backend: Back
     let path = address.strip_prefix(PREVIEW_ORIGIN).expect("on the preview origin");
     let preview = get_on(&app, "localhost:3000", path).await;
     assert_eq!(preview.status, StatusCode::OK);
-    let download = app
-        .send(staff.request("GET", &format!("/documents/{id}/download"), Body::empty()))
-        .await;
+    let download = app.send(staff.request("GET", &download_path(&id), Body::empty())).await;
     assert_eq!(preview.bytes, download.bytes, "the document as stored");
     assert!(preview.bytes.starts_with(b"\x89PNG"));
     assert_eq!(preview.header("content-type"), "image/png");
@@ -96,7 +95,7 @@ async fn a_preview_shows_the_document_from_the_preview_origin_only(backend: Back
     assert_eq!(previews, 1);
 
     // The preview origin serves nothing of the site, and the site no preview.
-    for site_path in ["/", "/dashboard", "/login", &format!("/documents/{id}/download")] {
+    for site_path in ["/", "/dashboard", "/login", &download_path(&id)] {
         let answer = get_on(&app, "localhost:3000", site_path).await;
         assert_eq!(
             answer.status,

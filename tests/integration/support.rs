@@ -8,9 +8,10 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use leptos::server_fn::ServerFn;
+use santhium::api::send::SendDocument;
 use santhium::error::AppError;
 use santhium::i18n::Text;
-use santhium::model::send::{DocumentReceipt, UPLOAD_PATH};
+use santhium::model::send::DocumentReceipt;
 use santhium::server::config::{Backend, DatabaseUrl, Env, Settings};
 use santhium::server::router::app;
 use santhium::server::state::AppState;
@@ -329,10 +330,10 @@ impl Visitor<'_> {
         request
     }
 
-    /// Sends one file to `/send/files`, as the patient's page does.
+    /// Sends one file to the `send_document` server function, as the patient's page does.
     pub async fn send_file(&self, filename: &str, content: &[u8]) -> Result<DocumentReceipt, Refused> {
         let (content_type, body) = multipart(filename, content);
-        let mut request = self.request("POST", UPLOAD_PATH, Body::from(body));
+        let mut request = self.request("POST", SendDocument::PATH, Body::from(body));
         request
             .headers_mut()
             .insert("content-type", content_type.parse().expect("header"));

@@ -7,12 +7,14 @@ use crate::support::{Refused, TestApp, Visitor, invalid, multipart, spawn_app_on
 use axum::body::Body;
 use axum::http::StatusCode;
 use futures_util::{StreamExt, stream};
+use leptos::server_fn::ServerFn;
 use santhium::api::codes::{CreateTransferCode, ListTransferCodes, RevokeTransferCode};
+use santhium::api::send::SendDocument;
 use santhium::api::send::{OpenTransferCode, SendPageAccess};
 use santhium::error::AppError;
 use santhium::i18n::Text;
 use santhium::model::codes::{CodeStatus, CodeView, TransferCodes};
-use santhium::model::send::{SendAccess, SendStatus, UPLOAD_PATH};
+use santhium::model::send::{SendAccess, SendStatus};
 use santhium::server::config::Backend;
 use santhium::server::keys::Sealed;
 use santhium::server::keys::bound_to;
@@ -179,7 +181,7 @@ async fn fifty_parallel_uploads_on_a_single_use_code_store_one_document(backend:
     let mut uploads = tokio::task::JoinSet::new();
     for n in 0..50 {
         let (content_type, body) = multipart(&format!("page-{n}.pdf"), &pdf);
-        let mut request = patient.request("POST", UPLOAD_PATH, Body::from(body));
+        let mut request = patient.request("POST", SendDocument::PATH, Body::from(body));
         request
             .headers_mut()
             .insert("content-type", content_type.parse().expect("header"));
@@ -301,7 +303,7 @@ async fn an_oversized_file_is_refused_before_it_is_read_whole(backend: Backend) 
             counter.fetch_add(piece.len() as u64, Ordering::Relaxed);
             Ok::<_, std::io::Error>(piece)
         });
-    let mut request = patient.request("POST", UPLOAD_PATH, Body::from_stream(pieces));
+    let mut request = patient.request("POST", SendDocument::PATH, Body::from_stream(pieces));
     request
         .headers_mut()
         .insert("content-type", content_type.parse().expect("header"));
@@ -315,7 +317,7 @@ async fn an_oversized_file_is_refused_before_it_is_read_whole(backend: Backend) 
 
     // Announced too large: refused before any of it is read.
     let (content_type, body) = multipart("grand.pdf", &vec![b'x'; 1024 * 1024 + 70 * 1024]);
-    let mut request = patient.request("POST", UPLOAD_PATH, Body::from(body));
+    let mut request = patient.request("POST", SendDocument::PATH, Body::from(body));
     request
         .headers_mut()
         .insert("content-type", content_type.parse().expect("header"));
@@ -474,4 +476,19 @@ async fn a_restart_sweeps_away_content_left_without_a_row() {
     let restarted = app.restarted(&[]).await.state;
     assert_eq!(restarted.blobs.ids().await.expect("blobs"), [kept]);
     assert_eq!(std::fs::read_dir(dir).expect("list").count(), 1);
+}
+
+#[tokio::test]
+async fn an_upload_that_is_not_multipart_is_refused_in_words() {
+    let app = crate::support::spawn_app(&[]).await;
+    let (_staff, code) = new_code(&app, "1").await;
+    let (patient, _) = patient(&app, &code.code).await;
+    let mut request = patient.request("POST", SendDocument::PATH, Body::from("{\"file\": \"ordonnance\"}"));
+    request
+        .headers_mut()
+        .insert("content-type", "application/json".parse().expect("header"));
+    let response = app.send(request).await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST, "{}", response.body);
+    let error: AppError = serde_json::from_str(&response.body).expect("an error the page can show");
+    assert_eq!(error, AppError::invalid("file", Text::UploadInterrupted));
 }

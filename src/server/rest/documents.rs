@@ -15,7 +15,7 @@ use crate::server::upload_access::{self, CodeFrom};
 use crate::time_format::iso_8601;
 use axum::Json;
 use axum::extract::{Path, Query, Request, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -102,7 +102,8 @@ pub(super) async fn upload_document(
     let from = CodeFrom::Field {
         proof: work.proof.as_deref(),
     };
-    let received = upload_access::receive_upload(&state, request, from).await?;
+    let (meta, multipart) = upload_access::multipart(request)?;
+    let received = upload_access::receive(&state, &meta, multipart, from).await?;
     Ok(Json(DocumentJson {
         filename: received.id.clone(),
         id: received.id,
@@ -125,13 +126,8 @@ pub(super) async fn download_document(
     bearer: Bearer,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    deliver(
-        &state,
-        bearer.allowed(KeyScope::ReadDocuments)?,
-        &id,
-        Delivery::Download,
-    )
-    .await
+    let staff = bearer.allowed(KeyScope::ReadDocuments)?;
+    Ok(deliver(&state, staff, &id, Delivery::Download).await?.into_response())
 }
 
 /// Deletes a document: its key and its content.
