@@ -424,7 +424,7 @@ async fn document_scenarios(options: &Options, client: &reqwest::Client) -> Resu
             uploads.push(throughput(stats, file_bytes, concurrency));
         }
         let newest = document_page(client, base, &staff, 1).await?.0;
-        let url = format!("{base}{}", santhium::api::documents::download_path(&newest));
+        let url = format!("{base}{}", santhium::model::documents::download_path(&newest));
         for concurrency in [1, 8] {
             eprintln!("bench: {count} downloads of {file_bytes} bytes at concurrency {concurrency}");
             let stats = spread(concurrency, count / concurrency, |_, _| {

@@ -1,11 +1,11 @@
 //! What patients sent, on the dashboard: newest first, filtered and paged, refreshed
 //! every few seconds; the count of new documents shows in the heading and the tab title.
 
-use crate::api::documents::{DeleteDocuments, PreviewDocument, SetDocumentViewed, download_path, list_documents};
+use crate::api::documents::{DeleteDocuments, PreviewDocument, SetDocumentViewed, list_documents};
 use crate::components::form::{DayRange, DayRangeFields, action_error};
 use crate::components::use_refresh;
 use crate::i18n::{Text, use_i18n};
-use crate::model::documents::{DocumentFilter, DocumentPage, DocumentView};
+use crate::model::documents::{DocumentFilter, DocumentPage, DocumentView, download_path};
 use crate::time_format::utc_date_time;
 use leptos::prelude::*;
 use leptos_meta::Title;

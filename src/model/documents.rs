@@ -24,6 +24,12 @@ pub struct DocumentView {
     pub deletion_date: i64,
 }
 
+/// Where document `document_id` downloads: a plain link, which works before the page is
+/// hydrated and from "save link as".
+pub fn download_path(document_id: &str) -> String {
+    format!("/documents/{document_id}/download")
+}
+
 /// Which documents to list: `viewed` true or false keeps only viewed or new ones; the
 /// dates are Unix seconds, `search` part of a file name.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,8 @@
-//! Handing a document out, as a download (the `download_document` server function, and
-//! the REST API) or a preview (served on the preview origin, see `previews`). Either way
+//! Handing a document out, as a download or a preview (served on the preview origin,
+//! see `previews`). Downloads are a plain GET route rather than a streaming server
+//! function: Leptos answers a server function request that accepts HTML and names a
+//! referrer, as a browser following a link from another site does, with a redirect to
+//! that referrer instead of the file. Either way
 //! the sealed content is decrypted chunk by chunk as it streams out, a chunk that does
 //! not authenticate ends the stream there, nothing is cached, and nothing in it can run
 //! as this site.
@@ -13,9 +16,11 @@ use crate::server::keys::Sealed;
 use crate::server::keys::bound_to;
 use crate::server::repo::documents;
 use crate::server::sealed_stream::{HEADER_LEN, Opener};
-use crate::server::session::Staff;
+use crate::server::session::{self, Staff};
 use crate::server::state::AppState;
+use crate::server::web::RequestMeta;
 use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures::stream::BoxStream;
@@ -102,6 +107,7 @@ pub fn disposition(delivery: Delivery, filename: &str) -> HeaderValue {
 }
 
 fn does_not_open() -> io::Error {
+    tracing::error!("a stored document does not open: its content or key was altered");
     io::Error::new(io::ErrorKind::InvalidData, "a stored document does not open")
 }
 
@@ -133,6 +139,17 @@ impl IntoResponse for Delivered {
     fn into_response(self) -> Response {
         (self.headers, Body::from_stream(self.content)).into_response()
     }
+}
+
+/// `GET /documents/{id}/download`, for the staff of the document's pharmacy; another
+/// pharmacy's document answers as a missing one. The first download marks it viewed.
+pub async fn download(State(state): State<AppState>, Path(id): Path<String>, request: Request) -> Response {
+    let meta = RequestMeta::from_parts(&request.into_parts().0);
+    let delivered = async {
+        let caller = session::staff(&state, &meta).await?;
+        deliver(&state, &caller, &id, Delivery::Download).await
+    };
+    delivered.await.into_response()
 }
 
 /// Document `id` of the caller's pharmacy, decrypted as it streams; the first delivery

@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::i18n::Text;
 use crate::server::state::AppState;
 use crate::server::{
-    api_docs, audit_trail, connections, headers, health, previews, rest, telemetry, upload_access, web,
+    api_docs, audit_trail, connections, downloads, headers, health, previews, rest, telemetry, upload_access, web,
 };
 use axum::extract::Request;
 use axum::http::{Method, header};
@@ -60,6 +60,7 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/t/{code}", get(upload_access::follow_link))
         .route(rest::DOCS_PATH, get(api_docs::page))
+        .route("/documents/{id}/download", get(downloads::download))
         .route(crate::model::audit::EXPORT_PATH, get(audit_trail::export))
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), pages)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(

@@ -218,13 +218,12 @@ pub async fn receive(
         CodeFrom::Field { .. } => None,
     };
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
-        match field.name() {
-            Some("code") if code_id.is_none() => {
-                let CodeFrom::Field { proof } = from else { continue };
+        match (field.name(), from) {
+            (Some("code"), CodeFrom::Field { proof }) if code_id.is_none() => {
                 let code = code_field(&mut field).await?;
                 code_id = Some(find_usable(state, meta, &code, proof).await?.id);
             }
-            Some("file") => {
+            (Some("file"), _) => {
                 let code_id = code_id.as_deref().ok_or_else(AppError::invalid_code)?;
                 let filename = field.file_name().unwrap_or_default().to_owned();
                 let upload = Upload {

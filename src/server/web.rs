@@ -8,7 +8,7 @@ use crate::server::state::AppState;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
@@ -139,15 +139,6 @@ pub fn context() -> Result<(AppState, RequestMeta), AppError> {
     let state = use_context::<AppState>().ok_or(AppError::Internal)?;
     let parts = use_context::<Parts>().ok_or(AppError::Internal)?;
     Ok((state, RequestMeta::from_parts(&parts)))
-}
-
-/// Headers of the server function's response, replacing any of the same name.
-pub fn set_headers(headers: impl IntoIterator<Item = (HeaderName, HeaderValue)>) {
-    if let Some(response) = use_context::<ResponseOptions>() {
-        for (name, value) in headers {
-            response.insert_header(name, value);
-        }
-    }
 }
 
 pub fn set_cookie(cookie: &str) {

@@ -13,7 +13,6 @@ use santhium::api::api_keys::{CreateApiKey, ListApiKeys, RevokeApiKey};
 use santhium::api::audit::ListAuditEvents;
 use santhium::api::auth::{CurrentSession, Login, Logout, RegisterPharmacy, VerifySecondFactor};
 use santhium::api::codes::CreateTransferCode;
-use santhium::api::documents::download_path;
 use santhium::api::documents::{DeleteDocuments, ListDocuments, PreviewDocument, SetDocumentViewed};
 use santhium::api::staff::{
     CreateStaff, ListStaff, RequireSecondFactor, SetNotificationEmail, SetRetentionDays, SetStaffActive, SetStaffRole,
@@ -25,6 +24,7 @@ use santhium::model::api_keys::{ApiKeyView, NewApiKey};
 use santhium::model::audit::{AuditPage, EXPORT_PATH};
 use santhium::model::codes::CodeView;
 use santhium::model::documents::DocumentPage;
+use santhium::model::documents::download_path;
 use santhium::model::session::{Session, SessionStage};
 use santhium::model::staff::Role;
 use santhium::model::staff::{NewStaffAccount, StaffOverview};

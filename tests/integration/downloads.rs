@@ -6,7 +6,7 @@ use crate::support::TestApp;
 use crate::uploads::{new_code, patient, prescription};
 use axum::body::Body;
 use axum::http::StatusCode;
-use santhium::api::documents::download_path;
+use santhium::model::documents::download_path;
 use santhium::server::config::Backend;
 use sqlx::Row;
 
@@ -37,10 +37,18 @@ async fn staff_download_the_decrypted_document_with_safe_headers(backend: Backen
     let documents = document_ids(&app).await;
     let (pdf_id, _) = &documents[0];
 
-    let response = app
-        .send(staff.request("GET", &download_path(pdf_id), Body::empty()))
-        .await;
+    // As a browser follows the link from another page: it accepts HTML and names that
+    // page (a server function would answer this with a redirect to it).
+    let mut followed = staff.request("GET", &download_path(pdf_id), Body::empty());
+    let headers = followed.headers_mut();
+    headers.insert(
+        "accept",
+        "text/html,application/xhtml+xml,*/*;q=0.8".parse().expect("header"),
+    );
+    headers.insert("referer", "https://webmail.example.fr/inbox".parse().expect("header"));
+    let response = app.send(followed).await;
     assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.header("location"), "", "no redirect");
     assert_eq!(response.bytes, pdf, "the bytes the patient sent");
     assert_eq!(response.header("content-type"), "application/pdf");
     assert_eq!(

@@ -8,10 +8,10 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use santhium::api::auth::Logout;
 use santhium::api::codes::CreateTransferCode;
-use santhium::api::documents::download_path;
 use santhium::api::documents::{ListDocuments, PreviewDocument};
 use santhium::model::codes::CodeView;
 use santhium::model::documents::DocumentPage;
+use santhium::model::documents::download_path;
 use santhium::server::config::Backend;
 
 on_both_databases!(

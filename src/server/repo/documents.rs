@@ -176,7 +176,7 @@ const FILTERED: &str = "FROM documents d
        AND ($3 IS NULL OR d.code_id = $3)
        AND ($4 IS NULL OR d.uploaded_at >= $4)
        AND ($5 IS NULL OR d.uploaded_at < $5)
-       AND ($6 IS NULL OR d.search_name LIKE $6 ESCAPE '\\')";
+       AND ($6 IS NULL OR COALESCE(d.search_name, LOWER(d.original_filename)) LIKE $6 ESCAPE '\\')";
 
 fn filtered<'q>(
     sql: &'q str,

@@ -1,32 +1,19 @@
-use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, FromRow, Row};
+use crate::server::repo::Flag;
+use sqlx::{Any, Executor, FromRow};
 
 const COLUMNS: &str = "id, name, address, retention_days, require_second_factor, notification_email, created_at";
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct Pharmacy {
     pub id: String,
     pub name: String,
     pub address: Option<String>,
     pub retention_days: i64,
+    #[sqlx(try_from = "Flag")]
     pub require_second_factor: bool,
     /// Where arrival emails go; none without one.
     pub notification_email: Option<String>,
     pub created_at: i64,
-}
-
-impl FromRow<'_, AnyRow> for Pharmacy {
-    fn from_row(row: &AnyRow) -> Result<Pharmacy, sqlx::Error> {
-        Ok(Pharmacy {
-            id: row.try_get("id")?,
-            name: row.try_get("name")?,
-            address: row.try_get("address")?,
-            retention_days: row.try_get("retention_days")?,
-            require_second_factor: row.try_get::<i64, _>("require_second_factor")? != 0,
-            notification_email: row.try_get("notification_email")?,
-            created_at: row.try_get("created_at")?,
-        })
-    }
 }
 
 pub struct NewPharmacy<'a> {

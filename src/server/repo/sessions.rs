@@ -1,38 +1,19 @@
 //! Signed-in sessions. Only a keyed hash of the cookie's token is stored.
 
 use crate::model::session::SessionStage;
-use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, FromRow, Row};
+use sqlx::{Any, Executor, FromRow};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct SessionRow {
     pub id: String,
     pub user_id: String,
+    #[sqlx(try_from = "String")]
     pub stage: SessionStage,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub created_at: i64,
     pub last_seen_at: i64,
     pub expires_at: i64,
-}
-
-impl FromRow<'_, AnyRow> for SessionRow {
-    fn from_row(row: &AnyRow) -> Result<SessionRow, sqlx::Error> {
-        let stage: String = row.try_get("stage")?;
-        Ok(SessionRow {
-            id: row.try_get("id")?,
-            user_id: row.try_get("user_id")?,
-            stage: stage
-                .parse::<SessionStage>()
-                .ok()
-                .ok_or_else(|| sqlx::Error::Decode(format!("unknown session stage {stage:?}").into()))?,
-            ip: row.try_get("ip")?,
-            user_agent: row.try_get("user_agent")?,
-            created_at: row.try_get("created_at")?,
-            last_seen_at: row.try_get("last_seen_at")?,
-            expires_at: row.try_get("expires_at")?,
-        })
-    }
 }
 
 const COLUMNS: &str = "id, user_id, stage, ip, user_agent, created_at, last_seen_at, expires_at";

@@ -1,19 +1,21 @@
 use crate::model::staff::Role;
-use crate::server::repo::new_id;
-use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, FromRow, Row};
+use crate::server::repo::{Flag, new_id};
+use sqlx::{Any, Executor, FromRow};
 
 /// A staff account. The password hash and TOTP secrets stay on the server: never
 /// serialised, and left out of its `Debug` (logs, panics).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, FromRow)]
 pub struct User {
     pub id: String,
     pub pharmacy_id: String,
     pub email: String,
     pub full_name: String,
     pub password_hash: String,
+    #[sqlx(try_from = "String")]
     pub role: Role,
+    #[sqlx(try_from = "Flag")]
     pub is_active: bool,
+    #[sqlx(try_from = "Flag")]
     pub must_change_password: bool,
     pub password_expires_at: Option<i64>,
     /// Sealed by the master key.
@@ -39,29 +41,6 @@ impl std::fmt::Debug for User {
             .field("totp_pending_secret", &kept(&self.totp_pending_secret))
             .field("created_at", &self.created_at)
             .finish()
-    }
-}
-
-impl FromRow<'_, AnyRow> for User {
-    fn from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
-        let role: String = row.try_get("role")?;
-        Ok(User {
-            id: row.try_get("id")?,
-            pharmacy_id: row.try_get("pharmacy_id")?,
-            email: row.try_get("email")?,
-            full_name: row.try_get("full_name")?,
-            password_hash: row.try_get("password_hash")?,
-            role: role
-                .parse::<Role>()
-                .ok()
-                .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role:?}").into()))?,
-            is_active: row.try_get::<i64, _>("is_active")? != 0,
-            must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
-            password_expires_at: row.try_get("password_expires_at")?,
-            totp_secret: row.try_get("totp_secret")?,
-            totp_pending_secret: row.try_get("totp_pending_secret")?,
-            created_at: row.try_get("created_at")?,
-        })
     }
 }
 

@@ -18,14 +18,14 @@ use crate::server::state::AppState;
 use crate::server::web::RequestMeta;
 use axum::Json;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use std::sync::OnceLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
-use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// Middleware: at most `RATE_LIMIT_PER_MINUTE` requests a minute from one client
@@ -123,7 +123,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(codes::validate_code))
         .routes(routes!(codes::active_codes))
         // The file's size is counted as it streams in, against MAX_FILE_SIZE_MB.
-        .routes(routes!(documents::upload_document).layer(DefaultBodyLimit::disable()))
+        .routes(routes!(documents::upload_document))
         .routes(routes!(documents::list_documents))
         .routes(routes!(documents::download_document))
         .routes(routes!(documents::delete_document))
