@@ -85,7 +85,7 @@ fn initial_lang() -> Lang {
     SharedValue::new(|| {
         #[cfg(feature = "ssr")]
         if let Some(parts) = use_context::<http::request::Parts>() {
-            return crate::server::web::RequestMeta::from_parts(&parts).lang();
+            return crate::server::http::web::RequestMeta::from_parts(&parts).lang();
         }
         Lang::default()
     })

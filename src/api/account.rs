@@ -8,7 +8,8 @@ use leptos::prelude::*;
 /// Replaces the password; every other session ends.
 #[server]
 pub async fn change_password(current_password: String, new_password: String) -> Result<SessionStage, AppError> {
-    use crate::server::{accounts, session, web};
+    use crate::server::http::web;
+    use crate::server::{accounts, session};
     web::answer(async {
         let (state, meta) = web::context()?;
         let stages = [SessionStage::Active, SessionStage::ChangePassword];
@@ -23,7 +24,8 @@ pub async fn change_password(current_password: String, new_password: String) -> 
 
 #[server]
 pub async fn begin_second_factor() -> Result<TotpEnrolment, AppError> {
-    use crate::server::{accounts, session, web};
+    use crate::server::http::web;
+    use crate::server::{accounts, session};
     web::answer(async {
         let (state, meta) = web::context()?;
         let stages = [SessionStage::Active, SessionStage::EnrolSecondFactor];
@@ -35,7 +37,8 @@ pub async fn begin_second_factor() -> Result<TotpEnrolment, AppError> {
 
 #[server]
 pub async fn confirm_second_factor(code: String) -> Result<SecondFactorEnabled, AppError> {
-    use crate::server::{accounts, session, web};
+    use crate::server::http::web;
+    use crate::server::{accounts, session};
     web::answer(async {
         let (state, meta) = web::context()?;
         let stages = [SessionStage::Active, SessionStage::EnrolSecondFactor];
@@ -51,7 +54,8 @@ pub async fn confirm_second_factor(code: String) -> Result<SecondFactorEnabled, 
 
 #[server]
 pub async fn remove_second_factor(password: String) -> Result<(), AppError> {
-    use crate::server::{accounts, session, web};
+    use crate::server::http::web;
+    use crate::server::{accounts, session};
     web::answer(async {
         let (state, meta) = web::context()?;
         let caller = session::staff(&state, &meta).await?;
@@ -62,7 +66,8 @@ pub async fn remove_second_factor(password: String) -> Result<(), AppError> {
 
 #[server]
 pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
-    use crate::server::{accounts, session, web};
+    use crate::server::http::web;
+    use crate::server::{accounts, session};
     web::answer(async {
         let (state, meta) = web::context()?;
         let caller = session::staff(&state, &meta).await?;
@@ -73,7 +78,8 @@ pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
 
 #[server]
 pub async fn end_session(session_id: String) -> Result<(), AppError> {
-    use crate::server::{accounts, session, web};
+    use crate::server::http::web;
+    use crate::server::{accounts, session};
     web::answer(async {
         let (state, meta) = web::context()?;
         let caller = session::staff(&state, &meta).await?;
@@ -85,7 +91,8 @@ pub async fn end_session(session_id: String) -> Result<(), AppError> {
 /// Ends every session of the user but the current one; returns how many ended.
 #[server]
 pub async fn end_other_sessions() -> Result<u64, AppError> {
-    use crate::server::{accounts, session, web};
+    use crate::server::http::web;
+    use crate::server::{accounts, session};
     web::answer(async {
         let (state, meta) = web::context()?;
         let caller = session::staff(&state, &meta).await?;

@@ -8,7 +8,8 @@ use leptos::prelude::*;
 /// The pharmacy's keys that are not revoked, newest first.
 #[server]
 pub async fn list_api_keys() -> Result<Vec<ApiKeyView>, AppError> {
-    use crate::server::{api_keys, session, web};
+    use crate::server::http::web;
+    use crate::server::{api_keys, session};
     web::answer(async {
         let (state, meta) = web::context()?;
         let admin = session::admin(&state, &meta).await?;
@@ -19,7 +20,8 @@ pub async fn list_api_keys() -> Result<Vec<ApiKeyView>, AppError> {
 
 #[server]
 pub async fn create_api_key(name: String, scope: KeyScope) -> Result<NewApiKey, AppError> {
-    use crate::server::{api_keys, session, web};
+    use crate::server::http::web;
+    use crate::server::{api_keys, session};
     web::answer(async {
         let (state, meta) = web::context()?;
         let admin = session::admin(&state, &meta).await?;
@@ -31,7 +33,8 @@ pub async fn create_api_key(name: String, scope: KeyScope) -> Result<NewApiKey, 
 /// Revokes a key of the pharmacy; it stops working at once.
 #[server]
 pub async fn revoke_api_key(key_id: String) -> Result<(), AppError> {
-    use crate::server::{api_keys, session, web};
+    use crate::server::http::web;
+    use crate::server::{api_keys, session};
     web::answer(async {
         let (state, meta) = web::context()?;
         let admin = session::admin(&state, &meta).await?;

@@ -12,7 +12,8 @@ pub async fn list_audit_events(
     before: Option<i64>,
     #[server(default)] filter: AuditFilter,
 ) -> Result<AuditPage, AppError> {
-    use crate::server::{audit_trail, session, web};
+    use crate::server::http::web;
+    use crate::server::{audit_trail, session};
     web::answer(async {
         let (state, meta) = web::context()?;
         let admin = session::admin(&state, &meta).await?;

@@ -13,7 +13,8 @@ pub async fn register_pharmacy(
     email: String,
     password: String,
 ) -> Result<SessionStage, AppError> {
-    use crate::server::{accounts, session, web};
+    use crate::server::http::web;
+    use crate::server::{accounts, session};
     web::answer(async {
         let (state, meta) = web::context()?;
         let form = accounts::Registration {
@@ -33,7 +34,8 @@ pub async fn register_pharmacy(
 /// Checks the password; the answer says what the session must do next.
 #[server]
 pub async fn login(email: String, password: String) -> Result<SessionStage, AppError> {
-    use crate::server::{accounts, session, web};
+    use crate::server::http::web;
+    use crate::server::{accounts, session};
     web::answer(async {
         let (state, meta) = web::context()?;
         let (stage, token) = accounts::login(&state, &meta, &email, &password).await?;
@@ -46,7 +48,8 @@ pub async fn login(email: String, password: String) -> Result<SessionStage, AppE
 /// The second step of a login: a code from the authenticator app, or a recovery code.
 #[server]
 pub async fn verify_second_factor(code: String) -> Result<SessionStage, AppError> {
-    use crate::server::{accounts, session, web};
+    use crate::server::http::web;
+    use crate::server::{accounts, session};
     web::answer(async {
         let (state, meta) = web::context()?;
         let caller = session::caller_at(&state, &meta, &[SessionStage::SecondFactor]).await?;
@@ -59,7 +62,8 @@ pub async fn verify_second_factor(code: String) -> Result<SessionStage, AppError
 
 #[server]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::server::{accounts, session, web};
+    use crate::server::http::web;
+    use crate::server::{accounts, session};
     web::answer(async {
         let (state, meta) = web::context()?;
         web::set_cookie(&session::expired_cookie(&state.settings));
@@ -75,7 +79,8 @@ pub async fn logout() -> Result<(), AppError> {
 /// The signed-in user and the stage of their session; `None` when signed out.
 #[server]
 pub async fn current_session() -> Result<Option<Session>, AppError> {
-    use crate::server::{accounts, session, web};
+    use crate::server::http::web;
+    use crate::server::{accounts, session};
     web::answer(async {
         let (state, meta) = web::context()?;
         match session::caller(&state, &meta).await {

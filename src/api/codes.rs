@@ -7,7 +7,8 @@ use leptos::prelude::*;
 /// A new code valid `lifetime_hours` for `max_uses` documents, with an optional note.
 #[server]
 pub async fn create_transfer_code(lifetime_hours: u32, max_uses: u32, note: String) -> Result<CodeView, AppError> {
-    use crate::server::{session, transfer_codes, web};
+    use crate::server::http::web;
+    use crate::server::{session, transfer_codes};
     web::answer(async {
         let (state, meta) = web::context()?;
         let caller = session::staff(&state, &meta).await?;
@@ -18,7 +19,8 @@ pub async fn create_transfer_code(lifetime_hours: u32, max_uses: u32, note: Stri
 
 #[server]
 pub async fn list_transfer_codes() -> Result<TransferCodes, AppError> {
-    use crate::server::{session, transfer_codes, web};
+    use crate::server::http::web;
+    use crate::server::{session, transfer_codes};
     web::answer(async {
         let (state, meta) = web::context()?;
         let caller = session::staff(&state, &meta).await?;
@@ -29,7 +31,8 @@ pub async fn list_transfer_codes() -> Result<TransferCodes, AppError> {
 
 #[server]
 pub async fn revoke_transfer_code(code_id: String) -> Result<(), AppError> {
-    use crate::server::{session, transfer_codes, web};
+    use crate::server::http::web;
+    use crate::server::{session, transfer_codes};
     web::answer(async {
         let (state, meta) = web::context()?;
         let caller = session::staff(&state, &meta).await?;

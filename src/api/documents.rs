@@ -13,7 +13,8 @@ pub async fn list_documents(
     skip: u32,
     limit: u32,
 ) -> Result<DocumentPage, AppError> {
-    use crate::server::{documents, session, web};
+    use crate::server::http::web;
+    use crate::server::{documents, session};
     web::answer(async {
         let (state, meta) = web::context()?;
         let caller = session::staff(&state, &meta).await?;
@@ -24,7 +25,8 @@ pub async fn list_documents(
 
 #[server]
 pub async fn set_document_viewed(document_id: String, viewed: bool) -> Result<(), AppError> {
-    use crate::server::{documents, session, web};
+    use crate::server::http::web;
+    use crate::server::{documents, session};
     web::answer(async {
         let (state, meta) = web::context()?;
         let caller = session::staff(&state, &meta).await?;
@@ -36,7 +38,8 @@ pub async fn set_document_viewed(document_id: String, viewed: bool) -> Result<()
 /// The address, on the preview origin, that shows the document for a few minutes.
 #[server]
 pub async fn preview_document(document_id: String) -> Result<String, AppError> {
-    use crate::server::{previews, session, web};
+    use crate::server::http::{previews, web};
+    use crate::server::session;
     web::answer(async {
         let (state, meta) = web::context()?;
         let caller = session::staff(&state, &meta).await?;
@@ -48,7 +51,8 @@ pub async fn preview_document(document_id: String) -> Result<String, AppError> {
 /// Deletes documents of the pharmacy; returns how many were deleted.
 #[server]
 pub async fn delete_documents(document_ids: Vec<String>) -> Result<u64, AppError> {
-    use crate::server::{documents, session, web};
+    use crate::server::http::web;
+    use crate::server::{documents, session};
     web::answer(async {
         let (state, meta) = web::context()?;
         let caller = session::staff(&state, &meta).await?;

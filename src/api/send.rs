@@ -7,7 +7,8 @@ use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 
 #[server]
 pub async fn send_page_access() -> Result<SendAccess, AppError> {
-    use crate::server::{upload_access, web};
+    use crate::server::http::web;
+    use crate::server::upload_access;
     web::answer(async {
         let (state, meta) = web::context()?;
         upload_access::access(&state, &meta).await
@@ -19,7 +20,8 @@ pub async fn send_page_access() -> Result<SendAccess, AppError> {
 /// answer to a `ProofOfWorkRequired` refusal, when one came.
 #[server]
 pub async fn open_transfer_code(code: String, proof: Option<String>) -> Result<SendStatus, AppError> {
-    use crate::server::{upload_access, web};
+    use crate::server::http::web;
+    use crate::server::upload_access;
     web::answer(async {
         let (state, meta) = web::context()?;
         let (status, cookie) = upload_access::open(&state, &meta, &code, proof.as_deref()).await?;
@@ -35,8 +37,8 @@ pub async fn open_transfer_code(code: String, proof: Option<String>) -> Result<S
 /// JSON. The file's size is counted as it streams in.
 #[server(input = MultipartFormData, endpoint = "send_document")]
 pub async fn send_document(data: MultipartData) -> Result<DocumentReceipt, AppError> {
+    use crate::server::http::web;
     use crate::server::upload_access::{self, CodeFrom};
-    use crate::server::web;
     web::answer(async {
         let (state, meta) = web::context()?;
         let multipart = data.into_inner().ok_or(AppError::BadRequest)?;

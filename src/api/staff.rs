@@ -7,7 +7,8 @@ use leptos::prelude::*;
 
 #[server]
 pub async fn list_staff() -> Result<StaffOverview, AppError> {
-    use crate::server::{session, staff, web};
+    use crate::server::http::web;
+    use crate::server::{session, staff};
     web::answer(async {
         let (state, meta) = web::context()?;
         let admin = session::admin(&state, &meta).await?;
@@ -18,7 +19,8 @@ pub async fn list_staff() -> Result<StaffOverview, AppError> {
 
 #[server]
 pub async fn create_staff(email: String, full_name: String, role: Role) -> Result<NewStaffAccount, AppError> {
-    use crate::server::{session, staff, web};
+    use crate::server::http::web;
+    use crate::server::{session, staff};
     web::answer(async {
         let (state, meta) = web::context()?;
         let admin = session::admin(&state, &meta).await?;
@@ -29,7 +31,8 @@ pub async fn create_staff(email: String, full_name: String, role: Role) -> Resul
 
 #[server]
 pub async fn set_staff_role(user_id: String, role: Role) -> Result<(), AppError> {
-    use crate::server::{session, staff, web};
+    use crate::server::http::web;
+    use crate::server::{session, staff};
     web::answer(async {
         let (state, meta) = web::context()?;
         let admin = session::admin(&state, &meta).await?;
@@ -41,7 +44,8 @@ pub async fn set_staff_role(user_id: String, role: Role) -> Result<(), AppError>
 /// Enables or disables an account; disabling ends its sessions at once.
 #[server]
 pub async fn set_staff_active(user_id: String, active: bool) -> Result<(), AppError> {
-    use crate::server::{session, staff, web};
+    use crate::server::http::web;
+    use crate::server::{session, staff};
     web::answer(async {
         let (state, meta) = web::context()?;
         let admin = session::admin(&state, &meta).await?;
@@ -54,7 +58,8 @@ pub async fn set_staff_active(user_id: String, active: bool) -> Result<(), AppEr
 /// received follow the new period too.
 #[server]
 pub async fn set_retention_days(days: u32) -> Result<(), AppError> {
-    use crate::server::{session, staff, web};
+    use crate::server::http::web;
+    use crate::server::{session, staff};
     web::answer(async {
         let (state, meta) = web::context()?;
         let admin = session::admin(&state, &meta).await?;
@@ -66,7 +71,8 @@ pub async fn set_retention_days(days: u32) -> Result<(), AppError> {
 /// Sets where arrival emails go; an empty address stops them.
 #[server]
 pub async fn set_notification_email(notification_email: String) -> Result<(), AppError> {
-    use crate::server::{session, staff, web};
+    use crate::server::http::web;
+    use crate::server::{session, staff};
     web::answer(async {
         let (state, meta) = web::context()?;
         let admin = session::admin(&state, &meta).await?;
@@ -77,7 +83,8 @@ pub async fn set_notification_email(notification_email: String) -> Result<(), Ap
 
 #[server]
 pub async fn require_second_factor(required: bool) -> Result<(), AppError> {
-    use crate::server::{session, staff, web};
+    use crate::server::http::web;
+    use crate::server::{session, staff};
     web::answer(async {
         let (state, meta) = web::context()?;
         let admin = session::admin(&state, &meta).await?;

@@ -8,6 +8,7 @@ use crate::model::audit::Action;
 use crate::model::session::{CurrentUser, Session, SessionStage};
 use crate::model::staff::Role;
 use crate::server::audit::{self, Actor};
+use crate::server::http::web::RequestMeta;
 use crate::server::keys::Sealed;
 use crate::server::keys::bound_to;
 use crate::server::login_limit::{self, Factor};
@@ -19,7 +20,6 @@ use crate::server::repo::{api_tokens, recovery_codes, sessions};
 use crate::server::session::{self, Caller, Staff};
 use crate::server::state::AppState;
 use crate::server::totp;
-use crate::server::web::RequestMeta;
 
 pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()

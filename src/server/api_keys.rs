@@ -8,11 +8,11 @@ use crate::model::api_keys::{ApiKeyView, KeyScope, NewApiKey};
 use crate::model::audit::Action;
 use crate::server::accounts::required_text;
 use crate::server::audit;
+use crate::server::http::web::RequestMeta;
 use crate::server::repo::api_keys::{self, NewKey};
 use crate::server::repo::{pharmacies, users};
 use crate::server::session::Staff;
 use crate::server::state::AppState;
-use crate::server::web::RequestMeta;
 use base64::Engine;
 use rand::RngCore;
 

@@ -8,11 +8,11 @@
 use crate::error::AppError;
 use crate::model::audit::Action;
 use crate::server::audit;
+use crate::server::http::web::RequestMeta;
 use crate::server::repo::api_tokens::{self, NewToken, TokenKind, TokenRow};
 use crate::server::repo::{new_id, users};
 use crate::server::session::{self, Staff, fully_signed_in};
 use crate::server::state::AppState;
-use crate::server::web::RequestMeta;
 use base64::Engine;
 use rand::RngCore;
 

@@ -5,14 +5,12 @@
 use crate::error::AppError;
 use crate::model::audit::{AuditEventView, AuditFilter, AuditPage};
 use crate::server::repo::audit::{self, EventFilter, ListedEvent};
-use crate::server::session::{self, Staff};
+use crate::server::session::Staff;
 use crate::server::state::AppState;
-use crate::server::web::RequestMeta;
 use crate::time_format::iso_8601;
-use axum::body::{Body, Bytes};
-use axum::extract::{Query, Request, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::body::Bytes;
+use futures::Stream;
+use std::io;
 
 const PAGE: i64 = 50;
 const EXPORT_BATCH: i64 = 500;
@@ -104,49 +102,36 @@ fn csv_rows(events: &[ListedEvent], with_header: bool) -> Result<Vec<u8>, csv::E
     writer.into_inner().map_err(|e| e.into_error().into())
 }
 
-/// `GET /audit/export.csv`: the pharmacy's trail, newest first, for its admin; the
-/// query (`action`, `from`, `until`) narrows it as on the page.
-pub async fn export(State(state): State<AppState>, Query(filter): Query<AuditFilter>, request: Request) -> Response {
-    let meta = RequestMeta::from_parts(&request.into_parts().0);
-    let admin = match session::admin(&state, &meta).await {
-        Ok(admin) => admin,
-        Err(error) => return error.into_response(),
-    };
+/// The pharmacy's trail as CSV, newest first, read from the database in batches as it
+/// streams out; `filter` narrows it as on the page.
+pub fn csv_export(
+    state: AppState,
+    admin: &Staff,
+    filter: AuditFilter,
+) -> impl Stream<Item = io::Result<Bytes>> + use<> {
     let pharmacy_id = admin.pharmacy.id.clone();
-    let batches = futures::stream::try_unfold(Some(i64::MAX), move |cursor| {
+    futures::stream::try_unfold(Some(i64::MAX), move |cursor| {
         let (state, pharmacy_id, filter) = (state.clone(), pharmacy_id.clone(), filter.clone());
         async move {
             let Some(before) = cursor else {
-                return Ok::<_, std::io::Error>(None);
+                return Ok::<_, io::Error>(None);
             };
             let events = audit::page_before(&state.db, &pharmacy_id, before, &event_filter(&filter), EXPORT_BATCH)
                 .await
-                .map_err(std::io::Error::other)?;
+                .map_err(io::Error::other)?;
             let first = before == i64::MAX;
             let mut bytes = if first {
                 "\u{feff}".as_bytes().to_vec()
             } else {
                 Vec::new()
             };
-            bytes.extend(csv_rows(&events, first).map_err(std::io::Error::other)?);
+            bytes.extend(csv_rows(&events, first).map_err(io::Error::other)?);
             let next = (events.len() as i64 == EXPORT_BATCH)
                 .then(|| events.last().map(|e| e.id))
                 .flatten();
             Ok(Some((Bytes::from(bytes), next)))
         }
-    });
-    let headers = [
-        (
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/csv; charset=utf-8"),
-        ),
-        (
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_static("attachment; filename=\"santhium-audit.csv\""),
-        ),
-        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-    ];
-    (headers, Body::from_stream(batches)).into_response()
+    })
 }
 
 #[cfg(test)]

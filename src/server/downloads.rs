@@ -16,11 +16,9 @@ use crate::server::keys::Sealed;
 use crate::server::keys::bound_to;
 use crate::server::repo::documents;
 use crate::server::sealed_stream::{HEADER_LEN, Opener};
-use crate::server::session::{self, Staff};
+use crate::server::session::Staff;
 use crate::server::state::AppState;
-use crate::server::web::RequestMeta;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures::stream::BoxStream;
@@ -139,17 +137,6 @@ impl IntoResponse for Delivered {
     fn into_response(self) -> Response {
         (self.headers, Body::from_stream(self.content)).into_response()
     }
-}
-
-/// `GET /documents/{id}/download`, for the staff of the document's pharmacy; another
-/// pharmacy's document answers as a missing one. The first download marks it viewed.
-pub async fn download(State(state): State<AppState>, Path(id): Path<String>, request: Request) -> Response {
-    let meta = RequestMeta::from_parts(&request.into_parts().0);
-    let delivered = async {
-        let caller = session::staff(&state, &meta).await?;
-        deliver(&state, &caller, &id, Delivery::Download).await
-    };
-    delivered.await.into_response()
 }
 
 /// Document `id` of the caller's pharmacy, decrypted as it streams; the first delivery

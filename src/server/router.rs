@@ -5,10 +5,9 @@ use crate::api::send::SendDocument;
 use crate::app::App;
 use crate::error::AppError;
 use crate::i18n::Text;
+use crate::server::http::{connections, headers, previews, routes, web};
 use crate::server::state::AppState;
-use crate::server::{
-    api_docs, audit_trail, connections, downloads, headers, health, previews, rest, telemetry, upload_access, web,
-};
+use crate::server::{api_docs, health, rest, telemetry};
 use axum::extract::Request;
 use axum::http::{Method, header};
 use axum::middleware::Next;
@@ -58,10 +57,10 @@ pub fn app(state: AppState) -> Router {
 
     Router::new()
         .route("/health", get(health::health))
-        .route("/t/{code}", get(upload_access::follow_link))
+        .route("/t/{code}", get(routes::follow_link))
         .route(rest::DOCS_PATH, get(api_docs::page))
-        .route("/documents/{id}/download", get(downloads::download))
-        .route(crate::model::audit::EXPORT_PATH, get(audit_trail::export))
+        .route("/documents/{id}/download", get(routes::download))
+        .route(crate::model::audit::EXPORT_PATH, get(routes::export_audit))
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), pages)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             context,

@@ -5,11 +5,11 @@ use crate::error::AppError;
 use crate::model::session::SessionStage;
 use crate::model::staff::Role;
 use crate::server::config::{SessionPolicy, Settings};
+use crate::server::http::web::{RequestMeta, SiteCookie};
 use crate::server::repo::pharmacies::{self, Pharmacy};
 use crate::server::repo::sessions::{self, NewSession, SessionRow};
 use crate::server::repo::users::{self, User};
 use crate::server::state::AppState;
-use crate::server::web::{RequestMeta, SiteCookie};
 use base64::Engine;
 use rand::RngCore;
 

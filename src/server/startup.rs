@@ -2,9 +2,10 @@
 //! background jobs, and a graceful shutdown.
 
 use crate::server::config::{self, ConfigError, Settings};
+use crate::server::http::connections;
 use crate::server::state::AppState;
 use crate::server::{
-    blob_store, clock, connections, db, documents, notifications, passwords, repo, retention, router, transfer_codes,
+    blob_store, clock, db, documents, notifications, passwords, repo, retention, router, transfer_codes,
 };
 use leptos::prelude::*;
 use std::net::SocketAddr;

@@ -1,7 +1,7 @@
 //! Logs: one span per request with method, matched route, client address, status and
 //! latency. The URI is never logged: query strings and paths can carry transfer codes.
 
-use crate::server::web::ClientAddress;
+use crate::server::http::web::ClientAddress;
 use axum::body::Body;
 use axum::extract::MatchedPath;
 use axum::http::{Request, Response};

@@ -5,18 +5,17 @@
 
 use crate::error::AppError;
 use crate::i18n::Text;
-use crate::model::send::{LinkRefusal, SendAccess, SendStatus};
+use crate::model::send::{SendAccess, SendStatus};
 use crate::server::code_lookups;
+use crate::server::http::web::{RequestMeta, SiteCookie};
 use crate::server::intake::{self, FileBody, Received, Upload};
 use crate::server::repo::pharmacies;
 use crate::server::repo::transfer_codes::{self, CodeRow};
 use crate::server::state::AppState;
 use crate::server::transfer_codes::{self as codes, TransferCode};
-use crate::server::web::{RequestMeta, SiteCookie};
 use axum::body::Bytes;
-use axum::extract::{Path, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::extract::Request;
+use axum::http::header;
 use http_body_util::LengthLimitError;
 use leptos::server_fn::error::ServerFnErrorWrapper;
 
@@ -122,30 +121,14 @@ pub async fn access(state: &AppState, meta: &RequestMeta) -> Result<SendAccess, 
     }
 }
 
-/// `GET /t/{token}`, where a QR code leads: opens its code and redirects to `/send`,
-/// so the token leaves the address bar at once. A six-character code in its place (a
-/// link printed before links had tokens) is looked up as if typed.
-pub async fn follow_link(State(state): State<AppState>, Path(token): Path<String>, request: Request) -> Response {
-    let meta = RequestMeta::from_parts(&request.into_parts().0);
-    let opened = if TransferCode::parse(&token).is_some() {
-        open(&state, &meta, &token, None).await.map(|(_, cookie)| cookie)
+/// The upload cookie for a QR link's token. A six-character code in its place (a link
+/// printed before links had tokens) is looked up as if typed.
+pub async fn open_by_link(state: &AppState, meta: &RequestMeta, token: &str) -> Result<String, AppError> {
+    if TransferCode::parse(token).is_some() {
+        open(state, meta, token, None).await.map(|(_, cookie)| cookie)
     } else {
-        open_link(&state, &token).await
-    };
-    let (location, cookie) = match opened {
-        Ok(cookie) => ("/send".to_owned(), Some(cookie)),
-        Err(AppError::RateLimited { .. } | AppError::ProofOfWorkRequired { .. }) => {
-            (format!("/send?link={}", LinkRefusal::Limited.as_ref()), None)
-        }
-        Err(_) => (format!("/send?link={}", LinkRefusal::Invalid.as_ref()), None),
-    };
-    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Some(cookie) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
-        headers.insert(header::SET_COOKIE, cookie);
+        open_link(state, token).await
     }
-    response
 }
 
 impl FileBody for multer::Field<'_> {

@@ -5,9 +5,9 @@
 use crate::error::AppError;
 use crate::i18n::Text;
 use crate::model::api_keys::KeyScope;
+use crate::server::http::web::RequestMeta;
 use crate::server::session::Staff;
 use crate::server::state::AppState;
-use crate::server::web::RequestMeta;
 use crate::server::{api_keys, api_tokens};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;

@@ -13,9 +13,9 @@ pub mod extract;
 pub mod service;
 
 use crate::i18n::{Lang, Text};
+use crate::server::http::web::RequestMeta;
 use crate::server::rate_limit::{self, Limit, address_key};
 use crate::server::state::AppState;
-use crate::server::web::RequestMeta;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Request, State};

@@ -14,10 +14,10 @@
 
 use crate::error::AppError;
 use crate::server::downloads::{Delivery, deliver};
+use crate::server::http::web::RequestMeta;
 use crate::server::repo::documents;
 use crate::server::session::{self, Caller};
 use crate::server::state::AppState;
-use crate::server::web::RequestMeta;
 use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, header};
