@@ -17,15 +17,6 @@ pub enum SessionStage {
     Active,
 }
 
-/// As the database gives it back.
-impl TryFrom<String> for SessionStage {
-    type Error = strum::ParseError;
-
-    fn try_from(stored: String) -> Result<SessionStage, strum::ParseError> {
-        stored.parse()
-    }
-}
-
 impl SessionStage {
     /// The page where a session at this stage continues.
     pub fn next_path(self) -> &'static str {

@@ -24,15 +24,6 @@ pub enum Role {
     Admin,
 }
 
-/// As the database gives it back.
-impl TryFrom<String> for Role {
-    type Error = strum::ParseError;
-
-    fn try_from(stored: String) -> Result<Role, strum::ParseError> {
-        stored.parse()
-    }
-}
-
 impl Role {
     pub fn text(self) -> Text {
         match self {
