@@ -4,10 +4,9 @@
 use crate::api::send::SendDocument;
 use crate::app::App;
 use crate::error::AppError;
-use crate::i18n::Text;
 use crate::server::http::{connections, headers, previews, routes, web};
 use crate::server::state::AppState;
-use crate::server::{api_docs, health, rest, telemetry};
+use crate::server::{api_docs, health, rest, telemetry, upload_access};
 use axum::extract::Request;
 use axum::http::{Method, header};
 use axum::middleware::Next;
@@ -107,14 +106,9 @@ pub fn app(state: AppState) -> Router {
 /// without a multipart boundary: such a request is refused first, as an interrupted
 /// upload.
 async fn multipart_uploads_only(request: Request, next: Next) -> Response {
-    let is_upload = request.uri().path() == <SendDocument as ServerFn>::PATH;
-    let is_multipart = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|content_type| multer::parse_boundary(content_type).is_ok());
-    if is_upload && !is_multipart {
-        let refusal = AppError::invalid("file", Text::UploadInterrupted);
+    if request.uri().path() == <SendDocument as ServerFn>::PATH
+        && let Err(refusal) = upload_access::boundary(request.headers())
+    {
         return (refusal.status(), Json(refusal)).into_response();
     }
     next.run(request).await

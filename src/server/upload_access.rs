@@ -15,7 +15,7 @@ use crate::server::state::AppState;
 use crate::server::transfer_codes::{self as codes, TransferCode};
 use axum::body::Bytes;
 use axum::extract::Request;
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use http_body_util::LengthLimitError;
 use leptos::server_fn::error::ServerFnErrorWrapper;
 
@@ -176,15 +176,20 @@ async fn code_field(field: &mut multer::Field<'_>) -> Result<String, AppError> {
     String::from_utf8(text).map_err(|_| AppError::invalid_code())
 }
 
-/// The multipart body of a request, as the REST API's upload receives it.
-pub fn multipart(request: Request) -> Result<(RequestMeta, multer::Multipart<'static>), AppError> {
-    let (parts, body) = request.into_parts();
-    let boundary = parts
-        .headers
+/// The multipart boundary a request's `Content-Type` names; without one, the upload is
+/// refused as interrupted.
+pub fn boundary(headers: &HeaderMap) -> Result<String, AppError> {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .and_then(|content_type| multer::parse_boundary(content_type).ok())
-        .ok_or_else(|| AppError::invalid("file", Text::UploadInterrupted))?;
+        .ok_or_else(|| AppError::invalid("file", Text::UploadInterrupted))
+}
+
+/// The multipart body of a request, as the REST API's upload receives it.
+pub fn multipart(request: Request) -> Result<(RequestMeta, multer::Multipart<'static>), AppError> {
+    let (parts, body) = request.into_parts();
+    let boundary = boundary(&parts.headers)?;
     let meta = RequestMeta::from_parts(&parts);
     Ok((meta, multer::Multipart::new(body.into_data_stream(), boundary)))
 }
