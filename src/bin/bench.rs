@@ -34,6 +34,9 @@ fn options() -> Result<Options, String> {
     Ok(options)
 }
 
+/// The defaults, for a server started without settings of its own.
+const NO_SETTINGS: &[(&str, &str)] = &[];
+
 /// A running release server on its own data directory and port.
 struct Server {
     child: Child,
@@ -46,7 +49,7 @@ impl Server {
     async fn start(
         options: &Options,
         client: &reqwest::Client,
-        settings: &[(&str, &str)],
+        settings: &[(&str, impl AsRef<std::ffi::OsStr>)],
     ) -> Result<(Server, Duration), String> {
         let data_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -59,7 +62,7 @@ impl Server {
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("LEPTOS_SITE_ROOT", &options.site_root)
             .env("RUST_LOG", "warn")
-            .envs(settings.iter().copied())
+            .envs(settings.iter().map(|(name, value)| (name, value)))
             .stdout(Stdio::null())
             .kill_on_drop(true)
             .spawn()
@@ -210,13 +213,14 @@ async fn run(options: Options) -> Result<serde_json::Value, String> {
         .map_err(|e| e.to_string())?;
     let mut startups = Vec::new();
     for _ in 0..3 {
-        let (mut server, ready) = Server::start(&options, &client, &[]).await?;
+        let (mut server, ready) = Server::start(&options, &client, NO_SETTINGS).await?;
         startups.push(ready.as_secs_f64() * 1000.0);
         let _ = server.child.kill().await;
     }
     startups.sort_by(f64::total_cmp);
 
     let documents = document_scenarios(&options, &client).await?;
+    let bucket = bucket_scenarios(&options, &client).await?;
     let login_burst = login_burst_scenario(&options, &client).await?;
     // Logins with the right password from one address, many at once: only the burst
     // above meets the login limits.
@@ -234,6 +238,7 @@ async fn run(options: Options) -> Result<serde_json::Value, String> {
     scenarios.insert("login".into(), login_scenario(&client, &server.base, duration).await?);
     scenarios.insert("login_burst".into(), login_burst);
     scenarios.insert("documents".into(), documents);
+    scenarios.insert("documents_in_a_bucket".into(), bucket);
     Ok(serde_json::json!({
         "startup_to_ready_ms": { "median": startups[1], "runs": startups },
         "scenarios": scenarios,
@@ -261,7 +266,7 @@ async fn raw_hash_ms() -> f64 {
 async fn login_burst_scenario(options: &Options, client: &reqwest::Client) -> Result<serde_json::Value, String> {
     use leptos::server_fn::ServerFn;
     use santhium::api::auth::Login;
-    let (server, _) = Server::start(options, client, &[]).await?;
+    let (server, _) = Server::start(options, client, NO_SETTINGS).await?;
     let base = server.base.clone();
     register(client, &base, "rafale@pharmacie.example").await?;
     eprintln!("bench: 50 parallel wrong passwords for one account");
@@ -402,44 +407,24 @@ async fn call(
 /// patients' uploads of 1 MB and 10 MB PDFs, then downloads of them, at concurrency 1
 /// and 8; then the first dashboard page once the pharmacy holds 10,000 documents.
 async fn document_scenarios(options: &Options, client: &reqwest::Client) -> Result<serde_json::Value, String> {
-    use leptos::server_fn::ServerFn;
-    use santhium::api::auth::RegisterPharmacy;
     let (server, _) = Server::start(options, client, &[("CODE_LOOKUPS_PER_MINUTE", "10000")]).await?;
-    let base = server.base.as_str();
-    let registration = [
-        ("pharmacy_name", "Pharmacie des envois"),
-        ("address", ""),
-        ("full_name", "Camille Martin"),
-        ("email", "uploads@pharmacie.example"),
-        ("password", "vélo citron orage 92"),
-    ];
-    let registered = call(client, format!("{base}{}", RegisterPharmacy::PATH), "", &registration).await?;
-    let staff = cookie_set(&registered, "santhium_session").ok_or("no session cookie")?;
-    let (mut uploads, mut downloads) = (Vec::new(), Vec::new());
-    for (file_bytes, count) in [(1_000_000, 160), (10_000_000, 48)] {
-        let body = multipart_pdf(file_bytes);
-        for concurrency in [1, 8] {
-            eprintln!("bench: {count} uploads of {file_bytes} bytes at concurrency {concurrency}");
-            let stats = upload_load(client, base, &staff, &body, count, concurrency).await?;
-            uploads.push(throughput(stats, file_bytes, concurrency));
-        }
-        let newest = document_page(client, base, &staff, 1).await?.0;
-        let url = format!("{base}{}", santhium::model::documents::download_path(&newest));
-        for concurrency in [1, 8] {
-            eprintln!("bench: {count} downloads of {file_bytes} bytes at concurrency {concurrency}");
-            let stats = spread(concurrency, count / concurrency, |_, _| {
-                client.get(&url).header("cookie", &staff)
-            })
-            .await?;
-            downloads.push(throughput(stats, file_bytes, concurrency));
-        }
-    }
+    let base = server.base.clone();
+    let staff = registered_staff(client, &base).await?;
+    let (uploads, downloads) = transfers(client, std::slice::from_ref(&base), &staff).await?;
     let peak_rss = server.peak_rss_kib();
 
-    let held = document_page(client, base, &staff, 1).await?.1;
+    let held = document_page(client, &base, &staff, 1).await?.1;
     eprintln!("bench: filling the pharmacy up to 10,000 documents");
-    upload_load(client, base, &staff, &multipart_pdf(2_000), 10_000 - held, 8).await?;
-    let (_, total) = document_page(client, base, &staff, 1).await?;
+    upload_load(
+        client,
+        std::slice::from_ref(&base),
+        &staff,
+        &multipart_pdf(2_000),
+        10_000 - held,
+        8,
+    )
+    .await?;
+    let (_, total) = document_page(client, &base, &staff, 1).await?;
     let dashboard = format!("{base}/dashboard");
     let pages = spread(1, 50, |_, _| client.get(&dashboard).header("cookie", &staff)).await?;
     Ok(serde_json::json!({
@@ -454,6 +439,116 @@ async fn document_scenarios(options: &Options, client: &reqwest::Client) -> Resu
             "p95_ms": percentile(&pages.latencies, 0.95),
         },
     }))
+}
+
+/// The same transfers with the documents in an S3 bucket (SeaweedFS on 127.0.0.1:8333,
+/// as `make test` starts it): one instance on SQLite, then two instances on one
+/// PostgreSQL database, the clients' requests spread over both in turn.
+async fn bucket_scenarios(options: &Options, client: &reqwest::Client) -> Result<serde_json::Value, String> {
+    let bucket = format!("s3://santhium-test/bench-{}", uuid::Uuid::new_v4().simple());
+    let endpoint = std::env::var("SANTHIUM_TEST_S3").unwrap_or_else(|_| "http://127.0.0.1:8333".into());
+    let mut settings = vec![
+        ("CODE_LOOKUPS_PER_MINUTE", "10000".to_owned()),
+        ("STORAGE_URL", bucket),
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_ALLOW_HTTP", "true".into()),
+        ("AWS_ACCESS_KEY_ID", "santhium-test".into()),
+        ("AWS_SECRET_ACCESS_KEY", "santhium-test-secret".into()),
+        // Both instances must share the keys.
+        (
+            "SECRET_KEY",
+            "YmVuY2ggc2VjcmV0IGtleSBvZiBzYW50aGl1bSAxMjM0NTY3OA==".into(),
+        ),
+        (
+            "ENCRYPTION_KEY",
+            "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into(),
+        ),
+    ];
+
+    let (single, _) = Server::start(options, client, &settings).await?;
+    let staff = registered_staff(client, &single.base).await?;
+    let (uploads, downloads) = transfers(client, std::slice::from_ref(&single.base), &staff).await?;
+    let one = serde_json::json!({
+        "uploads": uploads,
+        "downloads": downloads,
+        "server_peak_rss_kib": single.peak_rss_kib(),
+    });
+    drop(single);
+
+    settings.push(("DATABASE_URL", new_postgres_database().await?));
+    let (a, _) = Server::start(options, client, &settings).await?;
+    let (b, _) = Server::start(options, client, &settings).await?;
+    let staff = registered_staff(client, &a.base).await?;
+    let (uploads, downloads) = transfers(client, &[a.base.clone(), b.base.clone()], &staff).await?;
+    let two = serde_json::json!({
+        "uploads": uploads,
+        "downloads": downloads,
+        "server_peak_rss_kib": [a.peak_rss_kib(), b.peak_rss_kib()],
+    });
+    Ok(serde_json::json!({ "one_instance": one, "two_instances_round_robin": two }))
+}
+
+/// A new database on the PostgreSQL server the tests use; its URL.
+async fn new_postgres_database() -> Result<String, String> {
+    use santhium::server::config::DatabaseUrl;
+    use sqlx::Executor;
+    let server =
+        std::env::var("SANTHIUM_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let url =
+        DatabaseUrl::parse(&format!("{server}/postgres")).ok_or("SANTHIUM_TEST_POSTGRES is no postgres:// URL")?;
+    let admin = santhium::server::db::connect(&url).await.map_err(|e| e.to_string())?;
+    let name = format!("santhium_bench_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .map_err(|e| e.to_string())?;
+    admin.close().await;
+    Ok(format!("{server}/{name}"))
+}
+
+/// A pharmacy registered on `base`; its staff's session cookie.
+async fn registered_staff(client: &reqwest::Client, base: &str) -> Result<String, String> {
+    use leptos::server_fn::ServerFn;
+    use santhium::api::auth::RegisterPharmacy;
+    let registration = [
+        ("pharmacy_name", "Pharmacie des envois"),
+        ("address", ""),
+        ("full_name", "Camille Martin"),
+        ("email", "uploads@pharmacie.example"),
+        ("password", "vélo citron orage 92"),
+    ];
+    let registered = call(client, format!("{base}{}", RegisterPharmacy::PATH), "", &registration).await?;
+    cookie_set(&registered, "santhium_session").ok_or_else(|| "no session cookie".into())
+}
+
+/// Uploads then downloads of 1 MB and 10 MB files at concurrency 1 and 8, the requests
+/// spread over `bases` in turn.
+async fn transfers(
+    client: &reqwest::Client,
+    bases: &[String],
+    staff: &str,
+) -> Result<(Vec<serde_json::Value>, Vec<serde_json::Value>), String> {
+    let (mut uploads, mut downloads) = (Vec::new(), Vec::new());
+    for (file_bytes, count) in [(1_000_000, 160), (10_000_000, 48)] {
+        let body = multipart_pdf(file_bytes);
+        for concurrency in [1, 8] {
+            eprintln!("bench: {count} uploads of {file_bytes} bytes at concurrency {concurrency} on {bases:?}");
+            let stats = upload_load(client, bases, staff, &body, count, concurrency).await?;
+            uploads.push(throughput(stats, file_bytes, concurrency));
+        }
+        let newest = document_page(client, &bases[0], staff, 1).await?.0;
+        let path = santhium::model::documents::download_path(&newest);
+        for concurrency in [1, 8] {
+            eprintln!("bench: {count} downloads of {file_bytes} bytes at concurrency {concurrency} on {bases:?}");
+            let stats = spread(concurrency, count / concurrency, |patient, n| {
+                let base = &bases[(patient + n) % bases.len()];
+                client.get(format!("{base}{path}")).header("cookie", staff)
+            })
+            .await?;
+            downloads.push(throughput(stats, file_bytes, concurrency));
+        }
+    }
+    Ok((uploads, downloads))
 }
 
 /// The id of the newest document and how many the pharmacy holds.
@@ -518,7 +613,7 @@ fn multipart_pdf(file_bytes: usize) -> axum::body::Bytes {
 /// timed, the codes are opened before.
 async fn upload_load(
     client: &reqwest::Client,
-    base: &str,
+    bases: &[String],
     staff: &str,
     body: &axum::body::Bytes,
     count: usize,
@@ -531,15 +626,16 @@ async fn upload_load(
     for _ in 0..concurrency {
         let mut patient = Vec::new();
         for _ in 0..per_patient.div_ceil(USES) {
-            patient.push(open_code(client, base, staff, USES).await?);
+            patient.push(open_code(client, &bases[0], staff, USES).await?);
         }
         cookies.push(patient);
     }
     use leptos::server_fn::ServerFn;
-    let url = format!("{base}{}", santhium::api::send::SendDocument::PATH);
+    let path = santhium::api::send::SendDocument::PATH;
     spread(concurrency, per_patient, |patient, n| {
+        let base = &bases[(patient + n) % bases.len()];
         client
-            .post(&url)
+            .post(format!("{base}{path}"))
             .header("cookie", &cookies[patient][n / USES])
             .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
             .body(body.clone())

@@ -1,38 +1,90 @@
-//! Where sealed documents live. The interface is four operations (create, open, delete,
-//! sweep); the one store today is a local directory, and an object store for
-//! deployments with several instances would be a second variant of `BlobStore`.
+//! Where sealed documents live, through the `object_store` crate: a local directory for
+//! one instance, or an S3-compatible bucket that several instances share (and, in unit
+//! tests, its in-memory store). Five operations: create, open, delete, list, ping.
 //!
-//! A blob is written under a temporary name, flushed to disk and renamed: a reader never
-//! sees half a blob. The database row of a document is written after its blob, and
-//! deleted before it, so a crash can leave a blob without a row but never a row without
-//! its blob; `sweep` removes such orphans at start.
+//! A blob is written in parts and becomes visible only once complete. In a directory,
+//! the parts go to a staged file renamed at the end. In a bucket, they are an S3
+//! multipart upload of parts of at least 5 MiB (S3's minimum), so memory per upload
+//! stays one part whatever the file size; its id is handed to the caller, which records
+//! it with the upload's reservation so that any instance can abort an upload left by a
+//! crash. A writer dropped before `commit` aborts its upload.
+//!
+//! The database row of a document is written after its blob and deleted before it, so a
+//! failure can leave a blob without a row, never a row without its blob; the retention
+//! sweep removes such orphans once they are older than any upload can last.
 
 use crate::error::AppError;
-use std::collections::HashSet;
-use std::io;
-use std::path::{Path, PathBuf};
-use tokio::fs;
-use tokio::io::AsyncWriteExt;
+use crate::server::config::storage::{S3Bucket, Storage};
+use crate::server::meters;
+use futures::TryStreamExt;
+use object_store::aws::AmazonS3Builder;
+use object_store::local::LocalFileSystem;
+use object_store::multipart::{MultipartStore, PartId};
+use object_store::path::Path;
+use object_store::{ClientOptions, MultipartId, MultipartUpload, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::AsyncRead;
 
-const TEMP_SUFFIX: &str = ".partial";
+pub use object_store::Error as StoreError;
+
+/// Parts sent to a bucket: S3 refuses smaller ones, except the last.
+const BUCKET_PART: usize = 5 * 1024 * 1024;
+/// Parts written to a staged file: any size works; small keeps memory low.
+const DIRECTORY_PART: usize = 256 * 1024;
+
+/// A store several instances can share: it takes multipart uploads by id.
+trait SharedStore: ObjectStore + MultipartStore {}
+impl<T: ObjectStore + MultipartStore> SharedStore for T {}
+
+#[derive(Clone, Debug)]
+enum Backend {
+    Directory(Arc<LocalFileSystem>),
+    Shared(Arc<dyn SharedStore>),
+}
 
 #[derive(Clone, Debug)]
 pub struct BlobStore {
-    dir: PathBuf,
+    backend: Backend,
+    prefix: Path,
 }
 
 /// A blob being written; dropped before `commit`, it leaves nothing behind.
 pub struct BlobWriter {
-    file: fs::File,
-    temp: PathBuf,
-    target: PathBuf,
-    committed: bool,
+    location: Path,
+    buffer: Vec<u8>,
+    part_size: usize,
+    upload: Option<Upload>,
 }
 
-/// A blob store failure as callers answer it: logged here, an internal error to them.
-pub fn storage_error(error: io::Error) -> AppError {
+enum Upload {
+    Staged(Box<dyn MultipartUpload>),
+    Parts {
+        store: Arc<dyn SharedStore>,
+        id: MultipartId,
+        parts: Vec<PartId>,
+    },
+}
+
+/// A blob store failure as callers answer it: logged with its cause and counted; to the
+/// client, the service is unavailable for now (a blob missing under a row is an
+/// internal error).
+pub fn storage_error(error: StoreError) -> AppError {
     tracing::error!(%error, "the document store failed");
-    AppError::Internal
+    metrics::counter!(meters::BLOB_ERRORS).increment(1);
+    match error {
+        StoreError::NotFound { .. } => AppError::Internal,
+        _ => AppError::Unavailable,
+    }
+}
+
+/// A blob that failed while it was read, as callers answer it.
+pub fn read_failed(error: std::io::Error) -> AppError {
+    storage_error(StoreError::Generic {
+        store: "document store",
+        source: Box::new(error),
+    })
 }
 
 /// Blob names are document ids: letters, digits and dashes only, never a path.
@@ -40,145 +92,370 @@ fn valid_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
-fn invalid_id() -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidInput, "not a blob id")
+fn invalid_id() -> StoreError {
+    StoreError::Generic {
+        store: "santhium",
+        source: "not a document id".into(),
+    }
+}
+
+/// Times one store operation for the metrics.
+async fn timed<T>(operation: &'static str, work: impl Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
+    let started = Instant::now();
+    let result = work.await;
+    metrics::histogram!(meters::BLOB_SECONDS, "operation" => operation).record(started.elapsed().as_secs_f64());
+    result
 }
 
 impl BlobStore {
-    /// A store in `dir`, created if missing.
-    pub async fn local(dir: PathBuf) -> io::Result<BlobStore> {
-        fs::create_dir_all(&dir).await?;
-        Ok(BlobStore { dir })
+    /// The store `STORAGE_URL` names; a directory is created if missing, and files left
+    /// staged by an interrupted run are removed (a directory serves one instance).
+    pub async fn connect(storage: &Storage) -> Result<BlobStore, StoreError> {
+        match storage {
+            Storage::Directory(dir) => BlobStore::directory(dir.clone()).await,
+            Storage::S3(bucket) => BlobStore::bucket(bucket),
+        }
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    fn path(&self, id: &str) -> io::Result<PathBuf> {
-        valid_id(id).then(|| self.dir.join(id)).ok_or_else(invalid_id)
-    }
-
-    pub async fn create(&self, id: &str) -> io::Result<BlobWriter> {
-        let target = self.path(id)?;
-        let temp = self.dir.join(format!("{id}{TEMP_SUFFIX}"));
-        let file = fs::OpenOptions::new().write(true).create_new(true).open(&temp).await?;
-        Ok(BlobWriter {
-            file,
-            temp,
-            target,
-            committed: false,
+    async fn directory(dir: PathBuf) -> Result<BlobStore, StoreError> {
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|source| StoreError::Generic {
+                store: "directory",
+                source: Box::new(source),
+            })?;
+        let mut entries = tokio::fs::read_dir(&dir).await.map_err(|source| StoreError::Generic {
+            store: "directory",
+            source: Box::new(source),
+        })?;
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name
+                .split_once('#')
+                .is_some_and(|(id, suffix)| valid_id(id) && suffix.bytes().all(|b| b.is_ascii_digit()))
+            {
+                tracing::warn!("removed a document left unfinished by an interrupted run");
+                let _ = tokio::fs::remove_file(entry.path()).await;
+            }
+        }
+        let store = LocalFileSystem::new_with_prefix(&dir)?.with_fsync(true);
+        Ok(BlobStore {
+            backend: Backend::Directory(Arc::new(store)),
+            prefix: Path::default(),
         })
     }
 
-    pub async fn open(&self, id: &str) -> io::Result<fs::File> {
-        fs::File::open(self.path(id)?).await
+    fn bucket(bucket: &S3Bucket) -> Result<BlobStore, StoreError> {
+        let mut builder = AmazonS3Builder::new()
+            .with_bucket_name(&bucket.bucket)
+            .with_region(&bucket.region)
+            // An unreachable bucket is answered within seconds, not after minutes of retries.
+            .with_retry(RetryConfig {
+                max_retries: 2,
+                retry_timeout: Duration::from_secs(10),
+                ..RetryConfig::default()
+            })
+            .with_client_options(
+                ClientOptions::new()
+                    .with_allow_http(bucket.allow_http)
+                    .with_connect_timeout(Duration::from_secs(5))
+                    .with_timeout(Duration::from_secs(120)),
+            );
+        if let Some(endpoint) = &bucket.endpoint {
+            builder = builder.with_endpoint(endpoint);
+        }
+        if let (Some(id), Some(secret)) = (&bucket.access_key_id, &bucket.secret_access_key) {
+            builder = builder.with_access_key_id(id).with_secret_access_key(secret);
+        }
+        Ok(BlobStore::shared(Arc::new(builder.build()?), &bucket.prefix))
+    }
+
+    /// A store in memory, shared by clones: for tests.
+    #[cfg(test)]
+    fn in_memory() -> BlobStore {
+        BlobStore::shared(Arc::new(object_store::memory::InMemory::new()), "")
+    }
+
+    fn shared(store: Arc<dyn SharedStore>, prefix: &str) -> BlobStore {
+        BlobStore {
+            backend: Backend::Shared(store),
+            prefix: Path::from(prefix),
+        }
+    }
+
+    fn objects(&self) -> &dyn ObjectStore {
+        match &self.backend {
+            Backend::Directory(store) => store.as_ref(),
+            Backend::Shared(store) => store.as_ref(),
+        }
+    }
+
+    fn location(&self, id: &str) -> Result<Path, StoreError> {
+        valid_id(id)
+            .then(|| self.prefix.clone().join(id))
+            .ok_or_else(invalid_id)
+    }
+
+    /// Starts blob `id`; in a bucket, the returned writer names its multipart upload.
+    pub async fn create(&self, id: &str) -> Result<BlobWriter, StoreError> {
+        let location = self.location(id)?;
+        let (upload, part_size) = match &self.backend {
+            Backend::Directory(store) => (
+                Upload::Staged(timed("create", store.put_multipart(&location)).await?),
+                DIRECTORY_PART,
+            ),
+            Backend::Shared(store) => {
+                let id = timed("create", store.create_multipart(&location)).await?;
+                let upload = Upload::Parts {
+                    store: store.clone(),
+                    id,
+                    parts: Vec::new(),
+                };
+                (upload, BUCKET_PART)
+            }
+        };
+        Ok(BlobWriter {
+            location,
+            buffer: Vec::with_capacity(part_size),
+            part_size,
+            upload: Some(upload),
+        })
+    }
+
+    /// The blob's bytes as they stream from the store.
+    pub async fn open(&self, id: &str) -> Result<impl AsyncRead + Send + Unpin + use<>, StoreError> {
+        let location = self.location(id)?;
+        let found = timed("open", self.objects().get(&location)).await?;
+        let stream = found.into_stream().map_err(|error| {
+            metrics::counter!(meters::BLOB_ERRORS).increment(1);
+            std::io::Error::from(error)
+        });
+        Ok(tokio_util::io::StreamReader::new(stream))
     }
 
     /// Removes a blob; one already gone is not an error.
-    pub async fn delete(&self, id: &str) -> io::Result<()> {
-        match fs::remove_file(self.path(id)?).await {
-            Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
-            _ => Ok(()),
+    pub async fn delete(&self, id: &str) -> Result<(), StoreError> {
+        match timed("delete", self.objects().delete(&self.location(id)?)).await {
+            Err(StoreError::NotFound { .. }) | Ok(()) => Ok(()),
+            Err(error) => Err(error),
         }
     }
 
-    /// Removes unfinished blobs, and blobs whose id `known` does not hold. Returns how
-    /// many were removed.
-    pub async fn sweep(&self, known: &HashSet<String>) -> io::Result<usize> {
-        let mut removed = 0;
-        let mut entries = fs::read_dir(&self.dir).await?;
-        while let Some(entry) = entries.next_entry().await? {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with(TEMP_SUFFIX) || (valid_id(&name) && !known.contains(&name)) {
-                fs::remove_file(entry.path()).await?;
-                removed += 1;
-            }
+    /// Aborts the multipart upload `upload` of blob `id`, left by a crash.
+    pub async fn abort(&self, id: &str, upload: &str) -> Result<(), StoreError> {
+        let Backend::Shared(store) = &self.backend else {
+            return Ok(());
+        };
+        let upload = upload.to_owned();
+        match timed("abort", store.abort_multipart(&self.location(id)?, &upload)).await {
+            Err(StoreError::NotFound { .. }) | Ok(()) => Ok(()),
+            Err(error) => Err(error),
         }
-        Ok(removed)
+    }
+
+    /// The ids of the blobs present, with the time each was written (Unix seconds).
+    pub async fn list(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let prefix = (!self.prefix.as_ref().is_empty()).then_some(&self.prefix);
+        let listed: Vec<_> = timed("list", self.objects().list(prefix).try_collect()).await?;
+        Ok(listed
+            .into_iter()
+            .filter_map(|meta| {
+                let id = meta.location.filename()?.to_owned();
+                valid_id(&id).then_some((id, meta.last_modified.timestamp()))
+            })
+            .collect())
     }
 
     /// The ids of the blobs present.
-    pub async fn ids(&self) -> io::Result<Vec<String>> {
-        let mut ids = Vec::new();
-        let mut entries = fs::read_dir(&self.dir).await?;
-        while let Some(entry) = entries.next_entry().await? {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if valid_id(&name) {
-                ids.push(name);
-            }
-        }
+    pub async fn ids(&self) -> Result<Vec<String>, StoreError> {
+        let mut ids: Vec<String> = self.list().await?.into_iter().map(|(id, _)| id).collect();
+        ids.sort();
         Ok(ids)
+    }
+
+    /// Whether the store answers: a blob that cannot exist is looked up.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match timed("ping", self.objects().head(&self.location("health-check")?)).await {
+            Err(StoreError::NotFound { .. }) | Ok(_) => Ok(()),
+            Err(error) => Err(error),
+        }
     }
 }
 
 impl BlobWriter {
-    pub async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.file.write_all(bytes).await
+    /// The multipart upload this blob is written through, in a bucket.
+    pub fn upload_id(&self) -> Option<&str> {
+        match &self.upload {
+            Some(Upload::Parts { id, .. }) => Some(id),
+            _ => None,
+        }
     }
 
-    /// Makes the blob durable and visible under its id.
-    pub async fn commit(mut self) -> io::Result<()> {
-        self.file.flush().await?;
-        self.file.sync_all().await?;
-        fs::rename(&self.temp, &self.target).await?;
-        self.committed = true;
-        if let Some(dir) = self.target.parent() {
-            fs::File::open(dir).await?.sync_all().await?;
+    pub async fn write(&mut self, mut bytes: &[u8]) -> Result<(), StoreError> {
+        while !bytes.is_empty() {
+            let room = self.part_size - self.buffer.len();
+            let (now, later) = bytes.split_at(room.min(bytes.len()));
+            self.buffer.extend_from_slice(now);
+            bytes = later;
+            if self.buffer.len() == self.part_size {
+                self.send_part().await?;
+            }
         }
         Ok(())
+    }
+
+    async fn send_part(&mut self) -> Result<(), StoreError> {
+        let part = PutPayload::from(std::mem::replace(&mut self.buffer, Vec::with_capacity(self.part_size)));
+        match self.upload.as_mut() {
+            Some(Upload::Staged(upload)) => timed("part", upload.put_part(part)).await,
+            Some(Upload::Parts { store, id, parts }) => {
+                let sent = timed("part", store.put_part(&self.location, id, parts.len(), part)).await?;
+                parts.push(sent);
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Sends what is left and makes the blob visible under its id.
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        if !self.buffer.is_empty() {
+            self.send_part().await?;
+        }
+        match self.upload.take() {
+            Some(Upload::Staged(mut upload)) => timed("commit", upload.complete()).await.map(drop),
+            Some(Upload::Parts { store, id, parts }) => {
+                timed("commit", store.complete_multipart(&self.location, &id, parts))
+                    .await
+                    .map(drop)
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Gives the blob up: nothing of it stays.
+    pub async fn abort(mut self) {
+        let aborted = match self.upload.take() {
+            Some(Upload::Staged(mut upload)) => upload.abort().await,
+            Some(Upload::Parts { store, id, .. }) => store.abort_multipart(&self.location, &id).await,
+            None => Ok(()),
+        };
+        if let Err(error) = aborted {
+            metrics::counter!(meters::BLOB_ERRORS).increment(1);
+            tracing::warn!(%error, "an unfinished document could not be removed; the retention sweep will");
+        }
     }
 }
 
 impl Drop for BlobWriter {
+    /// A writer dropped mid-way (the client went away) aborts its upload in the background.
     fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_file(&self.temp);
-        }
+        let Some(upload) = self.upload.take() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let location = self.location.clone();
+        runtime.spawn(async move {
+            let writer = BlobWriter {
+                location,
+                buffer: Vec::new(),
+                part_size: 0,
+                upload: Some(upload),
+            };
+            writer.abort().await;
+        });
     }
+}
+
+/// Reads a whole blob: for tests.
+pub async fn read_all(store: &BlobStore, id: &str) -> Result<Vec<u8>, std::io::Error> {
+    let mut reader = store.open(id).await?;
+    let mut content = Vec::new();
+    tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut content).await?;
+    Ok(content)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn a_blob_appears_only_once_committed_and_an_abandoned_one_leaves_nothing() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = BlobStore::local(dir.path().join("documents")).await.expect("store");
+    async fn written(store: &BlobStore, id: &str, bytes: &[u8]) {
+        let mut writer = store.create(id).await.expect("create");
+        writer.write(bytes).await.expect("write");
+        writer.commit().await.expect("commit");
+    }
+
+    async fn a_blob_appears_only_once_committed(store: BlobStore) {
+        let big: Vec<u8> = (0..BUCKET_PART * 2 + 123).map(|i| (i % 251) as u8).collect();
         let mut writer = store.create("doc-1").await.expect("create");
-        writer.write(b"sealed bytes").await.expect("write");
+        for piece in big.chunks(64 * 1024) {
+            writer.write(piece).await.expect("write");
+        }
         assert!(store.open("doc-1").await.is_err(), "not visible before commit");
         writer.commit().await.expect("commit");
-        let mut content = Vec::new();
-        tokio::io::AsyncReadExt::read_to_end(&mut store.open("doc-1").await.expect("open"), &mut content)
-            .await
-            .expect("read");
-        assert_eq!(content, b"sealed bytes");
+        assert_eq!(read_all(&store, "doc-1").await.expect("read"), big);
 
         let mut abandoned = store.create("doc-2").await.expect("create");
-        abandoned.write(b"half").await.expect("write");
-        drop(abandoned);
+        abandoned.write(&big).await.expect("write");
+        abandoned.abort().await;
         assert_eq!(store.ids().await.expect("ids"), ["doc-1"]);
-        assert_eq!(std::fs::read_dir(store.dir()).expect("list").count(), 1);
 
         store.delete("doc-1").await.expect("delete");
         store.delete("doc-1").await.expect("deleting twice is fine");
-        assert!(store.open("../etc/passwd").await.is_err(), "ids are never paths");
+        assert!(store.ids().await.expect("ids").is_empty());
+        assert!(store.create("../etc/passwd").await.is_err(), "ids are never paths");
+        store.ping().await.expect("the store answers");
     }
 
     #[tokio::test]
-    async fn the_sweep_removes_orphans_and_leftovers_only() {
+    async fn in_memory_blobs_appear_only_once_committed_and_abandoned_ones_leave_nothing() {
+        a_blob_appears_only_once_committed(BlobStore::in_memory()).await;
+    }
+
+    #[tokio::test]
+    async fn directory_blobs_appear_only_once_committed_and_abandoned_ones_leave_nothing() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = BlobStore::local(dir.path().to_path_buf()).await.expect("store");
-        for id in ["kept", "orphan"] {
-            let mut writer = store.create(id).await.expect("create");
-            writer.write(b"x").await.expect("write");
-            writer.commit().await.expect("commit");
+        let store = BlobStore::connect(&Storage::Directory(dir.path().join("documents")))
+            .await
+            .expect("store");
+        a_blob_appears_only_once_committed(store).await;
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("documents")).expect("list").count(),
+            0
+        );
+    }
+
+    #[tokio::test]
+    async fn a_dropped_writer_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = BlobStore::connect(&Storage::Directory(dir.path().to_path_buf()))
+            .await
+            .expect("store");
+        let mut writer = store.create("dropped").await.expect("create");
+        writer.write(&[7; DIRECTORY_PART + 1]).await.expect("write");
+        assert_eq!(writer.upload_id(), None, "a directory has no upload to name");
+        assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1, "staged");
+        drop(writer);
+        for _ in 0..100 {
+            if std::fs::read_dir(dir.path()).expect("list").count() == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        std::fs::write(dir.path().join(format!("crashed{TEMP_SUFFIX}")), b"x").expect("leftover");
-        let known = HashSet::from(["kept".to_owned()]);
-        assert_eq!(store.sweep(&known).await.expect("sweep"), 2);
-        assert_eq!(store.ids().await.expect("ids"), ["kept"]);
+        panic!("the staged file of a dropped writer is still there");
+    }
+
+    #[tokio::test]
+    async fn a_restarted_directory_store_removes_what_a_crash_left_staged() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let storage = Storage::Directory(dir.path().to_path_buf());
+        let store = BlobStore::connect(&storage).await.expect("store");
+        written(&store, "kept", b"x").await;
+        std::fs::write(dir.path().join("crashed#1"), b"half").expect("leftover");
+        let reopened = BlobStore::connect(&storage).await.expect("reopen");
+        assert_eq!(reopened.ids().await.expect("ids"), ["kept"]);
+        assert!(!dir.path().join("crashed#1").exists());
     }
 }

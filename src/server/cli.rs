@@ -4,7 +4,7 @@
 use crate::server::config::{self, Env, Settings};
 use crate::server::startup::{self, StartupError};
 use crate::server::state::AppState;
-use crate::server::{db, key_rotation, telemetry};
+use crate::server::{db, key_rotation, meters, telemetry};
 use leptos::prelude::*;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -72,13 +72,16 @@ async fn run() -> ExitCode {
     }
     let started = Instant::now();
     match start().await {
-        Ok((listener, state)) => {
+        Ok((listener, metrics, state)) => {
             let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
             tracing::info!(
                 startup_ms = started.elapsed().as_millis() as u64,
                 backend = ?state.settings.database.backend,
                 "listening on http://{addr}"
             );
+            if let Some(metrics) = metrics {
+                tokio::spawn(axum::serve(metrics, meters::router()).into_future());
+            }
             startup::serve(listener, state, shutdown_signal()).await;
             ExitCode::SUCCESS
         }
@@ -89,7 +92,8 @@ async fn run() -> ExitCode {
     }
 }
 
-async fn start() -> Result<(TcpListener, AppState), StartupError> {
+/// The site's listener, the metrics listener if `METRICS_ADDR` is set, and the state.
+async fn start() -> Result<(TcpListener, Option<TcpListener>, AppState), StartupError> {
     let settings = Settings::from_env(&Env(|name| std::env::var(name).ok()))?;
     let leptos_options = get_configuration(None)
         .map_err(|e| {
@@ -101,10 +105,20 @@ async fn start() -> Result<(TcpListener, AppState), StartupError> {
         .leptos_options;
     let addr = leptos_options.site_addr;
     let state = startup::state(settings, leptos_options).await?;
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|source| StartupError::Listen { addr, source })?;
-    Ok((listener, state))
+    let listener = TcpListener::bind(addr).await.map_err(|source| StartupError::Listen {
+        variable: "LEPTOS_SITE_ADDR",
+        addr,
+        source,
+    })?;
+    let metrics = match state.settings.metrics_addr {
+        Some(addr) => Some(TcpListener::bind(addr).await.map_err(|source| StartupError::Listen {
+            variable: "METRICS_ADDR",
+            addr,
+            source,
+        })?),
+        None => None,
+    };
+    Ok((listener, metrics, state))
 }
 
 /// SIGINT or SIGTERM.

@@ -10,10 +10,11 @@
 use crate::error::AppError;
 use crate::model::audit::Action;
 use crate::server::audit;
-use crate::server::blob_store::storage_error;
+use crate::server::blob_store::{read_failed, storage_error};
 use crate::server::config::Settings;
 use crate::server::keys::Sealed;
 use crate::server::keys::bound_to;
+use crate::server::meters;
 use crate::server::repo::documents;
 use crate::server::sealed_stream::{HEADER_LEN, Opener};
 use crate::server::session::Staff;
@@ -25,7 +26,7 @@ use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::io;
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncRead, AsyncReadExt};
 
 /// Sealed bytes read at a time.
 const READ_SIZE: usize = 64 * 1024;
@@ -110,7 +111,7 @@ fn does_not_open() -> io::Error {
 }
 
 /// The plaintext of a sealed blob, chunk by chunk.
-fn plaintext(file: tokio::fs::File, opener: Opener) -> impl Stream<Item = io::Result<Bytes>> {
+fn plaintext(file: impl AsyncRead + Send + Unpin + 'static, opener: Opener) -> impl Stream<Item = io::Result<Bytes>> {
     futures::stream::try_unfold(Some((file, opener)), |open| async move {
         let Some((mut file, mut opener)) = open else {
             return Ok(None);
@@ -119,9 +120,11 @@ fn plaintext(file: tokio::fs::File, opener: Opener) -> impl Stream<Item = io::Re
         let read = file.read(&mut sealed).await?;
         if read == 0 {
             let last = opener.finish().map_err(|_| does_not_open())?;
+            metrics::counter!(meters::BYTES_OUT).increment(last.len() as u64);
             return Ok(Some((Bytes::from(last), None)));
         }
         let plain = opener.push(&sealed[..read]).map_err(|_| does_not_open())?;
+        metrics::counter!(meters::BYTES_OUT).increment(plain.len() as u64);
         Ok(Some((Bytes::from(plain), Some((file, opener)))))
     })
 }
@@ -157,8 +160,11 @@ pub async fn deliver(state: &AppState, caller: &Staff, id: &str, delivery: Deliv
         })?;
     let mut file = state.blobs.open(&document.id).await.map_err(storage_error)?;
     let mut header = [0u8; HEADER_LEN];
-    file.read_exact(&mut header).await.map_err(storage_error)?;
-    let opener = Opener::new(&data_key, &context, &header).map_err(|_| storage_error(does_not_open()))?;
+    file.read_exact(&mut header).await.map_err(read_failed)?;
+    let opener = Opener::new(&data_key, &context, &header).map_err(|_| {
+        does_not_open();
+        AppError::Internal
+    })?;
 
     documents::mark_viewed(&state.db, &document.id, &caller.user.id, state.clock.now()).await?;
     audit::record(

@@ -1,31 +1,41 @@
-//! `GET /health`: the original backend's answer, plus a real database round trip.
+//! `GET /health`: the original backend's answer, plus a real round trip to the database
+//! and to the document store; 503 naming the one that does not answer.
 
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::server::db;
+use crate::server::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sqlx::AnyPool;
 
 const SERVICE: &str = "santhium-api";
 
-pub async fn health(State(pool): State<AnyPool>) -> Response {
-    let response = match db::ping(&pool).await.map_err(AppError::from) {
-        Ok(()) => {
-            Json(serde_json::json!({ "status": "healthy", "service": SERVICE, "database": "ok" })).into_response()
-        }
-        Err(error) => (
-            error.status(),
-            Json(serde_json::json!({
-                "status": "unhealthy",
-                "service": SERVICE,
-                "database": "unavailable",
-                "detail": error.message(Lang::Fr),
-            })),
-        )
-            .into_response(),
+fn answer(ok: bool) -> &'static str {
+    if ok { "ok" } else { "unavailable" }
+}
+
+pub async fn health(State(state): State<AppState>) -> Response {
+    let (database, storage) = tokio::join!(db::ping(&state.db), state.blobs.ping());
+    if let Err(error) = &database {
+        tracing::error!(%error, "health: the database does not answer");
+    }
+    if let Err(error) = &storage {
+        tracing::error!(%error, "health: the document store does not answer");
+    }
+    let healthy = database.is_ok() && storage.is_ok();
+    let mut body = serde_json::json!({
+        "status": if healthy { "healthy" } else { "unhealthy" },
+        "service": SERVICE,
+        "database": answer(database.is_ok()),
+        "storage": answer(storage.is_ok()),
+    });
+    let status = if healthy {
+        StatusCode::OK
+    } else {
+        body["detail"] = AppError::Unavailable.message(Lang::Fr).into();
+        StatusCode::SERVICE_UNAVAILABLE
     };
-    ([(header::CACHE_CONTROL, "no-store")], response).into_response()
+    (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }

@@ -2,22 +2,24 @@
 //! exceed it), then the file streams through a pipeline that counts it against the size
 //! limit, fingerprints it, checks its first bytes against its extension, strips photo
 //! metadata and seals it, chunk by chunk, into the blob store. Only then is its row
-//! written. Plaintext never touches the disk, and memory stays at a few chunks whatever
-//! the file's size. On any failure the use is given back and nothing is kept.
+//! written. Plaintext never touches the disk, and memory stays at a few chunks (and one
+//! part for the store) whatever the file's size. On any failure the use is given back
+//! and nothing is kept.
 
 use crate::error::AppError;
 use crate::i18n::Text;
 use crate::model::audit::Action;
 use crate::model::send::DocumentReceipt;
-use crate::server::blob_store::storage_error;
+use crate::server::blob_store::{BlobWriter, storage_error};
 use crate::server::documents::{reference, search_name};
 use crate::server::files::{self, FileType};
 use crate::server::keys::{DataKey, bound_to};
 use crate::server::metadata::{ImageError, Scrubber};
+use crate::server::meters;
 use crate::server::repo::audit::{self, NewAuditEvent};
 use crate::server::repo::documents::{self, NewDocument};
-use crate::server::repo::transfer_codes;
 use crate::server::repo::{new_id, pharmacies};
+use crate::server::repo::{transfer_codes, upload_reservations};
 use crate::server::sealed_stream::Sealer;
 use crate::server::state::AppState;
 use axum::body::Bytes;
@@ -127,27 +129,46 @@ pub struct Received {
     pub receipt: DocumentReceipt,
 }
 
-/// Receives one document for the code; the use it takes is given back if it fails.
+/// Receives one document for the code. The use it takes is a reservation: given back if
+/// the upload fails here, or by the retention sweep if this instance dies mid-way.
 pub async fn receive(state: &AppState, upload: Upload<'_>, body: &mut impl FileBody) -> Result<Received, AppError> {
     let filename = files::sanitise_filename(upload.filename);
     let declared = files::extension(&filename)
         .filter(|extension| state.settings.allowed_extensions.contains(extension))
         .and_then(|extension| FileType::from_extension(&extension))
         .ok_or_else(|| AppError::invalid("file", Text::FileTypeNotAllowed))?;
-    let Some(pharmacy_id) = transfer_codes::take_use(&state.db, upload.code_id, state.clock.now()).await? else {
+    let id = new_id();
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let Some(pharmacy_id) = transfer_codes::take_use(&mut *tx, upload.code_id, now).await? else {
         return Err(AppError::invalid_code());
     };
-    let received = store(state, &upload, &pharmacy_id, declared, &filename, body).await;
+    let expires_at = now + state.settings.longest_upload_secs();
+    upload_reservations::insert(&mut *tx, &id, upload.code_id, expires_at).await?;
+    tx.commit().await?;
+    let received = store(state, &id, &upload, &pharmacy_id, declared, &filename, body).await;
+    metrics::counter!(meters::UPLOADS, "outcome" => if received.is_ok() { "stored" } else { "refused" }).increment(1);
     if received.is_err()
-        && let Err(error) = transfer_codes::give_back_use(&state.db, upload.code_id).await
+        && let Err(error) = give_back(state, &id, upload.code_id).await
     {
-        tracing::error!(%error, "a use of a transfer code could not be given back");
+        tracing::error!(%error, "a use of a transfer code could not be given back; the retention sweep will");
     }
     received
 }
 
+/// Ends the reservation `id` of an upload that did not complete, giving its use back;
+/// nothing when it already ended (swept after it expired).
+async fn give_back(state: &AppState, id: &str, code_id: &str) -> Result<(), sqlx::Error> {
+    let mut tx = state.db.begin().await?;
+    if upload_reservations::remove(&mut *tx, id).await? {
+        transfer_codes::give_back_use(&mut *tx, code_id).await?;
+    }
+    tx.commit().await
+}
+
 async fn store(
     state: &AppState,
+    id: &str,
     upload: &Upload<'_>,
     pharmacy_id: &str,
     declared: FileType,
@@ -157,29 +178,29 @@ async fn store(
     let pharmacy = pharmacies::find(&state.db, pharmacy_id)
         .await?
         .ok_or(AppError::Internal)?;
-    let id = new_id();
     let master = &state.settings.encryption_key;
-    let context = bound_to::document(&pharmacy.id, &id, master.id());
+    let context = bound_to::document(&pharmacy.id, id, master.id());
     let data_key = DataKey::generate();
     let (sealer, header) = Sealer::new(&data_key, &context);
-    let mut intake = Intake::new(declared, state.settings.max_file_size_bytes(), sealer);
-    let mut blob = state.blobs.create(&id).await.map_err(storage_error)?;
-    blob.write(&header).await.map_err(storage_error)?;
-    while let Some(chunk) = body.next_chunk().await? {
-        let sealed = intake.push(&chunk)?;
-        if !sealed.is_empty() {
-            blob.write(&sealed).await.map_err(storage_error)?;
-        }
+    let mut blob = state.blobs.create(id).await.map_err(storage_error)?;
+    if let Some(upload_id) = blob.upload_id() {
+        upload_reservations::set_upload_id(&state.db, id, upload_id).await?;
     }
-    let intaken = intake.finish()?;
-    blob.write(&intaken.sealed_tail).await.map_err(storage_error)?;
+    let intake = Intake::new(declared, state.settings.max_file_size_bytes(), sealer);
+    let intaken = match seal_into(&mut blob, intake, &header, body).await {
+        Ok(intaken) => intaken,
+        Err(error) => {
+            blob.abort().await;
+            return Err(error);
+        }
+    };
     blob.commit().await.map_err(storage_error)?;
 
     let now = state.clock.now();
     let size = i64::try_from(intaken.size).unwrap_or(i64::MAX);
     let file_type = files::extension(filename).unwrap_or_default();
     let row = NewDocument {
-        id: &id,
+        id,
         pharmacy_id: &pharmacy.id,
         code_id: upload.code_id,
         original_filename: filename,
@@ -199,24 +220,29 @@ async fn store(
         ip: upload.ip,
         action: Action::DocumentReceived.as_ref(),
         object_type: Some("document"),
-        object_id: Some(&id),
+        object_id: Some(id),
         details: Some(&details),
     };
     let recorded = async {
         let mut tx = state.db.begin().await?;
+        if !upload_reservations::remove(&mut *tx, id).await? {
+            // Outlived its reservation: the use is given back already.
+            return Ok(false);
+        }
         documents::insert(&mut *tx, &row, now).await?;
         audit::append(&mut *tx, &event, now).await?;
-        tx.commit().await
+        tx.commit().await.map(|()| true)
     }
     .await;
-    if let Err(error) = recorded {
+    if !matches!(recorded, Ok(true)) {
         // The row is not there: neither may its content be.
-        state.blobs.delete(&id).await.map_err(storage_error)?;
-        return Err(error.into());
+        state.blobs.delete(id).await.map_err(storage_error)?;
+        return Err(recorded.map_or_else(AppError::from, |_| AppError::invalid_code()));
     }
+    metrics::counter!(meters::BYTES_IN).increment(intaken.size);
     Ok(Received {
         receipt: DocumentReceipt {
-            reference: reference(&id),
+            reference: reference(id),
             filename: filename.to_owned(),
             size: intaken.size,
             received_at: now,
@@ -224,8 +250,27 @@ async fn store(
         },
         mime_type: declared.mime(),
         code_id: upload.code_id.to_owned(),
-        id,
+        id: id.to_owned(),
     })
+}
+
+/// Streams the body through the intake into the blob, header first.
+async fn seal_into(
+    blob: &mut BlobWriter,
+    mut intake: Intake,
+    header: &[u8],
+    body: &mut impl FileBody,
+) -> Result<Intaken, AppError> {
+    blob.write(header).await.map_err(storage_error)?;
+    while let Some(chunk) = body.next_chunk().await? {
+        let sealed = intake.push(&chunk)?;
+        if !sealed.is_empty() {
+            blob.write(&sealed).await.map_err(storage_error)?;
+        }
+    }
+    let intaken = intake.finish()?;
+    blob.write(&intaken.sealed_tail).await.map_err(storage_error)?;
+    Ok(intaken)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! news twice; a failed send moves it back, and the next round tries again.
 
 use crate::server::config::{Smtp, SmtpSecurity};
+use crate::server::jobs;
 use crate::server::repo::documents::{self, ListFilter};
 use crate::server::repo::pharmacies::{self, DueNotification, NotificationMark};
 use crate::server::state::AppState;
@@ -18,8 +19,8 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
 
-/// How often the server looks for news to send.
-const ROUND_SECS: u64 = 60;
+/// How often one of the instances looks for news to send.
+const ROUND_SECS: i64 = 60;
 
 type Mailer = AsyncSmtpTransport<Tokio1Executor>;
 
@@ -133,16 +134,14 @@ async fn send_one(
     }
 }
 
-/// Looks for news every minute, from start until the server stops, when SMTP is set.
+/// Looks for news every minute on one of the instances, from start until the server
+/// stops, when SMTP is set.
 pub async fn run(state: AppState) {
     if state.settings.smtp.is_none() {
         return;
     }
-    let mut rounds = tokio::time::interval(Duration::from_secs(ROUND_SECS));
-    loop {
-        rounds.tick().await;
-        if let Err(error) = send_due(&state).await {
-            tracing::error!(%error, "arrival emails failed; they will be tried again");
-        }
-    }
+    jobs::every(state, "notifications", ROUND_SECS, |state| async move {
+        send_due(&state).await.map(drop)
+    })
+    .await;
 }

@@ -6,6 +6,7 @@
 //! database. A hit that turns out not to count (a right password) is released.
 
 use crate::error::AppError;
+use crate::server::meters;
 use crate::server::repo::rate_limits;
 use crate::server::state::AppState;
 use std::net::IpAddr;
@@ -106,6 +107,7 @@ async fn take_one(state: &AppState, limit: Limit, key: &str) -> Result<i64, AppE
 
 /// Refused until the oldest hit in the window leaves it.
 fn refusal(limit: Limit, oldest: Option<i64>, now: i64) -> AppError {
+    metrics::counter!(meters::REFUSALS, "limit" => limit.scope).increment(1);
     let retry_after = oldest.unwrap_or(now) + limit.window_secs - now;
     AppError::RateLimited {
         retry_after_secs: u64::try_from(retry_after).unwrap_or(1).max(1),

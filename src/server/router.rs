@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::error::AppError;
 use crate::server::http::{connections, headers, previews, routes, web};
 use crate::server::state::AppState;
-use crate::server::{api_docs, health, rest, telemetry, upload_access};
+use crate::server::{api_docs, health, meters, rest, telemetry, upload_access};
 use axum::extract::Request;
 use axum::http::{Method, header};
 use axum::middleware::Next;
@@ -90,6 +90,7 @@ pub fn app(state: AppState) -> Router {
             settings.connections,
             connections::min_body_rate,
         ))
+        .layer(axum::middleware::from_fn(meters::track))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(telemetry::request_span)

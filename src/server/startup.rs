@@ -4,9 +4,7 @@
 use crate::server::config::{self, ConfigError, Settings};
 use crate::server::http::connections;
 use crate::server::state::AppState;
-use crate::server::{
-    blob_store, clock, db, documents, notifications, passwords, repo, retention, router, transfer_codes,
-};
+use crate::server::{blob_store, clock, db, documents, notifications, passwords, retention, router, transfer_codes};
 use leptos::prelude::*;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,10 +20,14 @@ pub enum StartupError {
     Database(#[from] sqlx::Error),
     #[error("cannot start: DATABASE_URL: migrations failed ({0})")]
     Migration(#[from] sqlx::migrate::MigrateError),
-    #[error("cannot start: DATA_DIR: cannot use the document store ({0})")]
-    Storage(#[from] std::io::Error),
-    #[error("cannot start: LEPTOS_SITE_ADDR: cannot listen on {addr} ({source})")]
-    Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("cannot start: STORAGE_URL: cannot use the document store ({0})")]
+    Storage(#[from] blob_store::StoreError),
+    #[error("cannot start: {variable}: cannot listen on {addr} ({source})")]
+    Listen {
+        variable: &'static str,
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// Connects to the database, brings its schema up to date and opens the document store.
@@ -40,12 +42,8 @@ pub async fn state(settings: Settings, leptos_options: LeptosOptions) -> Result<
     }
     let db = db::connect(&settings.database).await?;
     db::migrate(&db, settings.database.backend).await?;
-    let blobs = blob_store::BlobStore::local(settings.data_dir.join("documents")).await?;
-    let known = repo::documents::all_ids(&db).await?.into_iter().collect();
-    let swept = blobs.sweep(&known).await?;
-    if swept > 0 {
-        tracing::warn!(swept, "removed documents left unfinished by an interrupted run");
-    }
+    let blobs = blob_store::BlobStore::connect(&settings.storage).await?;
+    blobs.ping().await?;
     let hasher = passwords::PasswordHasher::for_this_machine(settings.password_hash_queue);
     let state = AppState {
         hasher,

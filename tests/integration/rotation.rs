@@ -113,7 +113,9 @@ async fn a_new_master_key_takes_over_and_rewrap_keys_moves_everything_to_it(back
     let data_key = k2
         .unwrap(&wrapped, &bound_to::document(&pharmacy_id, &id, &key_id))
         .expect("unwraps");
-    let stored = std::fs::read(app.state.blobs.dir().join(&id)).expect("blob");
+    let stored = santhium::server::blob_store::read_all(&app.state.blobs, &id)
+        .await
+        .expect("blob");
     let (header, body) = stored.split_at(santhium::server::sealed_stream::HEADER_LEN);
     let context = bound_to::document(&pharmacy_id, &id, &key_id);
     let mut opener = santhium::server::sealed_stream::Opener::new(&data_key, &context, header).expect("header");

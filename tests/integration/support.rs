@@ -12,6 +12,7 @@ use santhium::api::send::SendDocument;
 use santhium::error::AppError;
 use santhium::i18n::Text;
 use santhium::model::send::DocumentReceipt;
+use santhium::server::config::storage::Storage;
 use santhium::server::config::{Backend, DatabaseUrl, Env, Settings};
 use santhium::server::router::app;
 use santhium::server::state::AppState;
@@ -26,6 +27,32 @@ use tower::ServiceExt;
 /// The PostgreSQL server the tests create their databases on (no database in the URL).
 fn postgres_server() -> String {
     std::env::var("SANTHIUM_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// The S3-compatible server the tests use, started by `make test` (scripts/seaweedfs.sh,
+/// which sets the same bucket and keys).
+fn s3_endpoint() -> String {
+    std::env::var("SANTHIUM_TEST_S3").unwrap_or_else(|_| "http://127.0.0.1:8333".into())
+}
+
+/// A fresh place in the tests' bucket.
+pub fn new_bucket_url() -> String {
+    format!("s3://santhium-test/{}", uuid::Uuid::new_v4().simple())
+}
+
+/// The settings that reach the tests' bucket, at `storage_url`.
+pub fn bucket_vars(storage_url: &str) -> Vec<(String, String)> {
+    [
+        ("STORAGE_URL", storage_url.to_owned()),
+        ("AWS_ENDPOINT_URL", s3_endpoint()),
+        ("AWS_ALLOW_HTTP", "true".into()),
+        ("AWS_ACCESS_KEY_ID", "santhium-test".into()),
+        ("AWS_SECRET_ACCESS_KEY", "santhium-test-secret".into()),
+        ("AWS_REGION", "us-east-1".into()),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value))
+    .collect()
 }
 
 pub struct TestDatabase {
@@ -112,7 +139,8 @@ impl Drop for TestDatabase {
 }
 
 /// Runs each test body (an `async fn(Backend)`) once on SQLite and once on PostgreSQL,
-/// as two named tests.
+/// as two named tests: SQLite with documents in a local directory, as one instance runs,
+/// and PostgreSQL with documents in an S3 bucket, as several instances run.
 #[macro_export]
 macro_rules! on_both_databases {
     ($($test:ident),* $(,)?) => {$(
@@ -151,7 +179,11 @@ pub async fn spawn_app_on(backend: Backend, vars: &[(&str, &str)]) -> TestApp {
 async fn start_app(database: Option<TestDatabase>, vars: &[(&str, &str)]) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let database_url = database.as_ref().map(|d| d.url.as_str());
-    let state = start_state(data_dir.path(), database_url, vars).await;
+    let bucket = database
+        .as_ref()
+        .filter(|database| database.backend == Backend::Postgres)
+        .map(|_| new_bucket_url());
+    let state = start_state(data_dir.path(), database_url, bucket.as_deref(), vars).await;
     TestApp {
         router: app(state.clone()),
         state,
@@ -161,9 +193,17 @@ async fn start_app(database: Option<TestDatabase>, vars: &[(&str, &str)]) -> Tes
 }
 
 /// The application's state on a data directory (and a database other than the
-/// directory's SQLite file), with extra settings.
-async fn start_state(data_dir: &std::path::Path, database_url: Option<&str>, vars: &[(&str, &str)]) -> AppState {
+/// directory's SQLite file, and a bucket), with extra settings.
+async fn start_state(
+    data_dir: &std::path::Path,
+    database_url: Option<&str>,
+    bucket: Option<&str>,
+    vars: &[(&str, &str)],
+) -> AppState {
     let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    for (name, value) in bucket.map(bucket_vars).unwrap_or_default() {
+        env.entry(name).or_insert(value);
+    }
     env.insert("DATA_DIR".into(), data_dir.display().to_string());
     // Tests register many pharmacies and call the API often from one address; the tests
     // of these limits set them low.
@@ -205,7 +245,17 @@ impl TestApp {
     /// (the development keys in the data directory still apply unless overridden).
     pub async fn restarted(&self, vars: &[(&str, &str)]) -> TestApp {
         let settings = &self.state.settings;
-        let state = start_state(&settings.data_dir, Some(&settings.database.url), vars).await;
+        let bucket = match &settings.storage {
+            Storage::S3(bucket) => Some(format!("s3://{}/{}", bucket.bucket, bucket.prefix)),
+            Storage::Directory(_) => None,
+        };
+        let state = start_state(
+            &settings.data_dir,
+            Some(&settings.database.url),
+            bucket.as_deref(),
+            vars,
+        )
+        .await;
         TestApp {
             router: app(state.clone()),
             state,

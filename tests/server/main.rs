@@ -14,6 +14,8 @@ use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
+mod instances;
+
 const PASSWORD: &str = "vélo citron orage 92";
 
 fn repository() -> PathBuf {
@@ -35,7 +37,7 @@ struct Server {
 }
 
 impl Server {
-    async fn start(vars: &[(&str, &str)]) -> Server {
+    async fn start<V: AsRef<std::ffi::OsStr>>(vars: &[(&str, V)]) -> Server {
         let binary = std::env::var("SANTHIUM_SERVER_BIN")
             .map(PathBuf::from)
             .unwrap_or_else(|_| repository().join("target/release/santhium"));
@@ -57,7 +59,7 @@ impl Server {
             .env("LEPTOS_ENV", "PROD")
             .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
             .env("RUST_LOG", "warn")
-            .envs(vars.iter().copied())
+            .envs(vars.iter().map(|(name, value)| (name, value)))
             .stdout(Stdio::null())
             .spawn()
             .expect("the server starts");
@@ -91,10 +93,17 @@ impl Server {
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
+impl Server {
+    /// Stops the server at once (SIGKILL), as a crash would.
+    fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
     }
 }
 

@@ -3,6 +3,7 @@
 //! with one line naming the variable and what it expects.
 
 pub mod dev_keys;
+pub mod storage;
 
 use crate::server::keys::{Keyring, MasterKey, SecretKey};
 use axum::http::HeaderValue;
@@ -23,6 +24,10 @@ pub struct Settings {
     pub production: bool,
     pub data_dir: PathBuf,
     pub database: DatabaseUrl,
+    /// `STORAGE_URL`: where sealed documents are kept.
+    pub storage: storage::Storage,
+    /// `METRICS_ADDR`: where `GET /metrics` is served, apart from the site; unset, nowhere.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     pub secret_key: SecretKey,
     /// `ENCRYPTION_KEY` seals; it and `PREVIOUS_ENCRYPTION_KEYS` open.
     pub encryption_key: Keyring,
@@ -461,6 +466,14 @@ impl Settings {
             password_hash_queue: env.number("PASSWORD_HASH_QUEUE", 32, 1, 10_000)?,
             smtp: smtp(env)?,
             notification_minutes: env.number("NOTIFICATION_INTERVAL_MINUTES", 5, 1, 1440)?,
+            storage: storage::storage(env, &data_dir)?,
+            metrics_addr: env
+                .get("METRICS_ADDR")
+                .map(|addr| {
+                    addr.parse()
+                        .map_err(|_| expected("METRICS_ADDR", "an address and port, like 127.0.0.1:9100"))
+                })
+                .transpose()?,
             data_dir,
             secret_key,
             encryption_key,
@@ -475,6 +488,14 @@ impl Settings {
 
     pub fn max_file_size_bytes(&self) -> u64 {
         self.max_file_size_mb * 1024 * 1024
+    }
+
+    /// The longest an upload can last: the largest file at the slowest rate allowed, and
+    /// half a minute for the body's grace period and the commit. An upload's reservation lasts
+    /// this long, and a blob without a row is an orphan only once older than this.
+    pub fn longest_upload_secs(&self) -> i64 {
+        let streaming = self.max_file_size_bytes() / self.connections.body_min_bytes_per_second;
+        i64::try_from(streaming).unwrap_or(i64::MAX / 2) + 30
     }
 }
 

@@ -19,12 +19,14 @@ pub mod api_keys;
 pub mod api_tokens;
 pub mod audit;
 pub mod documents;
+pub mod job_leases;
 pub mod pharmacies;
 pub mod rate_limits;
 pub mod recovery_codes;
 pub mod sealed;
 pub mod sessions;
 pub mod transfer_codes;
+pub mod upload_reservations;
 pub mod users;
 
 use sqlx::Any;

@@ -3,6 +3,7 @@
 use super::{DOCS_PATH, openapi};
 use crate::i18n::{Lang, Text};
 use crate::server::health;
+use crate::server::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
@@ -35,12 +36,13 @@ pub(super) struct HealthJson {
     status: String,
     service: String,
     database: String,
+    storage: String,
 }
 
-/// Whether the service and its database answer (503 when the database does not).
+/// Whether the service, its database and its document store answer (503 when one does not).
 #[utoipa::path(get, path = "/health", tag = "service",
     responses((status = 200, body = HealthJson), (status = 503, body = HealthJson)))]
-pub(super) async fn api_health(state: State<sqlx::AnyPool>) -> Response {
+pub(super) async fn api_health(state: State<AppState>) -> Response {
     health::health(state).await
 }
 
