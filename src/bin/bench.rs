@@ -475,7 +475,8 @@ async fn bucket_scenarios(options: &Options, client: &reqwest::Client) -> Result
     });
     drop(single);
 
-    settings.push(("DATABASE_URL", new_postgres_database().await?));
+    let (server, database) = new_postgres_database().await?;
+    settings.push(("DATABASE_URL", format!("{server}/{database}")));
     let (a, _) = Server::start(options, client, &settings).await?;
     let (b, _) = Server::start(options, client, &settings).await?;
     let staff = registered_staff(client, &a.base).await?;
@@ -485,25 +486,31 @@ async fn bucket_scenarios(options: &Options, client: &reqwest::Client) -> Result
         "downloads": downloads,
         "server_peak_rss_kib": [a.peak_rss_kib(), b.peak_rss_kib()],
     });
+    drop((a, b));
+    on_postgres(&server, &format!("DROP DATABASE {database} WITH (FORCE)")).await?;
     Ok(serde_json::json!({ "one_instance": one, "two_instances_round_robin": two }))
 }
 
-/// A new database on the PostgreSQL server the tests use; its URL.
-async fn new_postgres_database() -> Result<String, String> {
-    use santhium::server::config::DatabaseUrl;
-    use sqlx::Executor;
+/// A new database on the PostgreSQL server the tests use: the server's URL and the
+/// database's name.
+async fn new_postgres_database() -> Result<(String, String), String> {
     let server =
         std::env::var("SANTHIUM_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let name = format!("santhium_bench_{}", uuid::Uuid::new_v4().simple());
+    on_postgres(&server, &format!("CREATE DATABASE {name}")).await?;
+    Ok((server, name))
+}
+
+/// Runs `statement` on the PostgreSQL server `server`.
+async fn on_postgres(server: &str, statement: &str) -> Result<(), String> {
+    use santhium::server::config::DatabaseUrl;
+    use sqlx::Executor;
     let url =
         DatabaseUrl::parse(&format!("{server}/postgres")).ok_or("SANTHIUM_TEST_POSTGRES is no postgres:// URL")?;
     let admin = santhium::server::db::connect(&url).await.map_err(|e| e.to_string())?;
-    let name = format!("santhium_bench_{}", uuid::Uuid::new_v4().simple());
-    admin
-        .execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .map_err(|e| e.to_string())?;
+    admin.execute(statement).await.map_err(|e| e.to_string())?;
     admin.close().await;
-    Ok(format!("{server}/{name}"))
+    Ok(())
 }
 
 /// A pharmacy registered on `base`; its staff's session cookie.

@@ -71,20 +71,30 @@ enum Upload {
 /// client, the service is unavailable for now (a blob missing under a row is an
 /// internal error).
 pub fn storage_error(error: StoreError) -> AppError {
-    tracing::error!(%error, "the document store failed");
-    metrics::counter!(meters::BLOB_ERRORS).increment(1);
+    report(&error, "the document store failed");
     match error {
         StoreError::NotFound { .. } => AppError::Internal,
         _ => AppError::Unavailable,
     }
 }
 
-/// A blob that failed while it was read, as callers answer it.
+/// A blob that failed while it was read, as callers answer it: one that ends early is
+/// damaged (an internal error), other failures are the store's.
 pub fn read_failed(error: std::io::Error) -> AppError {
+    if error.kind() == std::io::ErrorKind::UnexpectedEof {
+        report(&error, "a stored document ends early");
+        return AppError::Internal;
+    }
     storage_error(StoreError::Generic {
         store: "document store",
         source: Box::new(error),
     })
+}
+
+/// Logs a blob store failure with its cause, and counts it.
+pub fn report(error: &dyn std::error::Error, what: &str) {
+    tracing::error!(%error, "{what}");
+    metrics::counter!(meters::BLOB_ERRORS).increment(1);
 }
 
 /// Blob names are document ids: letters, digits and dashes only, never a path.
@@ -92,9 +102,10 @@ fn valid_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
-fn invalid_id() -> StoreError {
-    StoreError::Generic {
-        store: "santhium",
+/// A name that is no document id: no such blob can exist.
+fn invalid_id(id: &str) -> StoreError {
+    StoreError::NotFound {
+        path: id.to_owned(),
         source: "not a document id".into(),
     }
 }
@@ -146,7 +157,10 @@ impl BlobStore {
     }
 
     fn bucket(bucket: &S3Bucket) -> Result<BlobStore, StoreError> {
-        let mut builder = AmazonS3Builder::new()
+        // From the process environment, the credentials `object_store` finds by itself
+        // when no keys are given (a session token, web identity, a container's role);
+        // then what the settings say.
+        let mut builder = AmazonS3Builder::from_env()
             .with_bucket_name(&bucket.bucket)
             .with_region(&bucket.region)
             // An unreachable bucket is answered within seconds, not after minutes of retries.
@@ -193,7 +207,7 @@ impl BlobStore {
     fn location(&self, id: &str) -> Result<Path, StoreError> {
         valid_id(id)
             .then(|| self.prefix.clone().join(id))
-            .ok_or_else(invalid_id)
+            .ok_or_else(|| invalid_id(id))
     }
 
     /// Starts blob `id`; in a bucket, the returned writer names its multipart upload.
@@ -253,12 +267,15 @@ impl BlobStore {
         }
     }
 
-    /// The ids of the blobs present, with the time each was written (Unix seconds).
+    /// The ids of the blobs present, with the time each was written (Unix seconds): the
+    /// objects right under the prefix whose names are ids, nothing deeper.
     pub async fn list(&self) -> Result<Vec<(String, i64)>, StoreError> {
         let prefix = (!self.prefix.as_ref().is_empty()).then_some(&self.prefix);
         let listed: Vec<_> = timed("list", self.objects().list(prefix).try_collect()).await?;
+        let depth = self.prefix.parts().count() + 1;
         Ok(listed
             .into_iter()
+            .filter(|meta| meta.location.parts().count() == depth)
             .filter_map(|meta| {
                 let id = meta.location.filename()?.to_owned();
                 valid_id(&id).then_some((id, meta.last_modified.timestamp()))
@@ -325,9 +342,11 @@ impl BlobWriter {
         match self.upload.take() {
             Some(Upload::Staged(mut upload)) => timed("commit", upload.complete()).await.map(drop),
             Some(Upload::Parts { store, id, parts }) => {
-                timed("commit", store.complete_multipart(&self.location, &id, parts))
-                    .await
-                    .map(drop)
+                let completed = timed("commit", store.complete_multipart(&self.location, &id, parts)).await;
+                if completed.is_err() {
+                    let _ = store.abort_multipart(&self.location, &id).await;
+                }
+                completed.map(drop)
             }
             None => Ok(()),
         }
@@ -341,8 +360,10 @@ impl BlobWriter {
             None => Ok(()),
         };
         if let Err(error) = aborted {
-            metrics::counter!(meters::BLOB_ERRORS).increment(1);
-            tracing::warn!(%error, "an unfinished document could not be removed; the retention sweep will");
+            report(
+                &error,
+                "an unfinished upload could not be aborted; the bucket's lifecycle rule will",
+            );
         }
     }
 }

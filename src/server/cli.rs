@@ -80,7 +80,7 @@ async fn run() -> ExitCode {
                 "listening on http://{addr}"
             );
             if let Some(metrics) = metrics {
-                tokio::spawn(axum::serve(metrics, meters::router()).into_future());
+                tokio::spawn(meters::serve(metrics));
             }
             startup::serve(listener, state, shutdown_signal()).await;
             ExitCode::SUCCESS

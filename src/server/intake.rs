@@ -24,6 +24,7 @@ use crate::server::sealed_stream::Sealer;
 use crate::server::state::AppState;
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
+use std::time::Duration;
 
 /// One file on its way in, as a pure pipeline: bytes in, sealed bytes out.
 pub struct Intake {
@@ -187,11 +188,18 @@ async fn store(
         upload_reservations::set_upload_id(&state.db, id, upload_id).await?;
     }
     let intake = Intake::new(declared, state.settings.max_file_size_bytes(), sealer);
-    let intaken = match seal_into(&mut blob, intake, &header, body).await {
-        Ok(intaken) => intaken,
-        Err(error) => {
+    // Done before the reservation expires, or given up: past it, the sweep may end it.
+    let deadline = Duration::from_secs(state.settings.longest_upload_secs().unsigned_abs());
+    let intaken = match tokio::time::timeout(deadline, seal_into(&mut blob, intake, &header, body)).await {
+        Ok(Ok(intaken)) => intaken,
+        Ok(Err(error)) => {
             blob.abort().await;
             return Err(error);
+        }
+        Err(_) => {
+            blob.abort().await;
+            tracing::warn!("an upload outlasted its reservation and was given up");
+            return Err(AppError::Unavailable);
         }
     };
     blob.commit().await.map_err(storage_error)?;
@@ -225,7 +233,7 @@ async fn store(
     };
     let recorded = async {
         let mut tx = state.db.begin().await?;
-        if !upload_reservations::remove(&mut *tx, id).await? {
+        if !upload_reservations::remove_unexpired(&mut *tx, id, now).await? {
             // Outlived its reservation: the use is given back already.
             return Ok(false);
         }

@@ -1,5 +1,5 @@
 //! What `GET /metrics` reports, in Prometheus text format: the names measured across the
-//! server, the recorder behind them, and the small router that serves them on
+//! server, the recorder behind them, and the small server that serves them on
 //! `METRICS_ADDR`, apart from the public site. Each instance reports its own; Prometheus
 //! adds them up.
 
@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
 
 /// Requests answered, by route and status.
 pub const REQUESTS: &str = "santhium_http_requests_total";
@@ -66,13 +67,25 @@ pub async fn track(request: Request, next: Next) -> Response {
     response
 }
 
-/// `GET /metrics`, for the listener on `METRICS_ADDR` only.
-pub fn router() -> Router {
-    Router::new().route("/metrics", get(render)).with_state(recorder())
+/// Serves `GET /metrics` on `listener` (the `METRICS_ADDR` one, never the site's) until
+/// the process ends, and drains the histograms' samples every few seconds meanwhile.
+pub async fn serve(listener: TcpListener) {
+    let handle = recorder();
+    let upkeep = handle.clone();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            ticks.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
+    let metrics = Router::new().route("/metrics", get(render)).with_state(handle);
+    if let Err(error) = axum::serve(listener, metrics).await {
+        tracing::error!(%error, "the metrics listener stopped");
+    }
 }
 
 async fn render(State(handle): State<PrometheusHandle>) -> impl IntoResponse {
-    handle.run_upkeep();
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         handle.render(),

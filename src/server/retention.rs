@@ -8,7 +8,7 @@
 //! on one instance at a time (see `jobs`), and logs counts, never names.
 
 use crate::error::AppError;
-use crate::server::blob_store::storage_error;
+use crate::server::blob_store::{self, storage_error};
 use crate::server::jobs;
 use crate::server::rate_limit::LONGEST_WINDOW_SECS;
 use crate::server::repo::{documents, rate_limits, transfer_codes, upload_reservations};
@@ -40,7 +40,7 @@ pub async fn sweep(state: &AppState) -> Result<Swept, AppError> {
                     swept.documents += 1;
                 }
                 if let Err(error) = state.blobs.delete(id).await {
-                    storage_error(error);
+                    blob_store::report(&error, "the content of a deleted document stays until the orphan sweep");
                 }
             }
             if (due.len() as i64) < BATCH {
@@ -65,25 +65,36 @@ pub async fn sweep(state: &AppState) -> Result<Swept, AppError> {
     Ok(swept)
 }
 
-/// Ends the reservations that expired: each gives its code's use back once, and its
-/// upload is aborted.
+/// Ends the reservations that expired: each gives its code's use back, once, and its
+/// upload is aborted and its content removed. A reservation ended otherwise meanwhile
+/// (its document was committed just in time) is left alone, with its content.
 async fn end_abandoned_uploads(state: &AppState, now: i64) -> Result<u64, AppError> {
     let mut ended = 0;
     for reservation in upload_reservations::expired(&state.db, now, BATCH).await? {
         let mut tx = state.db.begin().await?;
-        if upload_reservations::remove(&mut *tx, &reservation.id).await? {
+        let removed = upload_reservations::remove(&mut *tx, &reservation.id).await?;
+        if removed {
             transfer_codes::give_back_use(&mut *tx, &reservation.code_id).await?;
-            ended += 1;
         }
         tx.commit().await?;
-        if let Some(upload) = &reservation.upload_id {
-            state
-                .blobs
-                .abort(&reservation.id, upload)
-                .await
-                .map_err(storage_error)?;
+        if !removed {
+            continue;
         }
-        state.blobs.delete(&reservation.id).await.map_err(storage_error)?;
+        ended += 1;
+        if let Some(upload) = &reservation.upload_id
+            && let Err(error) = state.blobs.abort(&reservation.id, upload).await
+        {
+            blob_store::report(
+                &error,
+                "an abandoned upload could not be aborted; the bucket's lifecycle rule will",
+            );
+        }
+        if let Err(error) = state.blobs.delete(&reservation.id).await {
+            blob_store::report(
+                &error,
+                "the content of an abandoned upload stays until the orphan sweep",
+            );
+        }
     }
     Ok(ended)
 }
@@ -93,8 +104,9 @@ async fn end_abandoned_uploads(state: &AppState, now: i64) -> Result<u64, AppErr
 async fn remove_orphans(state: &AppState, now: i64) -> Result<u64, AppError> {
     let cutoff = now - state.settings.longest_upload_secs();
     let candidates = state.blobs.list().await.map_err(storage_error)?;
-    let mut known: HashSet<String> = documents::all_ids(&state.db).await?.into_iter().collect();
-    known.extend(upload_reservations::all_ids(&state.db).await?);
+    // Uploads first: one committed between the two reads is then among the documents.
+    let mut known: HashSet<String> = upload_reservations::all_ids(&state.db).await?.into_iter().collect();
+    known.extend(documents::all_ids(&state.db).await?);
     let mut removed = 0;
     for (id, written_at) in candidates {
         if written_at < cutoff && !known.contains(&id) {

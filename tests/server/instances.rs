@@ -15,20 +15,18 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// A new database on the tests' PostgreSQL server; its URL.
-async fn new_database() -> String {
-    let server =
-        std::env::var("SANTHIUM_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let admin = db::connect(&DatabaseUrl::parse(&format!("{server}/postgres")).expect("URL"))
+fn postgres_server() -> String {
+    std::env::var("SANTHIUM_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// Runs `statement` on the tests' PostgreSQL server.
+async fn on_postgres(statement: &str) {
+    let url = DatabaseUrl::parse(&format!("{}/postgres", postgres_server())).expect("URL");
+    let admin = db::connect(&url)
         .await
         .expect("PostgreSQL answers (make test starts it)");
-    let name = format!("santhium_instances_{}", uuid::Uuid::new_v4().simple());
-    admin
-        .execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .expect("create the database");
+    admin.execute(statement).await.expect("a statement on the server");
     admin.close().await;
-    format!("{server}/{name}")
 }
 
 /// What both instances share: the database, the bucket and the keys.
@@ -54,9 +52,9 @@ fn shared_settings(database: &str, bucket: &str) -> Vec<(&'static str, String)> 
         ("LOGIN_MAX_FAILURES", "3".into()),
         ("CODE_LOOKUPS_PER_MINUTE", "4".into()),
         ("RETENTION_SWEEP_MINUTES", "1".into()),
-        // An upload lasts at most 1 MiB at 100 kB/s plus half a minute: 40 s.
-        ("MAX_FILE_SIZE_MB", "1".into()),
-        ("BODY_MIN_BYTES_PER_SECOND", "100000".into()),
+        // An upload lasts at most 8 MiB at 1 MB/s plus half a minute: 38 s.
+        ("MAX_FILE_SIZE_MB", "8".into()),
+        ("BODY_MIN_BYTES_PER_SECOND", "1000000".into()),
     ]
 }
 
@@ -119,9 +117,9 @@ async fn upload(addr: SocketAddr, from: Option<IpAddr>, code: &str, content: &[u
     (status, serde_json::from_slice(&answer).unwrap_or_default())
 }
 
-fn prescription(tag: u8) -> Vec<u8> {
+fn prescription(tag: u8, size: u32) -> Vec<u8> {
     let mut pdf = b"%PDF-1.7\n% Ordonnance\n".to_vec();
-    pdf.extend((0..200_000u32).map(|i| b"0123456789 obj endobj\n"[(i % 22) as usize] ^ (tag & 1)));
+    pdf.extend((0..size).map(|i| b"0123456789 obj endobj\n"[(i % 22) as usize] ^ (tag & 1)));
     pdf.extend(b"\n%%EOF\n");
     pdf
 }
@@ -186,7 +184,9 @@ fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[tokio::test]
 async fn two_instances_serve_one_database_and_one_bucket_as_one() {
-    let database = new_database().await;
+    let name = format!("santhium_instances_{}", uuid::Uuid::new_v4().simple());
+    on_postgres(&format!("CREATE DATABASE {name}")).await;
+    let database = format!("{}/{name}", postgres_server());
     let shared = shared_settings(&database, &uuid::Uuid::new_v4().simple().to_string());
     let with_metrics_on = |port: u16| {
         let mut vars = shared.clone();
@@ -209,7 +209,7 @@ async fn two_instances_serve_one_database_and_one_bucket_as_one() {
     assert_eq!(status, 200, "{tokens}");
     let auth = format!("Bearer {}", tokens["access_token"].as_str().expect("a token"));
     let code = new_code(b.addr(), &auth).await;
-    let sent = prescription(0);
+    let sent = prescription(0, 200_000);
     let (status, document) = upload(a.addr(), loopback(10), &code, &sent).await;
     assert_eq!(status, 200, "{document}");
     let id = document["id"].as_str().expect("an id").to_owned();
@@ -255,7 +255,11 @@ async fn two_instances_serve_one_database_and_one_bucket_as_one() {
     let uploads = (0..20u8).map(|n| {
         let addr = if n % 2 == 0 { a.addr() } else { b.addr() };
         let single = single.clone();
-        tokio::spawn(async move { upload(addr, loopback(30 + n), &single, &prescription(n)).await.0 })
+        tokio::spawn(async move {
+            upload(addr, loopback(30 + n), &single, &prescription(n, 200_000))
+                .await
+                .0
+        })
     });
     let statuses: Vec<u16> = futures::future::join_all(uploads)
         .await
@@ -306,7 +310,8 @@ async fn two_instances_serve_one_database_and_one_bucket_as_one() {
         let metrics = metrics_text(port).await;
         metrics
             .lines()
-            .filter(|line| line.starts_with("santhium_job_runs_total{") && line.contains("job=\"retention\""))
+            .filter(|line| line.starts_with("santhium_job_runs_total{"))
+            .filter(|line| line.contains("job=\"retention\"") && line.contains("outcome=\"done\""))
             .filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok())
             .sum::<u64>()
     };
@@ -316,22 +321,35 @@ async fn two_instances_serve_one_database_and_one_bucket_as_one() {
         "a sweep at start and one after the expiry: {runs_a} + {runs_b}"
     );
 
-    // A is killed in the middle of an upload: no row, and its use comes back once its
-    // reservation expires; the sweep, on B, leaves no object either.
+    // A is killed in the middle of an upload, once a first 5 MiB part is in the bucket:
+    // no row, its use comes back once its reservation expires, and the sweep, on B,
+    // aborts the multipart upload and leaves no object.
     let last = new_code(b.addr(), &auth).await;
-    let body = upload_body(&last, &prescription(1));
+    let body = upload_body(&last, &prescription(1, 7_000_000));
     let mut stream = super::connect(a.addr(), loopback(70)).await;
     stream
         .write_all(upload_head(a.addr(), body.len()).as_bytes())
         .await
         .expect("head");
-    stream.write_all(&body[..body.len() / 2]).await.expect("half the body");
+    stream.write_all(&body[..6_500_000]).await.expect("most of the body");
+    let upload_id = || async {
+        sqlx::query_scalar::<_, Option<String>>("SELECT upload_id FROM upload_reservations")
+            .fetch_optional(&pool)
+            .await
+            .expect("reservations")
+            .flatten()
+    };
     assert!(
-        eventually(Duration::from_secs(10), || async {
-            count(&pool, "upload_reservations").await == 1
+        eventually(Duration::from_secs(5), || async { upload_id().await.is_some() }).await,
+        "the upload is under way"
+    );
+    let multipart = upload_id().await.expect("a multipart upload");
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            pending_uploads().await.contains(&multipart)
         })
         .await,
-        "the upload is under way"
+        "its multipart upload is in the bucket"
     );
     a.kill();
     drop(stream);
@@ -346,6 +364,10 @@ async fn two_instances_serve_one_database_and_one_bucket_as_one() {
     );
     assert_eq!(validate(b.addr(), loopback(72), &last).await, 200, "the use is back");
     assert!(bucket_ids(&shared).await.is_empty(), "nothing of the killed upload");
+    assert!(
+        !pending_uploads().await.contains(&multipart),
+        "its multipart upload is aborted"
+    );
 
     for server in [&a, &b] {
         let left = files_under(server.data_dir.path());
@@ -353,6 +375,31 @@ async fn two_instances_serve_one_database_and_one_bucket_as_one() {
     }
     drop(b);
     pool.close().await;
+    on_postgres(&format!("DROP DATABASE {name} WITH (FORCE)")).await;
+}
+
+/// The multipart uploads in progress in the tests' bucket, by id, as SeaweedFS's filer
+/// (on 127.0.0.1:8888) lists them: each is a folder under `.uploads`.
+async fn pending_uploads() -> Vec<String> {
+    let filer = SocketAddr::from(([127, 0, 0, 1], 8888));
+    let (status, listing) = exchange(
+        filer,
+        None,
+        &format!(
+            "GET /buckets/santhium-test/.uploads/?limit=10000 HTTP/1.1\r\nHost: {filer}\r\n\
+             Accept: application/json\r\nConnection: close\r\n\r\n"
+        ),
+        b"",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let listing: serde_json::Value = serde_json::from_slice(&listing).expect("JSON");
+    listing["Entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| Some(entry["FullPath"].as_str()?.rsplit('/').next()?.to_owned()))
+        .collect()
 }
 
 /// `GET /metrics` on a metrics listener, as text.

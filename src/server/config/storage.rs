@@ -1,6 +1,8 @@
 //! `STORAGE_URL`: where sealed documents live. Unset (or `file://DIR`), a local
 //! directory for one instance; `s3://BUCKET[/prefix]`, a bucket that several instances
-//! share, reached with the standard `AWS_*` variables.
+//! share, reached with `AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`,
+//! `AWS_SECRET_ACCESS_KEY` and `AWS_ALLOW_HTTP` (and, without keys, whatever
+//! credentials the environment offers).
 
 use super::{Env, expected};
 use std::fmt;
@@ -82,6 +84,14 @@ pub(super) fn storage<F: Fn(&str) -> Option<String>>(
                     _ => return Err(expected("AWS_ENDPOINT_URL", "an http:// or https:// URL")),
                 }
             }
+            let access_key_id = env.get("AWS_ACCESS_KEY_ID");
+            let secret_access_key = env.get("AWS_SECRET_ACCESS_KEY");
+            if access_key_id.is_some() != secret_access_key.is_some() {
+                return Err(expected(
+                    "AWS_ACCESS_KEY_ID",
+                    "both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither (then a session token or a role from the environment)",
+                ));
+            }
             Ok(Storage::S3(S3Bucket {
                 bucket,
                 prefix: url.path().trim_matches('/').to_owned(),
@@ -90,8 +100,8 @@ pub(super) fn storage<F: Fn(&str) -> Option<String>>(
                     .get("AWS_REGION")
                     .or_else(|| env.get("AWS_DEFAULT_REGION"))
                     .unwrap_or_else(|| "us-east-1".into()),
-                access_key_id: env.get("AWS_ACCESS_KEY_ID"),
-                secret_access_key: env.get("AWS_SECRET_ACCESS_KEY"),
+                access_key_id,
+                secret_access_key,
                 allow_http,
             }))
         }
@@ -120,6 +130,7 @@ mod tests {
             ("STORAGE_URL", "s3://santhium/prod/documents/"),
             ("AWS_ENDPOINT_URL", "http://127.0.0.1:8333"),
             ("AWS_ALLOW_HTTP", "true"),
+            ("AWS_ACCESS_KEY_ID", "santhium"),
             ("AWS_SECRET_ACCESS_KEY", "very-secret"),
         ]) else {
             panic!("a bucket");

@@ -39,10 +39,25 @@ pub async fn set_upload_id<'e>(
     Ok(())
 }
 
-/// Ends a reservation; false when it was already gone (expired and swept).
+/// Ends a reservation; false when it was already gone (committed, or expired and swept).
 pub async fn remove<'e>(db: impl Executor<'e, Database = Any>, id: &str) -> Result<bool, sqlx::Error> {
     let result = sqlx::query("DELETE FROM upload_reservations WHERE id = $1")
         .bind(id)
+        .execute(db)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Ends a reservation that has not expired at `now`, as its document is committed; false
+/// when it expired (its use goes back through the sweep) or is gone.
+pub async fn remove_unexpired<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("DELETE FROM upload_reservations WHERE id = $1 AND expires_at > $2")
+        .bind(id)
+        .bind(now)
         .execute(db)
         .await?;
     Ok(result.rows_affected() == 1)
