@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Response } from '@playwright/test';
 import { test, expect } from '../fixtures';
 import { pages, uniqueEmail } from '../pages/account-pages';
 import { DashboardPage } from '../pages/dashboard-page';
@@ -95,13 +96,18 @@ test('while someone guesses codes, a patient typing theirs gets in after a short
   // Wrong guesses spend the hourly budget of failed look-ups (three on this server).
   const send = new SendPage(patientPage);
   await send.open('/send');
+  const lookUp = (response: Response) => new URL(response.url()).pathname.startsWith('/api/open_transfer_code');
   for (const guess of ['AAAAAA', 'BBBBBB', 'CCCCCC', 'DDDDDD']) {
+    // Its final answer, after a proof of work once the budget is spent: the next
+    // look-up must not be taken for this one.
+    const refused = patientPage.waitForResponse((response) => lookUp(response) && response.status() === 400);
     await send.typeCode(guess);
+    await refused;
     await expect(patientPage.getByRole('alert').filter({ hasText: 'Code invalide ou expiré.' }).first()).toBeVisible();
   }
   const answers: number[] = [];
   patientPage.on('response', (response) => {
-    if (new URL(response.url()).pathname.startsWith('/api/open_transfer_code')) answers.push(response.status());
+    if (lookUp(response)) answers.push(response.status());
   });
   await send.typeCode(code.toLowerCase());
   await expect(send.pharmacyName).toHaveText('Pharmacie du Canal');

@@ -43,10 +43,10 @@ test('an unknown address shows the not-found page with status 404', async ({ pag
   await expect(app.heading).toHaveText('Page introuvable');
 });
 
-test('/health reports a healthy service and database', async ({ request }) => {
+test('/health reports a healthy service, database and document store', async ({ request }) => {
   const response = await request.get('/health');
   expect(response.status()).toBe(200);
-  expect(await response.json()).toEqual({ status: 'healthy', service: 'santhium-api', database: 'ok' });
+  expect(await response.json()).toEqual({ status: 'healthy', service: 'santhium-api', database: 'ok', storage: 'ok' });
 });
 
 test('pages are served with the security headers', async ({ page }) => {
