@@ -4,6 +4,9 @@
 //! instance killed mid-upload leaves nothing and burns nothing.
 
 use super::{PASSWORD, Server, free_port, loopback, request, wrong_login};
+use leptos::server_fn::ServerFn;
+use santhium::api::auth::Login;
+use santhium::api::documents::PreviewDocument;
 use santhium::server::blob_store::BlobStore;
 use santhium::server::config::storage::Storage;
 use santhium::server::config::{DatabaseUrl, Env, Settings};
@@ -49,6 +52,9 @@ fn shared_settings(database: &str, bucket: &str) -> Vec<(&'static str, String)> 
             "ENCRYPTION_KEY",
             "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into(),
         ),
+        // One site for both, as behind a load balancer.
+        ("PUBLIC_URL", SITE.into()),
+        ("PREVIEW_URL", PREVIEWS.into()),
         ("LOGIN_MAX_FAILURES", "3".into()),
         ("CODE_LOOKUPS_PER_MINUTE", "4".into()),
         ("RETENTION_SWEEP_MINUTES", "1".into()),
@@ -69,6 +75,13 @@ async fn bucket_ids(vars: &[(&str, String)]) -> Vec<String> {
 
 /// One HTTP/1.1 exchange with a raw body; the status and the body, de-chunked.
 async fn exchange(addr: SocketAddr, from: Option<IpAddr>, head: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    let (status, _, body) = exchange_with_head(addr, from, head, body).await;
+    (status, body)
+}
+
+/// One HTTP/1.1 exchange with a raw body; the status, the response's head and its body,
+/// de-chunked.
+async fn exchange_with_head(addr: SocketAddr, from: Option<IpAddr>, head: &str, body: &[u8]) -> (u16, String, Vec<u8>) {
     let mut stream = super::connect(addr, from).await;
     stream.write_all(head.as_bytes()).await.expect("head");
     stream.write_all(body).await.expect("body");
@@ -76,17 +89,17 @@ async fn exchange(addr: SocketAddr, from: Option<IpAddr>, head: &str, body: &[u8
     stream.read_to_end(&mut answer).await.expect("answer");
     let split = answer.windows(4).position(|w| w == b"\r\n\r\n").expect("a head") + 4;
     let (head, mut rest) = answer.split_at(split);
-    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let head = String::from_utf8_lossy(head).into_owned();
     let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    if !head.contains("transfer-encoding: chunked") {
-        return (status, rest.to_vec());
+    if !head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        return (status, head, rest.to_vec());
     }
     let mut body = Vec::new();
     loop {
         let line_end = rest.windows(2).position(|w| w == b"\r\n").expect("a chunk size");
         let size = usize::from_str_radix(std::str::from_utf8(&rest[..line_end]).expect("hex"), 16).expect("size");
         if size == 0 {
-            return (status, body);
+            return (status, head, body);
         }
         body.extend_from_slice(&rest[line_end + 2..line_end + 2 + size]);
         rest = &rest[line_end + 2 + size + 2..];
@@ -94,6 +107,22 @@ async fn exchange(addr: SocketAddr, from: Option<IpAddr>, head: &str, body: &[u8
 }
 
 const BOUNDARY: &str = "santhium-instances";
+const SITE: &str = "http://santhium.test";
+const PREVIEWS: &str = "http://apercu.santhium.test";
+
+/// A server function called from the site's pages, with `cookie`; the status, the
+/// response's head and its body.
+async fn page_call(addr: SocketAddr, path: &str, cookie: &str, form: &[(&str, &str)]) -> (u16, String, Vec<u8>) {
+    let form = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: santhium.test\r\nOrigin: {SITE}\r\nCookie: {cookie}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        form.len()
+    );
+    exchange_with_head(addr, None, &head, form.as_bytes()).await
+}
 
 fn upload_head(addr: SocketAddr, length: usize) -> String {
     format!(
@@ -238,6 +267,29 @@ async fn two_instances_serve_one_database_and_one_bucket_as_one() {
         std::slice::from_ref(&id),
         "its content is in the bucket"
     );
+
+    // Previewed on B, in a session opened on A: sessions and preview grants hold on both.
+    let credentials = [("email", "port@pharmacie.fr"), ("password", PASSWORD)];
+    let (status, head, _) = page_call(a.addr(), Login::PATH, "", &credentials).await;
+    assert_eq!(status, 200, "signed in on A");
+    let session = head
+        .lines()
+        .filter_map(|line| {
+            line.split_once(": ")
+                .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+        })
+        .filter_map(|(_, cookie)| cookie.split(';').next())
+        .find(|cookie| cookie.starts_with("santhium_session="))
+        .expect("a session cookie")
+        .to_owned();
+    let (status, _, link) = page_call(b.addr(), PreviewDocument::PATH, &session, &[("document_id", &id)]).await;
+    assert_eq!(status, 200, "a preview address from B");
+    let link: String = serde_json::from_slice(&link).expect("an address");
+    let path = link.strip_prefix(PREVIEWS).expect("on the preview origin");
+    let preview = format!("GET {path} HTTP/1.1\r\nHost: apercu.santhium.test\r\nConnection: close\r\n\r\n");
+    let (status, content) = exchange(b.addr(), None, &preview, b"").await;
+    assert_eq!(status, 200);
+    assert!(content == sent, "the preview on B is the upload on A, byte for byte");
     let (status, _) = request(
         a.addr(),
         None,
