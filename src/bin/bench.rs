@@ -2,6 +2,10 @@
 //! concurrent HTTP clients and prints a JSON report. Later features add scenarios here.
 //!
 //! Usage: santhium-bench [--seconds N] [--server target/release/santhium] [--site-root target/site]
+//! [--only transfers]
+//!
+//! `--only transfers` measures just the uploads and downloads, in a directory and in a
+//! bucket.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -13,6 +17,7 @@ struct Options {
     seconds: u64,
     server: PathBuf,
     site_root: PathBuf,
+    transfers_only: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -20,6 +25,7 @@ fn options() -> Result<Options, String> {
         seconds: 5,
         server: "target/release/santhium".into(),
         site_root: "target/site".into(),
+        transfers_only: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -28,6 +34,7 @@ fn options() -> Result<Options, String> {
             "--seconds" => options.seconds = value.parse().map_err(|_| "--seconds takes a whole number")?,
             "--server" => options.server = value.into(),
             "--site-root" => options.site_root = value.into(),
+            "--only" if value == "transfers" => options.transfers_only = true,
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -211,6 +218,12 @@ async fn run(options: Options) -> Result<serde_json::Value, String> {
         .pool_max_idle_per_host(64)
         .build()
         .map_err(|e| e.to_string())?;
+    if options.transfers_only {
+        return Ok(serde_json::json!({
+            "documents": document_scenarios(&options, &client).await?,
+            "documents_in_a_bucket": bucket_scenarios(&options, &client).await?,
+        }));
+    }
     let mut startups = Vec::new();
     for _ in 0..3 {
         let (mut server, ready) = Server::start(&options, &client, NO_SETTINGS).await?;
@@ -405,13 +418,17 @@ async fn call(
 
 /// Documents on a server of their own, so that its peak memory is theirs alone:
 /// patients' uploads of 1 MB and 10 MB PDFs, then downloads of them, at concurrency 1
-/// and 8; then the first dashboard page once the pharmacy holds 10,000 documents.
+/// and 8; then, unless only transfers are measured, the first dashboard page once the
+/// pharmacy holds 10,000 documents.
 async fn document_scenarios(options: &Options, client: &reqwest::Client) -> Result<serde_json::Value, String> {
     let (server, _) = Server::start(options, client, &[("CODE_LOOKUPS_PER_MINUTE", "10000")]).await?;
     let base = server.base.clone();
     let staff = registered_staff(client, &base).await?;
     let (uploads, downloads) = transfers(client, std::slice::from_ref(&base), &staff).await?;
     let peak_rss = server.peak_rss_kib();
+    if options.transfers_only {
+        return Ok(serde_json::json!({ "uploads": uploads, "downloads": downloads, "server_peak_rss_kib": peak_rss }));
+    }
 
     let held = document_page(client, &base, &staff, 1).await?.1;
     eprintln!("bench: filling the pharmacy up to 10,000 documents");
@@ -709,7 +726,7 @@ async fn main() -> std::process::ExitCode {
     let report = match options() {
         Ok(options) => run(options).await,
         Err(usage) => Err(format!(
-            "{usage}\nusage: santhium-bench [--seconds N] [--server PATH] [--site-root PATH]"
+            "{usage}\nusage: santhium-bench [--seconds N] [--server PATH] [--site-root PATH] [--only transfers]"
         )),
     };
     match report {

@@ -2,12 +2,13 @@
 //! one instance, or an S3-compatible bucket that several instances share (and, in unit
 //! tests, its in-memory store). Five operations: create, open, delete, list, ping.
 //!
-//! A blob is written in parts and becomes visible only once complete. In a directory,
-//! the parts go to a staged file renamed at the end. In a bucket, they are an S3
-//! multipart upload of parts of at least 5 MiB (S3's minimum), so memory per upload
-//! stays one part whatever the file size; its id is handed to the caller, which records
-//! it with the upload's reservation so that any instance can abort an upload left by a
-//! crash. A writer dropped before `commit` aborts its upload.
+//! A blob becomes visible only once complete. One smaller than a part is sent whole when
+//! committed. A larger one is written in parts: in a directory, to a staged file renamed
+//! at the end; in a bucket, as an S3 multipart upload of 5 MiB parts (S3's minimum), so
+//! memory per upload stays one part whatever the file size. The upload's id is handed
+//! to the caller, which records it with the upload's reservation so that any instance
+//! can abort an upload left by a crash. A writer dropped before `commit` aborts its
+//! upload.
 //!
 //! The database row of a document is written after its blob and deleted before it, so a
 //! failure can leave a blob without a row, never a row without its blob; the retention
@@ -16,16 +17,22 @@
 use crate::error::AppError;
 use crate::server::config::storage::{S3Bucket, Storage};
 use crate::server::meters;
+use bytes::Bytes;
 use futures::TryStreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::multipart::{MultipartStore, PartId};
 use object_store::path::Path;
-use object_store::{ClientOptions, MultipartId, MultipartUpload, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig};
+use object_store::{
+    ClientOptions, GetResultPayload, MultipartId, MultipartUpload, ObjectStore, ObjectStoreExt, PutPayloadMut,
+    RetryConfig,
+};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncRead;
+use tokio_util::either::Either;
+use tokio_util::io::StreamReader;
 
 pub use object_store::Error as StoreError;
 
@@ -44,6 +51,15 @@ enum Backend {
     Shared(Arc<dyn SharedStore>),
 }
 
+impl Backend {
+    fn objects(&self) -> &dyn ObjectStore {
+        match self {
+            Backend::Directory(store) => store.as_ref(),
+            Backend::Shared(store) => store.as_ref(),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct BlobStore {
     backend: Backend,
@@ -52,19 +68,25 @@ pub struct BlobStore {
 
 /// A blob being written; dropped before `commit`, it leaves nothing behind.
 pub struct BlobWriter {
+    backend: Backend,
     location: Path,
-    buffer: Vec<u8>,
+    /// The pieces of the next part, gathered without copying.
+    part: PutPayloadMut,
     part_size: usize,
-    upload: Option<Upload>,
+    upload: Upload,
 }
 
 enum Upload {
+    /// No part sent yet: a blob smaller than one part goes out whole at commit.
+    NotBegun,
     Staged(Box<dyn MultipartUpload>),
     Parts {
         store: Arc<dyn SharedStore>,
         id: MultipartId,
         parts: Vec<PartId>,
     },
+    /// Committed or aborted.
+    Ended,
 }
 
 /// A blob store failure as callers answer it: logged with its cause and counted; to the
@@ -107,6 +129,14 @@ fn invalid_id(id: &str) -> StoreError {
     StoreError::NotFound {
         path: id.to_owned(),
         source: "not a document id".into(),
+    }
+}
+
+/// The store answered: whether what was asked for is there does not matter.
+fn found_or_not<T>(answer: Result<T, StoreError>) -> Result<(), StoreError> {
+    match answer {
+        Ok(_) | Err(StoreError::NotFound { .. }) => Ok(()),
+        Err(error) => Err(error),
     }
 }
 
@@ -169,6 +199,9 @@ impl BlobStore {
                 retry_timeout: Duration::from_secs(10),
                 ..RetryConfig::default()
             })
+            // The body of a request is not hashed into its signature: each sealed chunk is
+            // authenticated by AES-GCM already, and TLS guards the way to a real bucket.
+            .with_unsigned_payload(true)
             .with_client_options(
                 ClientOptions::new()
                     .with_allow_http(bucket.allow_http)
@@ -198,10 +231,7 @@ impl BlobStore {
     }
 
     fn objects(&self) -> &dyn ObjectStore {
-        match &self.backend {
-            Backend::Directory(store) => store.as_ref(),
-            Backend::Shared(store) => store.as_ref(),
-        }
+        self.backend.objects()
     }
 
     fn location(&self, id: &str) -> Result<Path, StoreError> {
@@ -210,49 +240,36 @@ impl BlobStore {
             .ok_or_else(|| invalid_id(id))
     }
 
-    /// Starts blob `id`; in a bucket, the returned writer names its multipart upload.
-    pub async fn create(&self, id: &str) -> Result<BlobWriter, StoreError> {
-        let location = self.location(id)?;
-        let (upload, part_size) = match &self.backend {
-            Backend::Directory(store) => (
-                Upload::Staged(timed("create", store.put_multipart(&location)).await?),
-                DIRECTORY_PART,
-            ),
-            Backend::Shared(store) => {
-                let id = timed("create", store.create_multipart(&location)).await?;
-                let upload = Upload::Parts {
-                    store: store.clone(),
-                    id,
-                    parts: Vec::new(),
-                };
-                (upload, BUCKET_PART)
-            }
+    /// Starts blob `id`. Nothing reaches the store until a part is full or the blob
+    /// is committed.
+    pub fn create(&self, id: &str) -> Result<BlobWriter, StoreError> {
+        let part_size = match self.backend {
+            Backend::Directory(_) => DIRECTORY_PART,
+            Backend::Shared(_) => BUCKET_PART,
         };
         Ok(BlobWriter {
-            location,
-            buffer: Vec::with_capacity(part_size),
+            backend: self.backend.clone(),
+            location: self.location(id)?,
+            part: PutPayloadMut::new(),
             part_size,
-            upload: Some(upload),
+            upload: Upload::NotBegun,
         })
     }
 
-    /// The blob's bytes as they stream from the store.
+    /// The blob's bytes as they stream from the store. A file in a directory is read as a
+    /// file: `object_store` would read it 8 KiB at a time.
     pub async fn open(&self, id: &str) -> Result<impl AsyncRead + Send + Unpin + use<>, StoreError> {
         let location = self.location(id)?;
         let found = timed("open", self.objects().get(&location)).await?;
-        let stream = found.into_stream().map_err(|error| {
-            metrics::counter!(meters::BLOB_ERRORS).increment(1);
-            std::io::Error::from(error)
-        });
-        Ok(tokio_util::io::StreamReader::new(stream))
+        Ok(match found.payload {
+            GetResultPayload::File(file, _) => Either::Left(tokio::fs::File::from_std(file)),
+            GetResultPayload::Stream(stream) => Either::Right(StreamReader::new(stream.map_err(std::io::Error::from))),
+        })
     }
 
     /// Removes a blob; one already gone is not an error.
     pub async fn delete(&self, id: &str) -> Result<(), StoreError> {
-        match timed("delete", self.objects().delete(&self.location(id)?)).await {
-            Err(StoreError::NotFound { .. }) | Ok(()) => Ok(()),
-            Err(error) => Err(error),
-        }
+        found_or_not(timed("delete", self.objects().delete(&self.location(id)?)).await)
     }
 
     /// Aborts the multipart upload `upload` of blob `id`, left by a crash.
@@ -261,10 +278,7 @@ impl BlobStore {
             return Ok(());
         };
         let upload = upload.to_owned();
-        match timed("abort", store.abort_multipart(&self.location(id)?, &upload)).await {
-            Err(StoreError::NotFound { .. }) | Ok(()) => Ok(()),
-            Err(error) => Err(error),
-        }
+        found_or_not(timed("abort", store.abort_multipart(&self.location(id)?, &upload)).await)
     }
 
     /// The ids of the blobs present, with the time each was written (Unix seconds): the
@@ -292,72 +306,95 @@ impl BlobStore {
 
     /// Whether the store answers: a blob that cannot exist is looked up.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        match timed("ping", self.objects().head(&self.location("health-check")?)).await {
-            Err(StoreError::NotFound { .. }) | Ok(_) => Ok(()),
-            Err(error) => Err(error),
-        }
+        found_or_not(timed("ping", self.objects().head(&self.location("health-check")?)).await)
     }
 }
 
 impl BlobWriter {
-    /// The multipart upload this blob is written through, in a bucket.
-    pub fn upload_id(&self) -> Option<&str> {
-        match &self.upload {
-            Some(Upload::Parts { id, .. }) => Some(id),
-            _ => None,
-        }
-    }
-
-    pub async fn write(&mut self, mut bytes: &[u8]) -> Result<(), StoreError> {
+    /// Takes more of the blob, sending each part as it fills. Returns the id of the
+    /// bucket's multipart upload when this write began one: the caller records it, so
+    /// that any instance can abort the upload if this one dies.
+    pub async fn write(&mut self, bytes: impl Into<Bytes>) -> Result<Option<MultipartId>, StoreError> {
+        let mut bytes = bytes.into();
+        let mut begun = None;
         while !bytes.is_empty() {
-            let room = self.part_size - self.buffer.len();
-            let (now, later) = bytes.split_at(room.min(bytes.len()));
-            self.buffer.extend_from_slice(now);
-            bytes = later;
-            if self.buffer.len() == self.part_size {
+            let room = self.part_size - self.part.content_length();
+            self.part.push(bytes.split_to(room.min(bytes.len())));
+            if self.part.content_length() == self.part_size {
+                if matches!(self.upload, Upload::NotBegun) {
+                    begun = self.begin().await?;
+                }
                 self.send_part().await?;
             }
         }
-        Ok(())
+        Ok(begun)
+    }
+
+    /// Begins the multipart upload; in a bucket, its id.
+    async fn begin(&mut self) -> Result<Option<MultipartId>, StoreError> {
+        let (upload, id) = match &self.backend {
+            Backend::Directory(store) => (
+                Upload::Staged(timed("begin", store.put_multipart(&self.location)).await?),
+                None,
+            ),
+            Backend::Shared(store) => {
+                let id = timed("begin", store.create_multipart(&self.location)).await?;
+                let upload = Upload::Parts {
+                    store: store.clone(),
+                    id: id.clone(),
+                    parts: Vec::new(),
+                };
+                (upload, Some(id))
+            }
+        };
+        self.upload = upload;
+        Ok(id)
     }
 
     async fn send_part(&mut self) -> Result<(), StoreError> {
-        let part = PutPayload::from(std::mem::replace(&mut self.buffer, Vec::with_capacity(self.part_size)));
-        match self.upload.as_mut() {
-            Some(Upload::Staged(upload)) => timed("part", upload.put_part(part)).await,
-            Some(Upload::Parts { store, id, parts }) => {
+        let part = std::mem::take(&mut self.part).freeze();
+        match &mut self.upload {
+            Upload::Staged(upload) => timed("part", upload.put_part(part)).await,
+            Upload::Parts { store, id, parts } => {
                 let sent = timed("part", store.put_part(&self.location, id, parts.len(), part)).await?;
                 parts.push(sent);
                 Ok(())
             }
-            None => Ok(()),
+            Upload::NotBegun | Upload::Ended => Ok(()),
         }
     }
 
     /// Sends what is left and makes the blob visible under its id.
     pub async fn commit(mut self) -> Result<(), StoreError> {
-        if !self.buffer.is_empty() {
+        if matches!(self.upload, Upload::NotBegun) {
+            self.upload = Upload::Ended;
+            let whole = std::mem::take(&mut self.part).freeze();
+            return timed("put", self.backend.objects().put(&self.location, whole))
+                .await
+                .map(drop);
+        }
+        if !self.part.is_empty() {
             self.send_part().await?;
         }
-        match self.upload.take() {
-            Some(Upload::Staged(mut upload)) => timed("commit", upload.complete()).await.map(drop),
-            Some(Upload::Parts { store, id, parts }) => {
+        match std::mem::replace(&mut self.upload, Upload::Ended) {
+            Upload::Staged(mut upload) => timed("commit", upload.complete()).await.map(drop),
+            Upload::Parts { store, id, parts } => {
                 let completed = timed("commit", store.complete_multipart(&self.location, &id, parts)).await;
                 if completed.is_err() {
                     let _ = store.abort_multipart(&self.location, &id).await;
                 }
                 completed.map(drop)
             }
-            None => Ok(()),
+            Upload::NotBegun | Upload::Ended => Ok(()),
         }
     }
 
     /// Gives the blob up: nothing of it stays.
     pub async fn abort(mut self) {
-        let aborted = match self.upload.take() {
-            Some(Upload::Staged(mut upload)) => upload.abort().await,
-            Some(Upload::Parts { store, id, .. }) => store.abort_multipart(&self.location, &id).await,
-            None => Ok(()),
+        let aborted = match std::mem::replace(&mut self.upload, Upload::Ended) {
+            Upload::Staged(mut upload) => upload.abort().await,
+            Upload::Parts { store, id, .. } => store.abort_multipart(&self.location, &id).await,
+            Upload::NotBegun | Upload::Ended => Ok(()),
         };
         if let Err(error) = aborted {
             report(
@@ -371,22 +408,20 @@ impl BlobWriter {
 impl Drop for BlobWriter {
     /// A writer dropped mid-way (the client went away) aborts its upload in the background.
     fn drop(&mut self) {
-        let Some(upload) = self.upload.take() else {
+        if matches!(self.upload, Upload::NotBegun | Upload::Ended) {
             return;
-        };
+        }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let location = self.location.clone();
-        runtime.spawn(async move {
-            let writer = BlobWriter {
-                location,
-                buffer: Vec::new(),
-                part_size: 0,
-                upload: Some(upload),
-            };
-            writer.abort().await;
-        });
+        let writer = BlobWriter {
+            backend: self.backend.clone(),
+            location: self.location.clone(),
+            part: PutPayloadMut::new(),
+            part_size: self.part_size,
+            upload: std::mem::replace(&mut self.upload, Upload::Ended),
+        };
+        runtime.spawn(writer.abort());
     }
 }
 
@@ -403,36 +438,64 @@ mod tests {
     use super::*;
 
     async fn written(store: &BlobStore, id: &str, bytes: &[u8]) {
-        let mut writer = store.create(id).await.expect("create");
-        writer.write(bytes).await.expect("write");
+        let mut writer = store.create(id).expect("create");
+        writer.write(bytes.to_vec()).await.expect("write");
         writer.commit().await.expect("commit");
     }
 
     async fn a_blob_appears_only_once_committed(store: BlobStore) {
         let big: Vec<u8> = (0..BUCKET_PART * 2 + 123).map(|i| (i % 251) as u8).collect();
-        let mut writer = store.create("doc-1").await.expect("create");
+        let mut writer = store.create("doc-1").expect("create");
         for piece in big.chunks(64 * 1024) {
-            writer.write(piece).await.expect("write");
+            writer.write(piece.to_vec()).await.expect("write");
         }
         assert!(store.open("doc-1").await.is_err(), "not visible before commit");
         writer.commit().await.expect("commit");
         assert_eq!(read_all(&store, "doc-1").await.expect("read"), big);
 
-        let mut abandoned = store.create("doc-2").await.expect("create");
-        abandoned.write(&big).await.expect("write");
+        let mut abandoned = store.create("doc-2").expect("create");
+        abandoned.write(big.clone()).await.expect("write");
         abandoned.abort().await;
         assert_eq!(store.ids().await.expect("ids"), ["doc-1"]);
 
         store.delete("doc-1").await.expect("delete");
         store.delete("doc-1").await.expect("deleting twice is fine");
         assert!(store.ids().await.expect("ids").is_empty());
-        assert!(store.create("../etc/passwd").await.is_err(), "ids are never paths");
+        assert!(store.create("../etc/passwd").is_err(), "ids are never paths");
         store.ping().await.expect("the store answers");
     }
 
     #[tokio::test]
     async fn in_memory_blobs_appear_only_once_committed_and_abandoned_ones_leave_nothing() {
         a_blob_appears_only_once_committed(BlobStore::in_memory()).await;
+    }
+
+    #[tokio::test]
+    async fn a_bucket_upload_begins_with_its_first_full_part_and_a_small_blob_goes_whole() {
+        let store = BlobStore::in_memory();
+        let mut small = store.create("small").expect("create");
+        assert_eq!(small.write(vec![1; 1000]).await.expect("write"), None);
+        small.commit().await.expect("commit");
+        assert_eq!(read_all(&store, "small").await.expect("read"), vec![1; 1000]);
+
+        let mut big = store.create("big").expect("create");
+        assert_eq!(
+            big.write(vec![2; BUCKET_PART - 1]).await.expect("write"),
+            None,
+            "no part full yet"
+        );
+        let begun = big.write(vec![2; 2]).await.expect("write");
+        assert!(begun.is_some(), "the first full part begins the upload");
+        assert_eq!(
+            big.write(vec![2; BUCKET_PART]).await.expect("write"),
+            None,
+            "begun once"
+        );
+        big.commit().await.expect("commit");
+        assert_eq!(
+            read_all(&store, "big").await.expect("read"),
+            vec![2; BUCKET_PART * 2 + 1]
+        );
     }
 
     #[tokio::test]
@@ -454,9 +517,9 @@ mod tests {
         let store = BlobStore::connect(&Storage::Directory(dir.path().to_path_buf()))
             .await
             .expect("store");
-        let mut writer = store.create("dropped").await.expect("create");
-        writer.write(&[7; DIRECTORY_PART + 1]).await.expect("write");
-        assert_eq!(writer.upload_id(), None, "a directory has no upload to name");
+        let mut writer = store.create("dropped").expect("create");
+        let begun = writer.write(vec![7; DIRECTORY_PART + 1]).await.expect("write");
+        assert_eq!(begun, None, "a directory has no upload to name");
         assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1, "staged");
         drop(writer);
         for _ in 0..100 {

@@ -10,13 +10,13 @@
 use crate::error::AppError;
 use crate::model::audit::Action;
 use crate::server::audit;
-use crate::server::blob_store::{read_failed, storage_error};
+use crate::server::blob_store::{read_failed, report, storage_error};
 use crate::server::config::Settings;
 use crate::server::keys::Sealed;
 use crate::server::keys::bound_to;
 use crate::server::meters;
 use crate::server::repo::documents;
-use crate::server::sealed_stream::{HEADER_LEN, Opener};
+use crate::server::sealed_stream::{HEADER_LEN, Opener, SEALED_CHUNK};
 use crate::server::session::Staff;
 use crate::server::state::AppState;
 use axum::body::{Body, Bytes};
@@ -27,9 +27,6 @@ use futures::{Stream, StreamExt};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::io;
 use tokio::io::{AsyncRead, AsyncReadExt};
-
-/// Sealed bytes read at a time.
-const READ_SIZE: usize = 64 * 1024;
 
 /// Characters RFC 5987 lets through unencoded in `filename*` (attr-char).
 const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
@@ -110,22 +107,32 @@ fn does_not_open() -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, "a stored document does not open")
 }
 
-/// The plaintext of a sealed blob, chunk by chunk.
+/// The plaintext of a sealed blob, chunk by chunk: the sealed bytes are read a whole
+/// chunk at a time, however small the pieces the store hands out.
 fn plaintext(file: impl AsyncRead + Send + Unpin + 'static, opener: Opener) -> impl Stream<Item = io::Result<Bytes>> {
     futures::stream::try_unfold(Some((file, opener)), |open| async move {
         let Some((mut file, mut opener)) = open else {
             return Ok(None);
         };
-        let mut sealed = vec![0u8; READ_SIZE];
-        let read = file.read(&mut sealed).await?;
-        if read == 0 {
-            let last = opener.finish().map_err(|_| does_not_open())?;
-            metrics::counter!(meters::BYTES_OUT).increment(last.len() as u64);
-            return Ok(Some((Bytes::from(last), None)));
+        let mut sealed = Vec::with_capacity(SEALED_CHUNK);
+        while sealed.len() < SEALED_CHUNK {
+            let read = (&mut file)
+                .take((SEALED_CHUNK - sealed.len()) as u64)
+                .read_buf(&mut sealed)
+                .await
+                .inspect_err(|error| report(error, "a stored document could not be read"))?;
+            if read == 0 {
+                break;
+            }
         }
-        let plain = opener.push(&sealed[..read]).map_err(|_| does_not_open())?;
+        let (plain, rest) = if sealed.is_empty() {
+            (opener.finish(), None)
+        } else {
+            (opener.push(&sealed), Some((file, opener)))
+        };
+        let plain = plain.map_err(|_| does_not_open())?;
         metrics::counter!(meters::BYTES_OUT).increment(plain.len() as u64);
-        Ok(Some((Bytes::from(plain), Some((file, opener)))))
+        Ok(Some((Bytes::from(plain), rest)))
     })
 }
 

@@ -183,14 +183,11 @@ async fn store(
     let context = bound_to::document(&pharmacy.id, id, master.id());
     let data_key = DataKey::generate();
     let (sealer, header) = Sealer::new(&data_key, &context);
-    let mut blob = state.blobs.create(id).await.map_err(storage_error)?;
-    if let Some(upload_id) = blob.upload_id() {
-        upload_reservations::set_upload_id(&state.db, id, upload_id).await?;
-    }
+    let mut blob = state.blobs.create(id).map_err(storage_error)?;
     let intake = Intake::new(declared, state.settings.max_file_size_bytes(), sealer);
     // Done before the reservation expires, or given up: past it, the sweep may end it.
     let deadline = Duration::from_secs(state.settings.longest_upload_secs().unsigned_abs());
-    let intaken = match tokio::time::timeout(deadline, seal_into(&mut blob, intake, &header, body)).await {
+    let intaken = match tokio::time::timeout(deadline, seal_into(state, id, &mut blob, intake, header, body)).await {
         Ok(Ok(intaken)) => intaken,
         Ok(Err(error)) => {
             blob.abort().await;
@@ -262,23 +259,34 @@ async fn store(
     })
 }
 
-/// Streams the body through the intake into the blob, header first.
+/// Streams the body through the intake into the blob `id`, header first.
 async fn seal_into(
+    state: &AppState,
+    id: &str,
     blob: &mut BlobWriter,
     mut intake: Intake,
-    header: &[u8],
+    header: Vec<u8>,
     body: &mut impl FileBody,
 ) -> Result<Intaken, AppError> {
-    blob.write(header).await.map_err(storage_error)?;
+    write(state, id, blob, header).await?;
     while let Some(chunk) = body.next_chunk().await? {
         let sealed = intake.push(&chunk)?;
         if !sealed.is_empty() {
-            blob.write(&sealed).await.map_err(storage_error)?;
+            write(state, id, blob, sealed).await?;
         }
     }
-    let intaken = intake.finish()?;
-    blob.write(&intaken.sealed_tail).await.map_err(storage_error)?;
+    let mut intaken = intake.finish()?;
+    write(state, id, blob, std::mem::take(&mut intaken.sealed_tail)).await?;
     Ok(intaken)
+}
+
+/// Writes sealed bytes to the blob `id`; a multipart upload they begin is recorded with
+/// the reservation, so that any instance can abort it if this one dies.
+async fn write(state: &AppState, id: &str, blob: &mut BlobWriter, sealed: Vec<u8>) -> Result<(), AppError> {
+    if let Some(upload_id) = blob.write(sealed).await.map_err(storage_error)? {
+        upload_reservations::set_upload_id(&state.db, id, &upload_id).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

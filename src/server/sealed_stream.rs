@@ -18,7 +18,8 @@ use rand::RngCore;
 /// Plaintext bytes per chunk.
 pub const CHUNK: usize = 64 * 1024;
 const TAG: usize = 16;
-const SEALED_CHUNK: usize = CHUNK + TAG;
+/// Bytes per sealed chunk: its plaintext and the tag that authenticates it.
+pub const SEALED_CHUNK: usize = CHUNK + TAG;
 const MAGIC: &[u8; 4] = b"STH1";
 const NONCE_PREFIX: usize = 7;
 pub const HEADER_LEN: usize = MAGIC.len() + NONCE_PREFIX;

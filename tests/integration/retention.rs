@@ -126,8 +126,8 @@ async fn content_left_without_a_row_goes_once_older_than_any_upload(backend: Bac
     patient.send_file("a.pdf", &prescription()).await.expect("sent");
     let kept = app.state.blobs.ids().await.expect("blobs");
     // What a failure between writing a blob and its row leaves behind.
-    let mut orphan = app.state.blobs.create("5b0c7f52-orphan").await.expect("create");
-    orphan.write(b"sealed").await.expect("write");
+    let mut orphan = app.state.blobs.create("5b0c7f52-orphan").expect("create");
+    orphan.write(&b"sealed"[..]).await.expect("write");
     orphan.commit().await.expect("commit");
 
     assert_eq!(

@@ -34,6 +34,11 @@ use tower::Service;
 /// How long a request body may take to start flowing before its rate is judged.
 pub const BODY_GRACE: Duration = Duration::from_secs(10);
 
+/// Request body bytes handed to a reader before it is made to wait a turn: a reader that
+/// drains whatever is ready (multer does) then holds at most this much, however fast the
+/// client sends.
+const READ_BATCH: u64 = 256 * 1024;
+
 /// How long a client may leave the server unable to write any of its answer.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -133,7 +138,8 @@ pub async fn min_body_rate(State(limits): State<ConnectionLimits>, request: Requ
 }
 
 pin_project_lite::pin_project! {
-    /// A request body that fails when it falls behind its minimum rate.
+    /// A request body that fails when it falls behind its minimum rate, and hands out
+    /// at most `READ_BATCH` bytes between two waits of its reader.
     struct MinRateBody {
         #[pin]
         inner: Body,
@@ -142,6 +148,7 @@ pin_project_lite::pin_project! {
         started: Instant,
         received: u64,
         bytes_per_second: u64,
+        batch: u64,
     }
 }
 
@@ -154,6 +161,7 @@ impl MinRateBody {
             started,
             received: 0,
             bytes_per_second,
+            batch: 0,
         }
     }
 }
@@ -168,10 +176,16 @@ impl http_body::Body for MinRateBody {
 
     fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, axum::BoxError>>> {
         let mut this = self.project();
+        if *this.batch >= READ_BATCH {
+            *this.batch = 0;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
         match this.inner.poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {
                     *this.received += data.len() as u64;
+                    *this.batch += data.len() as u64;
                     // What has arrived buys time at the minimum rate.
                     let earned = Duration::from_secs_f64(*this.received as f64 / *this.bytes_per_second as f64);
                     this.deadline.as_mut().reset(*this.started + BODY_GRACE + earned);
@@ -180,10 +194,13 @@ impl http_body::Body for MinRateBody {
             }
             Poll::Ready(Some(Err(error))) => Poll::Ready(Some(Err(error.into()))),
             Poll::Ready(None) => Poll::Ready(None),
-            Poll::Pending => match this.deadline.poll(cx) {
-                Poll::Ready(()) => Poll::Ready(Some(Err(TooSlow.into()))),
-                Poll::Pending => Poll::Pending,
-            },
+            Poll::Pending => {
+                *this.batch = 0;
+                match this.deadline.poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Some(Err(TooSlow.into()))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
         }
     }
 
@@ -255,5 +272,38 @@ mod tests {
         });
         let read = axum::body::to_bytes(Body::new(MinRateBody::new(Body::from_stream(steady), 1000)), usize::MAX).await;
         assert_eq!(read.map(|b| b.len()).ok(), Some(60_000), "2000 B/s keeps going");
+    }
+
+    #[tokio::test]
+    async fn a_fast_body_is_handed_out_in_batches() {
+        let frames =
+            futures_util::stream::iter((0..64).map(|_| Ok::<_, std::io::Error>(Bytes::from(vec![1u8; 64 * 1024]))));
+        let mut body = std::pin::pin!(MinRateBody::new(Body::from_stream(frames), 1000));
+        let (mut received, mut batches) = (0, Vec::new());
+        loop {
+            // As multer reads: everything ready, until told to wait.
+            let mut batch = 0;
+            let frame = std::future::poll_fn(|cx| {
+                loop {
+                    match http_body::Body::poll_frame(body.as_mut(), cx) {
+                        Poll::Ready(Some(Ok(frame))) => batch += frame.into_data().map_or(0, |data| data.len()),
+                        Poll::Pending if batch > 0 => return Poll::Ready(true),
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(_) => return Poll::Ready(false),
+                    }
+                }
+            })
+            .await;
+            received += batch;
+            batches.push(batch);
+            if !frame {
+                break;
+            }
+        }
+        assert_eq!(received, 64 * 64 * 1024, "all of it arrives");
+        assert!(
+            batches.iter().all(|&batch| batch as u64 <= READ_BATCH),
+            "no more than a batch at a time: {batches:?}"
+        );
     }
 }
