@@ -391,17 +391,27 @@ impl BlobWriter {
 
     /// Gives the blob up: nothing of it stays.
     pub async fn abort(mut self) {
-        let aborted = match std::mem::replace(&mut self.upload, Upload::Ended) {
-            Upload::Staged(mut upload) => upload.abort().await,
-            Upload::Parts { store, id, .. } => store.abort_multipart(&self.location, &id).await,
-            Upload::NotBegun | Upload::Ended => Ok(()),
-        };
-        if let Err(error) = aborted {
-            report(
-                &error,
-                "an unfinished upload could not be aborted; the bucket's lifecycle rule will",
-            );
-        }
+        abort_upload(
+            std::mem::replace(&mut self.upload, Upload::Ended),
+            self.location.clone(),
+        )
+        .await;
+    }
+}
+
+/// Aborts an unfinished upload; a failure is reported and left to the bucket's lifecycle
+/// rule.
+async fn abort_upload(upload: Upload, location: Path) {
+    let aborted = match upload {
+        Upload::Staged(mut upload) => upload.abort().await,
+        Upload::Parts { store, id, .. } => store.abort_multipart(&location, &id).await,
+        Upload::NotBegun | Upload::Ended => Ok(()),
+    };
+    if let Err(error) = aborted {
+        report(
+            &error,
+            "an unfinished upload could not be aborted; the bucket's lifecycle rule will",
+        );
     }
 }
 
@@ -411,17 +421,10 @@ impl Drop for BlobWriter {
         if matches!(self.upload, Upload::NotBegun | Upload::Ended) {
             return;
         }
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
-        let writer = BlobWriter {
-            backend: self.backend.clone(),
-            location: self.location.clone(),
-            part: PutPayloadMut::new(),
-            part_size: self.part_size,
-            upload: std::mem::replace(&mut self.upload, Upload::Ended),
-        };
-        runtime.spawn(writer.abort());
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let upload = std::mem::replace(&mut self.upload, Upload::Ended);
+            runtime.spawn(abort_upload(upload, self.location.clone()));
+        }
     }
 }
 
