@@ -1,8 +1,11 @@
-# The two commands of the README, and the benchmark.
-.PHONY: run test bench
+# The two commands of the README, development mode and the benchmark.
+.PHONY: run dev test bench
 
 run:
 	scripts/run.sh
+
+dev:
+	scripts/run.sh --dev
 
 test:
 	scripts/test.sh

@@ -54,7 +54,12 @@ pub fn App() -> impl IntoView {
         <Title text="Santhium" />
         <Meta name="description" content=i18n.t(Text::Tagline) />
         <Meta name="referrer" content="no-referrer" />
-        <Link rel="icon" href="/favicon.ico" />
+        <Link rel="icon" href="/favicon.ico" sizes="32x32" />
+        <Link rel="icon" href="/icons/icon.svg" type_="image/svg+xml" />
+        <Link rel="apple-touch-icon" href="/icons/apple-touch-icon.png" />
+        <Link rel="manifest" href="/manifest.webmanifest" />
+        <Meta name="theme-color" content="#0b5d57" />
+        <Meta name="color-scheme" content="light dark" />
         <Stylesheet id="leptos" href="/pkg/santhium.css" />
         <Router>
             <Header />

@@ -96,7 +96,7 @@ texts! {
     LoginHeading => "Connexion pharmacien", "Pharmacist login";
     LoginIntro => "Accès réservé aux équipes des pharmacies inscrites.",
         "Access is reserved for the staff of registered pharmacies.";
-    Email => "Adresse email", "Email address";
+    Email => "Adresse e-mail", "Email address";
     Password => "Mot de passe", "Password";
     LogIn => "Se connecter", "Log in";
     LogOut => "Se déconnecter", "Log out";
@@ -196,7 +196,7 @@ texts! {
     ApiLoggedOut => "Déconnecté", "Logged out";
     ApiCodeValid => "Code valide", "Valid code";
     ApiDocumentDeleted => "Document supprimé avec succès", "Document deleted";
-    ErrorInvalidCredentials => "Email ou mot de passe incorrect.", "Incorrect email or password.";
+    ErrorInvalidCredentials => "E-mail ou mot de passe incorrect.", "Incorrect email or password.";
     ErrorUnavailable => "Service momentanément indisponible. Réessayez dans un instant.",
         "The service is temporarily unavailable. Please try again in a moment.";
     ErrorInternal => "Une erreur interne est survenue. Réessayez plus tard.",
@@ -205,9 +205,9 @@ texts! {
         "The server cannot be reached. Check your connection.";
     Required => "Ce champ est obligatoire.", "This field is required.";
     TooLong => "Ce texte est trop long.", "This text is too long.";
-    EmailInvalid => "Saisissez une adresse email valide, par exemple nom@pharmacie.fr.",
+    EmailInvalid => "Saisissez une adresse e-mail valide, par exemple nom@pharmacie.fr.",
         "Enter a valid email address, for example name@pharmacy.com.";
-    EmailTaken => "Un compte existe déjà avec cette adresse email.", "An account already uses this email address.";
+    EmailTaken => "Un compte existe déjà avec cette adresse e-mail.", "An account already uses this email address.";
     PasswordTooShort => "Le mot de passe doit contenir au moins 12 caractères.",
         "The password must be at least 12 characters long.";
     PasswordTooLong => "Le mot de passe ne doit pas dépasser 128 caractères.",
@@ -247,11 +247,12 @@ texts! {
     CodeForPatient => "Code à remettre au patient", "Code to give the patient";
     UploadQrLabel => "QR code menant à la page d'envoi de documents", "QR code leading to the document upload page";
     ValidUntil => "Valable jusqu'au", "Valid until";
-    SheetStepScan => "Scannez ce QR code avec l'appareil photo de votre téléphone, ou saisissez le code sur la page « Envoyer un document » du site.",
-        "Scan this QR code with your phone's camera, or type the code on the site's \"Send a document\" page.";
+    SheetStepScan => "Scannez ce QR code avec l'appareil photo de votre téléphone, ou saisissez le code à l'adresse",
+        "Scan this QR code with your phone's camera, or type the code at";
     SheetStepPhotograph => "Photographiez vos ordonnances ou joignez-les en PDF.", "Photograph your prescriptions or attach them as PDF.";
     SheetStepSend => "Envoyez : seule votre pharmacie peut les lire, et ils sont supprimés automatiquement.",
         "Send them: only your pharmacy can read them, and they are deleted automatically.";
+    SheetCodeEnded => "Créez un nouveau code pour le prochain patient.", "Create a new code for the next patient.";
     PrintSheet => "Imprimer la fiche patient", "Print the patient sheet";
     ActiveCodesHeading => "Codes actifs", "Active codes";
     CodeHistoryHeading => "Codes terminés", "Ended codes";
@@ -268,6 +269,8 @@ texts! {
     CodeUsesOutOfRange => "Choisissez de 1 à 20 documents.", "Choose from 1 to 20 documents.";
     RolePharmacist => "Pharmacien", "Pharmacist";
     TransferCodeInvalid => "Code invalide ou expiré.", "Invalid or expired code.";
+    TransferCodeUnusable => "Ce code n'est plus utilisable. Demandez un nouveau code à votre pharmacie.",
+        "This code can no longer be used. Ask your pharmacy for a new code.";
     FileTypeNotAllowed => "Ce type de fichier n'est pas accepté : envoyez un PDF, un JPEG ou un PNG.",
         "This type of file is not accepted: send a PDF, JPEG or PNG.";
     FileTypeMismatch => "Le contenu de ce fichier ne correspond pas à son extension.",
@@ -286,7 +289,11 @@ texts! {
     Continue => "Continuer", "Continue";
     SendTo => "Destinataire :", "Recipient:";
     SendRemaining => "Documents que vous pouvez encore envoyer :", "Documents you can still send:";
-    SendUntil => "Code valable jusqu'au", "Code valid until";
+    SendUntil => "Code valable jusqu'au :", "Code valid until:";
+    TipWholePage => "Photographiez la page entière, à plat et bien éclairée.", "Photograph the whole page, flat and in good light.";
+    TipOneDocument => "Un document par photo ou par PDF.", "One document per photo or PDF.";
+    TipWhatNext => "Votre pharmacie reçoit vos documents aussitôt, et vous gardez un reçu.",
+        "Your pharmacy receives your documents at once, and you keep a receipt.";
     TakePhoto => "Prendre une photo", "Take a photo";
     ChooseFiles => "Choisir des fichiers", "Choose files";
     DropHint => "ou déposez vos fichiers ici. PDF, JPEG ou PNG, taille maximale :",
@@ -306,10 +313,13 @@ texts! {
     Reference => "Référence", "Reference";
     ReceivedAt => "Reçu le", "Received on";
     Size => "Taille", "Size";
+    File => "Fichier", "File";
     Fingerprint => "Empreinte SHA-256", "SHA-256 fingerprint";
     FingerprintConfirmed => "identique à celle calculée par votre téléphone", "identical to the one your phone computed";
     PrintReceipt => "Imprimer ou enregistrer le reçu", "Print or save the receipt";
-    AllSent => "Tous les documents que ce code permet ont été envoyés.", "All the documents this code allows have been sent.";
+    AllSent => "Vos documents ont bien été envoyés.", "Your documents have been sent.";
+    AskForNewCode => "Ce code ne permet plus d'en envoyer. Pour d'autres documents, demandez un nouveau code à votre pharmacie.",
+        "This code allows no more. For other documents, ask your pharmacy for a new code.";
     Megabytes => "Mo", "MB";
     Kilobytes => "ko", "KB";
     DocumentsHeading => "Documents reçus", "Received documents";
@@ -336,22 +346,53 @@ texts! {
     RetentionDays => "Durée de conservation des documents (jours)", "Documents are kept for (days)";
     RetentionHint => "De 1 à 90 jours. Les documents déjà reçus suivent la nouvelle durée.",
         "From 1 to 90 days. Documents already received follow the new period.";
+    TimeZone => "Fuseau horaire de la pharmacie", "The pharmacy's time zone";
+    TimeZoneHint => "Les heures s'affichent dans ce fuseau. Les exports CSV restent en UTC.",
+        "Times are shown in this zone. CSV exports stay in UTC.";
+    TimeZoneUnknown => "Choisissez un fuseau de la liste.", "Choose a zone from the list.";
     RetentionOutOfRange => "Choisissez de 1 à 90 jours.", "Choose from 1 to 90 days.";
     Save => "Enregistrer", "Save";
     AuditHeading => "Journal d'audit", "Audit trail";
     ExportCsv => "Exporter en CSV", "Export as CSV";
     AuditAction => "Action", "Action";
+    AuditPharmacyRegistered => "Pharmacie inscrite", "Pharmacy registered";
+    AuditLoginSucceeded => "Connexion", "Logged in";
+    AuditLoginFailed => "Échec de connexion", "Failed login";
+    AuditLogout => "Déconnexion", "Logged out";
+    AuditSecondFactorEnrolled => "Double authentification activée", "Two-step verification turned on";
+    AuditSecondFactorRemoved => "Double authentification désactivée", "Two-step verification turned off";
+    AuditRecoveryCodeUsed => "Code de secours utilisé", "Recovery code used";
+    AuditPasswordChanged => "Mot de passe changé", "Password changed";
+    AuditSessionEnded => "Session fermée", "Session ended";
+    AuditUserCreated => "Compte créé", "Account created";
+    AuditUserDisabled => "Compte désactivé", "Account deactivated";
+    AuditUserEnabled => "Compte réactivé", "Account reactivated";
+    AuditRoleChanged => "Rôle modifié", "Role changed";
+    AuditSecondFactorRequirementChanged => "Exigence de double authentification modifiée", "Two-step verification requirement changed";
+    AuditCodeCreated => "Code créé", "Code created";
+    AuditCodeRevoked => "Code révoqué", "Code revoked";
+    AuditDocumentReceived => "Document reçu", "Document received";
+    AuditDocumentDownloaded => "Document téléchargé", "Document downloaded";
+    AuditDocumentPreviewed => "Document ouvert en aperçu", "Document previewed";
+    AuditDocumentMarkedViewed => "Document marqué comme consulté", "Document marked as viewed";
+    AuditDocumentMarkedNew => "Document marqué comme nouveau", "Document marked as new";
+    AuditDocumentDeleted => "Document supprimé", "Document deleted";
+    AuditRetentionChanged => "Durée de conservation modifiée", "Retention period changed";
+    AuditNotificationEmailChanged => "Adresse de notification modifiée", "Notification address changed";
+    AuditTimeZoneChanged => "Fuseau horaire modifié", "Time zone changed";
+    AuditRefreshTokenReused => "Jeton de renouvellement réutilisé", "Refresh token reused";
+    AuditApiKeyCreated => "Clé d'API créée", "API key created";
+    AuditApiKeyRevoked => "Clé d'API révoquée", "API key revoked";
     Preview => "Aperçu", "Preview";
+    Download => "Télécharger", "Download";
     ClosePreview => "Fermer l'aperçu", "Close the preview";
     PreviewOf => "Aperçu de", "Preview of";
     FilterByCode => "Voir les documents de ce code", "Show this code's documents";
     CodeFilter => "Code", "Code";
     AllCodes => "Tous les codes", "All codes";
     NotificationEmail => "Adresse de notification", "Notification address";
-    NotificationEmailHint => "Un courriel y signale les documents reçus (leur nombre seulement, au plus un toutes les quelques minutes). Laissez vide pour ne rien recevoir.",
+    NotificationEmailHint => "Un e-mail y signale les documents reçus (leur nombre seulement, au plus un toutes les quelques minutes). Laissez vide pour ne rien recevoir.",
         "An email there tells of documents received (their number only, at most one every few minutes). Leave empty to receive none.";
-    NotificationsOff => "Les notifications par courriel ne sont pas configurées sur ce serveur.",
-        "Email notifications are not configured on this server.";
     OccurredFrom => "Depuis le", "From";
     OccurredUntil => "Jusqu'au", "Until";
     ScopeReadDocuments => "Lire les documents", "Read documents";

@@ -1,54 +1,123 @@
-//! Dates as pages show them, computed the same way on the server and in the browser so
-//! that hydration matches: `21/11/2026 07:24 UTC`.
+//! Dates as pages show them, in the pharmacy's time zone, computed the same way on the
+//! server and in the browser so that hydration matches: `21/11/2026 08:24`.
+//!
+//! Only the zones a pharmacy can choose are built in (`CHRONO_TZ_TIMEZONE_FILTER` in
+//! `.cargo/config.toml`), which keeps the time zone data small in the browser's module.
 
+use chrono::{NaiveDate, Offset, TimeZone};
+pub use chrono_tz::Tz;
 use time::macros::format_description;
-use time::{Date, OffsetDateTime};
+use time::{OffsetDateTime, UtcOffset};
 
-fn moment(unix_secs: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(unix_secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+/// Where a new pharmacy is, until its admin says otherwise.
+pub const DEFAULT_ZONE: Tz = Tz::Europe__Paris;
+
+/// The zones a pharmacy can choose: metropolitan France and Monaco, then the overseas
+/// departments and territories.
+pub const PHARMACY_ZONES: [Tz; 15] = [
+    Tz::Europe__Paris,
+    Tz::Europe__Monaco,
+    Tz::America__Guadeloupe,
+    Tz::America__Martinique,
+    Tz::America__Cayenne,
+    Tz::America__St_Barthelemy,
+    Tz::America__Marigot,
+    Tz::America__Miquelon,
+    Tz::Indian__Reunion,
+    Tz::Indian__Mayotte,
+    Tz::Pacific__Noumea,
+    Tz::Pacific__Tahiti,
+    Tz::Pacific__Marquesas,
+    Tz::Pacific__Gambier,
+    Tz::Pacific__Wallis,
+];
+
+/// A zone a pharmacy may choose, by its IANA name.
+pub fn pharmacy_zone(name: &str) -> Option<Tz> {
+    PHARMACY_ZONES.into_iter().find(|zone| zone.name() == name)
 }
 
-/// Unix seconds as `dd/mm/yyyy hh:mm UTC`.
-pub fn utc_date_time(unix_secs: i64) -> String {
-    let shown = format_description!("[day]/[month]/[year] [hour]:[minute] UTC");
-    moment(unix_secs).format(shown).unwrap_or_default()
+/// The moment of `unix_secs` with the zone's offset at that moment.
+fn local(unix_secs: i64, zone: Tz) -> OffsetDateTime {
+    let utc = OffsetDateTime::from_unix_timestamp(unix_secs).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let offset = chrono::DateTime::from_timestamp(unix_secs, 0)
+        .map(|at| zone.offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc())
+        .and_then(|secs| UtcOffset::from_whole_seconds(secs).ok())
+        .unwrap_or(UtcOffset::UTC);
+    utc.to_offset(offset)
+}
+
+/// Unix seconds as `dd/mm/yyyy hh:mm` in `zone`.
+pub fn date_time(unix_secs: i64, zone: Tz) -> String {
+    let shown = format_description!("[day]/[month]/[year] [hour]:[minute]");
+    local(unix_secs, zone).format(shown).unwrap_or_default()
+}
+
+/// As `date_time`, followed by the zone's name, for what is read away from the screen
+/// (a printed sheet): `21/11/2026 08:24 (Europe/Paris)`.
+pub fn date_time_with_zone(unix_secs: i64, zone: Tz) -> String {
+    format!("{} ({})", date_time(unix_secs, zone), zone.name())
 }
 
 /// Unix seconds as ISO 8601 in UTC, for files: `2026-11-21T07:24:00Z`.
 pub fn iso_8601(unix_secs: i64) -> String {
     let iso = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    moment(unix_secs).format(iso).unwrap_or_default()
+    local(unix_secs, Tz::UTC).format(iso).unwrap_or_default()
 }
 
-/// The Unix seconds of midnight UTC starting a `yyyy-mm-dd` date, as date inputs give
-/// it; a day the calendar does not have (2026-02-31) is none.
-pub fn parse_date(value: &str) -> Option<i64> {
-    let date = Date::parse(value.trim(), format_description!("[year]-[month]-[day]")).ok()?;
-    Some(date.midnight().assume_utc().unix_timestamp())
+/// A `yyyy-mm-dd` day in `zone`, as date inputs give it: the Unix seconds of its start
+/// and of the next day's (a day of 23 or 25 hours when the clocks change). A day the
+/// calendar does not have (2026-02-31) is none.
+pub fn day(value: &str, zone: Tz) -> Option<(i64, i64)> {
+    let date = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").ok()?;
+    let start = |date: NaiveDate| {
+        let midnight = zone.from_local_datetime(&date.and_hms_opt(0, 0, 0)?).earliest()?;
+        Some(midnight.timestamp())
+    };
+    Some((start(date)?, start(date.succ_opt()?)?))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const PARIS: Tz = Tz::Europe__Paris;
+
     #[test]
-    fn known_dates() {
-        assert_eq!(utc_date_time(0), "01/01/1970 00:00 UTC");
-        assert_eq!(utc_date_time(951_782_400), "29/02/2000 00:00 UTC");
-        assert_eq!(utc_date_time(1_795_245_840), "21/11/2026 07:24 UTC");
+    fn times_read_in_the_pharmacy_zone_across_daylight_saving() {
+        assert_eq!(date_time(0, Tz::UTC), "01/01/1970 00:00");
+        assert_eq!(date_time(1_795_245_840, Tz::UTC), "21/11/2026 07:24");
+        assert_eq!(date_time(1_795_245_840, PARIS), "21/11/2026 08:24", "winter: UTC+1");
+        assert_eq!(date_time(1_782_028_800, PARIS), "21/06/2026 10:00", "summer: UTC+2");
+        assert_eq!(date_time(1_795_245_840, Tz::Indian__Reunion), "21/11/2026 11:24");
+        assert_eq!(date_time(1_795_245_840, Tz::America__Martinique), "21/11/2026 03:24");
+        assert_eq!(
+            date_time_with_zone(1_795_245_840, PARIS),
+            "21/11/2026 08:24 (Europe/Paris)"
+        );
         assert_eq!(iso_8601(1_795_245_845), "2026-11-21T07:24:05Z");
     }
 
     #[test]
-    fn date_inputs_read_as_midnight_utc() {
-        assert_eq!(parse_date("1970-01-01"), Some(0));
-        assert_eq!(parse_date("2000-02-29"), Some(951_782_400));
-        assert_eq!(
-            parse_date("2026-11-21").map(utc_date_time).as_deref(),
-            Some("21/11/2026 00:00 UTC")
-        );
-        assert_eq!(parse_date(""), None);
-        assert_eq!(parse_date("2026-02-31"), None, "no such day");
-        assert_eq!(parse_date("2026-13-01"), None, "no such month");
+    fn date_inputs_read_as_days_in_the_zone() {
+        assert_eq!(day("1970-01-01", Tz::UTC), Some((0, 86_400)));
+        assert_eq!(day("2026-11-21", PARIS), Some((1_795_215_600, 1_795_302_000)));
+        let (start, _) = day("2026-11-21", PARIS).expect("a day");
+        assert_eq!(date_time(start, PARIS), "21/11/2026 00:00");
+        let (start, end) = day("2026-03-29", PARIS).expect("the spring change");
+        assert_eq!(end - start, 23 * 3600, "the clocks go forward");
+        assert_eq!(day("", PARIS), None);
+        assert_eq!(day("2026-02-31", PARIS), None, "no such day");
+        assert_eq!(day("2026-13-01", PARIS), None, "no such month");
+    }
+
+    #[test]
+    fn every_zone_offered_is_built_in_and_found_by_name() {
+        for zone in PHARMACY_ZONES {
+            assert_eq!(pharmacy_zone(zone.name()), Some(zone));
+            assert_eq!(zone.name().parse::<Tz>(), Ok(zone));
+        }
+        assert_eq!(pharmacy_zone("Asia/Tokyo"), None, "not offered");
+        assert_eq!(pharmacy_zone("UTC"), None, "not offered");
     }
 }

@@ -21,7 +21,7 @@ export class RegisterPage extends AppPage {
     await this.open('/register');
     await this.page.getByLabel('Nom de la pharmacie').fill(pharmacy);
     await this.page.getByLabel('Nom complet').fill(fullName);
-    await this.page.getByLabel('Adresse email').fill(email);
+    await this.page.getByLabel('Adresse e-mail').fill(email);
     await this.page.getByLabel('Mot de passe', { exact: true }).fill(password);
     await this.page.getByRole('button', { name: 'Créer le compte de la pharmacie' }).click();
     await expect(this.page).toHaveURL('/dashboard');
@@ -33,7 +33,7 @@ export class LoginPage extends AppPage {
 
   async logIn(email: string, password: string): Promise<void> {
     await this.open('/login');
-    await this.page.getByLabel('Adresse email').fill(email);
+    await this.page.getByLabel('Adresse e-mail').fill(email);
     await this.page.getByLabel('Mot de passe', { exact: true }).fill(password);
     await this.page.getByRole('button', { name: 'Se connecter' }).click();
   }
@@ -81,7 +81,7 @@ export class StaffPage extends AppPage {
   async createStaff(fullName: string, email: string): Promise<string> {
     await this.open('/staff');
     await this.page.getByLabel('Nom complet').fill(fullName);
-    await this.page.getByLabel('Adresse email').fill(email);
+    await this.page.getByLabel('Adresse e-mail').fill(email);
     await this.page.getByLabel('Rôle').selectOption({ label: 'Pharmacien' });
     await this.page.getByRole('button', { name: 'Créer le compte' }).click();
     const password = this.page.getByTestId('temporary-password');

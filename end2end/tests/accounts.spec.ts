@@ -9,7 +9,7 @@ test('a pharmacy registers, logs out and logs in again', async ({ page }) => {
   await login.logOut();
 
   await login.logIn(email, 'pas le bon mot de passe');
-  await expect(page.getByRole('alert').filter({ hasText: 'Email ou mot de passe incorrect.' })).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: 'E-mail ou mot de passe incorrect.' })).toBeVisible();
   await login.logIn(email, PASSWORD);
   await expect(page).toHaveURL('/dashboard');
   await expect(login.header.getByRole('link', { name: 'Équipe' })).toBeVisible();
@@ -20,7 +20,7 @@ test('registration explains a refused password next to the field', async ({ page
   await register.open('/register');
   await page.getByLabel('Nom de la pharmacie').fill('Pharmacie du Port');
   await page.getByLabel('Nom complet').fill('Alex Bernard');
-  await page.getByLabel('Adresse email').fill(uniqueEmail('port'));
+  await page.getByLabel('Adresse e-mail').fill(uniqueEmail('port'));
   const password = page.getByLabel('Mot de passe', { exact: true });
   await password.fill('password1234');
   await page.getByRole('button', { name: 'Créer le compte de la pharmacie' }).click();

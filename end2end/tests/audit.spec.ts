@@ -48,19 +48,36 @@ async function exportCsv(page: Page): Promise<string[][]> {
   const text = readFileSync((await download.path())!, 'utf8');
   expect(text.startsWith('\ufeff')).toBe(true);
   const [header, ...rows] = parseCsv(text.slice(1));
-  expect(header).toEqual(['time (UTC)', 'user', 'email', 'ip', 'action', 'object type', 'object id', 'details', 'event']);
+  expect(header).toEqual([
+    'time (UTC)',
+    'user',
+    'email',
+    'ip',
+    'action',
+    'action (words)',
+    'object type',
+    'object id',
+    'object',
+    'details',
+    'event',
+  ]);
   return rows;
 }
 
-test('the admin reads the audit trail and exports it as CSV', async ({ page }) => {
+test('the admin reads the audit trail in words and exports it as CSV', async ({ page }) => {
   await pages(page).register.register('Pharmacie du Port', 'Camille Martin', uniqueEmail('audit'));
-  await new DashboardPage(page).createCode(1, '');
+  const code = await new DashboardPage(page).createCode(1, '');
   await page.getByRole('banner').getByRole('link', { name: "Journal d'audit" }).click();
   await expect(page).toHaveURL('/audit');
   const events = page.getByTestId('audit-events');
-  await expect(events).toContainText('code_created');
-  await page.getByLabel('Action').selectOption('pharmacy_registered');
+  const created = events.getByRole('listitem').filter({ hasText: 'Code créé' });
+  await expect(created).toContainText('Camille Martin');
+  await expect(created).toContainText(code);
+  await expect(events).not.toContainText('code_created');
+  await expect(events).not.toContainText('transfer_code');
+  await page.getByLabel('Action').selectOption({ label: 'Pharmacie inscrite' });
   await expect(events.getByRole('listitem')).toHaveCount(1);
+  await expect(events).toContainText('Pharmacie du Port');
 
   // The export follows the page's filter.
   const filtered = await exportCsv(page);
@@ -71,5 +88,9 @@ test('the admin reads the audit trail and exports it as CSV', async ({ page }) =
   const actions = rows.map((row) => row[4]);
   expect(actions).toContain('pharmacy_registered');
   expect(actions).toContain('code_created');
-  expect(rows.find((row) => row[4] === 'code_created')![1]).toBe('Camille Martin');
+  const codeCreated = rows.find((row) => row[4] === 'code_created')!;
+  expect(codeCreated[1]).toBe('Camille Martin');
+  expect(codeCreated[5]).toBe('Code créé');
+  expect(codeCreated[6]).toBe('transfer_code');
+  expect(codeCreated[8]).toBe(code);
 });

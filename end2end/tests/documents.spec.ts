@@ -34,10 +34,14 @@ test('documents a patient sends appear in the open dashboard, download intact, p
   await expect(row).toContainText(code);
   await expect(row).toContainText('Mme Leroy');
   await expect(row).toContainText('Nouveau');
-  await expect(page.getByRole('button', { name: 'Suivants' })).toBeDisabled();
-  await expect(page.getByRole('button', { name: 'Précédents' })).toBeDisabled();
+  // One page: no pager.
+  await expect(page.getByRole('button', { name: 'Suivants' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Précédents' })).toHaveCount(0);
 
-  const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('link', { name: 'ordonnance.pdf' }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    row.getByRole('link', { name: 'Télécharger ordonnance.pdf' }).click(),
+  ]);
   expect(download.suggestedFilename()).toBe('ordonnance.pdf');
   expect(readFileSync((await download.path())!)).toEqual(prescription);
   await expect(row).toContainText('Consulté par Camille Martin', { timeout: 15_000 });

@@ -68,6 +68,19 @@ pub async fn set_retention_days(days: u32) -> Result<(), AppError> {
     .await
 }
 
+/// Sets the time zone the pharmacy's pages show times in (an IANA name it offers).
+#[server]
+pub async fn set_time_zone(time_zone: String) -> Result<(), AppError> {
+    use crate::server::http::web;
+    use crate::server::{session, staff};
+    web::answer(async {
+        let (state, meta) = web::context()?;
+        let admin = session::admin(&state, &meta).await?;
+        staff::set_time_zone(&state, &admin, &time_zone).await
+    })
+    .await
+}
+
 /// Sets where arrival emails go; an empty address stops them.
 #[server]
 pub async fn set_notification_email(notification_email: String) -> Result<(), AppError> {

@@ -3,9 +3,10 @@
 
 use crate::api::api_keys::{CreateApiKey, RevokeApiKey, list_api_keys};
 use crate::components::form::{Field, FormAlert, Submit, action_error};
+use crate::components::session::use_auth;
 use crate::i18n::{Text, use_i18n};
 use crate::model::api_keys::{ApiKeyView, KeyScope};
-use crate::time_format::utc_date_time;
+use crate::time_format::date_time;
 use leptos::prelude::*;
 use strum::VariantArray;
 
@@ -71,6 +72,7 @@ pub fn ApiKeysSection() -> impl IntoView {
 #[component]
 fn KeyRow(key: ApiKeyView, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
     let i18n = use_i18n();
+    let zone = use_auth().time_zone();
     let ApiKeyView {
         id,
         name,
@@ -86,7 +88,7 @@ fn KeyRow(key: ApiKeyView, revoke: ServerAction<RevokeApiKey>) -> impl IntoView 
         }
     };
     let last_used = move || match last_used_at {
-        Some(at) => format!("{} {}", i18n.t(Text::KeyLastUsed)(), utc_date_time(at)),
+        Some(at) => format!("{} {}", i18n.t(Text::KeyLastUsed)(), date_time(at, zone)),
         None => i18n.t(Text::KeyNeverUsed)().to_owned(),
     };
     view! {
@@ -96,7 +98,7 @@ fn KeyRow(key: ApiKeyView, revoke: ServerAction<RevokeApiKey>) -> impl IntoView 
                 " "
                 <span class="badge">{i18n.t(scope.text())}</span>
             </div>
-            <div class="hint">{created_by} " · " {utc_date_time(created_at)} " · " {last_used}</div>
+            <div class="hint">{created_by} " · " {date_time(created_at, zone)} " · " {last_used}</div>
             <div class="row-actions">
                 <button type="button" class="button" on:click=confirm_revoke>{i18n.t(Text::RevokeKey)}</button>
             </div>

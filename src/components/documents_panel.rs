@@ -3,10 +3,11 @@
 
 use crate::api::documents::{DeleteDocuments, PreviewDocument, SetDocumentViewed, list_documents};
 use crate::components::form::{DayRange, DayRangeFields, action_error};
+use crate::components::session::use_auth;
 use crate::components::use_refresh;
 use crate::i18n::{Text, use_i18n};
 use crate::model::documents::{DocumentFilter, DocumentPage, DocumentView, download_path};
-use crate::time_format::utc_date_time;
+use crate::time_format::date_time;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use std::collections::BTreeSet;
@@ -34,6 +35,7 @@ struct RowActions {
 #[component]
 pub fn DocumentsPanel() -> impl IntoView {
     let i18n = use_i18n();
+    let zone = use_auth().time_zone();
     let refresh = use_refresh();
     let shown = RwSignal::new(String::from("all"));
     let search = RwSignal::new(String::new());
@@ -58,7 +60,7 @@ pub fn DocumentsPanel() -> impl IntoView {
     let delete_error = action_error(delete.value());
     let preview_error = action_error(preview.value());
     let filter = move || {
-        let (received_from, received_before) = days.bounds();
+        let (received_from, received_before) = days.bounds(zone);
         DocumentFilter {
             viewed: match shown.get().as_str() {
                 "new" => Some(false),
@@ -226,6 +228,7 @@ fn DocumentList(page: DocumentPage, skip: RwSignal<u32>, actions: RowActions) ->
         <ul class="documents-list" data-testid="documents">
             {documents.into_iter().map(|document| view! { <DocumentRow document previews actions /> }).collect_view()}
         </ul>
+        {(first > 0 || shown_to < total).then(|| view! {
         <div class="row-actions">
             <button
                 type="button"
@@ -244,6 +247,7 @@ fn DocumentList(page: DocumentPage, skip: RwSignal<u32>, actions: RowActions) ->
                 {i18n.t(Text::Next)}
             </button>
         </div>
+        })}
     }
     .into_any()
 }
@@ -251,6 +255,7 @@ fn DocumentList(page: DocumentPage, skip: RwSignal<u32>, actions: RowActions) ->
 #[component]
 fn DocumentRow(document: DocumentView, previews: bool, actions: RowActions) -> impl IntoView {
     let i18n = use_i18n();
+    let zone = use_auth().time_zone();
     let RowActions {
         selected,
         code: code_filter,
@@ -274,6 +279,7 @@ fn DocumentRow(document: DocumentView, previews: bool, actions: RowActions) -> i
         deletion_date,
     } = document;
     let is_new = viewed_at.is_none();
+    let filename_label = filename.clone();
     let kind = mime_type.rsplit('/').next().unwrap_or_default().to_uppercase();
     let select = {
         let id = id.clone();
@@ -333,7 +339,7 @@ fn DocumentRow(document: DocumentView, previews: bool, actions: RowActions) -> i
                 lang.text(Text::ViewedBy),
                 by.as_deref().unwrap_or("—"),
                 lang.text(Text::On),
-                utc_date_time(at)
+                date_time(at, zone)
             ),
             (None, _) => lang.text(Text::NewBadge).to_owned(),
         }
@@ -342,13 +348,16 @@ fn DocumentRow(document: DocumentView, previews: bool, actions: RowActions) -> i
         <li class:new=is_new>
             <input type="checkbox" aria-label=format!("{filename} ({reference})") prop:checked=checked on:change=select />
             <div class="document-facts">
-                <a class="document-name" href=download download>{filename.clone()}</a>
-                <span>{kind} " · " {move || i18n.lang.get().file_size(size)} " · " {i18n.t(Text::ReceivedAt)} " " {utc_date_time(received_at)}</span>
+                <a class="document-name" href=download.clone() download>{filename.clone()}</a>
+                <span>{kind} " · " {move || i18n.lang.get().file_size(size)} " · " {i18n.t(Text::ReceivedAt)} " " {date_time(received_at, zone)}</span>
                 <span>{i18n.t(Text::Reference)} " " {reference.clone()} {code} {note.map(|note| view! { " · " <span class="note">{note}</span> })}</span>
                 <span class="badge viewed-status">{viewed}</span>
-                <span class="hint">{i18n.t(Text::DeletedOn)} " " {utc_date_time(deletion_date)}</span>
+                <span class="hint">{i18n.t(Text::DeletedOn)} " " {date_time(deletion_date, zone)}</span>
             </div>
             <div class="row-actions">
+                <a class="button" href=download download aria-label=move || format!("{} {filename_label}", i18n.t(Text::Download)())>
+                    {i18n.t(Text::Download)}
+                </a>
                 {previews.then(|| view! {
                     <button type="button" class="button" on:click=show_preview>{i18n.t(Text::Preview)}</button>
                 })}

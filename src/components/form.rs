@@ -3,7 +3,7 @@
 
 use crate::error::AppError;
 use crate::i18n::{Text, use_i18n};
-use crate::time_format::parse_date;
+use crate::time_format::{Tz, day};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -116,11 +116,12 @@ pub struct DayRange {
 }
 
 impl DayRange {
-    /// In Unix seconds: the start of the first day, and the end of the last (excluded).
-    pub fn bounds(self) -> (Option<i64>, Option<i64>) {
+    /// In Unix seconds: the start of the first day, and the end of the last (excluded),
+    /// days as in `zone`.
+    pub fn bounds(self, zone: Tz) -> (Option<i64>, Option<i64>) {
         (
-            parse_date(&self.from.get()),
-            parse_date(&self.until.get()).map(|day| day + 86_400),
+            day(&self.from.get(), zone).map(|(start, _)| start),
+            day(&self.until.get(), zone).map(|(_, end)| end),
         )
     }
 }

@@ -6,6 +6,7 @@ use crate::error::AppError;
 use crate::i18n::{Text, use_i18n};
 use crate::model::session::{Session, SessionStage};
 use crate::model::staff::Role;
+use crate::time_format::{DEFAULT_ZONE, Tz};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
@@ -26,6 +27,15 @@ impl Auth {
     /// The signed-in session, reactively; `None` while signed out (or not known yet).
     pub fn current(self) -> Option<Session> {
         self.session.get().and_then(Result::ok).flatten()
+    }
+
+    /// The zone pages show times in: the signed-in pharmacy's.
+    pub fn time_zone(self) -> Tz {
+        self.session
+            .get_untracked()
+            .and_then(Result::ok)
+            .flatten()
+            .map_or(DEFAULT_ZONE, |session| session.user.time_zone)
     }
 
     /// Re-reads the session after it changed (login, logout, password, second factor).

@@ -1,5 +1,6 @@
 //! The audit trail as the admin reads it: events, filters, pages, and the CSV export's address.
 
+use crate::i18n::Text;
 use serde::{Deserialize, Serialize};
 
 pub const EXPORT_PATH: &str = "/audit/export.csv";
@@ -33,21 +34,60 @@ pub enum Action {
     DocumentDeleted,
     RetentionChanged,
     NotificationEmailChanged,
+    TimeZoneChanged,
     RefreshTokenReused,
     ApiKeyCreated,
     ApiKeyRevoked,
+}
+
+impl Action {
+    /// The action in words, as the page and the export show it.
+    pub fn text(self) -> Text {
+        match self {
+            Action::PharmacyRegistered => Text::AuditPharmacyRegistered,
+            Action::LoginSucceeded => Text::AuditLoginSucceeded,
+            Action::LoginFailed => Text::AuditLoginFailed,
+            Action::Logout => Text::AuditLogout,
+            Action::SecondFactorEnrolled => Text::AuditSecondFactorEnrolled,
+            Action::SecondFactorRemoved => Text::AuditSecondFactorRemoved,
+            Action::RecoveryCodeUsed => Text::AuditRecoveryCodeUsed,
+            Action::PasswordChanged => Text::AuditPasswordChanged,
+            Action::SessionEnded => Text::AuditSessionEnded,
+            Action::UserCreated => Text::AuditUserCreated,
+            Action::UserDisabled => Text::AuditUserDisabled,
+            Action::UserEnabled => Text::AuditUserEnabled,
+            Action::RoleChanged => Text::AuditRoleChanged,
+            Action::SecondFactorRequirementChanged => Text::AuditSecondFactorRequirementChanged,
+            Action::CodeCreated => Text::AuditCodeCreated,
+            Action::CodeRevoked => Text::AuditCodeRevoked,
+            Action::DocumentReceived => Text::AuditDocumentReceived,
+            Action::DocumentDownloaded => Text::AuditDocumentDownloaded,
+            Action::DocumentPreviewed => Text::AuditDocumentPreviewed,
+            Action::DocumentMarkedViewed => Text::AuditDocumentMarkedViewed,
+            Action::DocumentMarkedNew => Text::AuditDocumentMarkedNew,
+            Action::DocumentDeleted => Text::AuditDocumentDeleted,
+            Action::RetentionChanged => Text::AuditRetentionChanged,
+            Action::NotificationEmailChanged => Text::AuditNotificationEmailChanged,
+            Action::TimeZoneChanged => Text::AuditTimeZoneChanged,
+            Action::RefreshTokenReused => Text::AuditRefreshTokenReused,
+            Action::ApiKeyCreated => Text::AuditApiKeyCreated,
+            Action::ApiKeyRevoked => Text::AuditApiKeyRevoked,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEventView {
     pub id: i64,
     pub occurred_at: i64,
-    /// The member of staff, by name and email; none for patients and failed logins.
+    /// The member of staff's name; none for patients and failed logins.
     pub user: Option<String>,
     pub ip: Option<String>,
+    /// As stored (`document_downloaded`): `Action`'s name.
     pub action: String,
+    /// The object as the pharmacy knows it: a document's file name (its reference once
+    /// deleted), a code as the dashboard shows it, a member's or a key's name.
     pub object: Option<String>,
-    pub details: Option<String>,
 }
 
 /// Which events to show: of one action, and from a time (Unix seconds, included) until

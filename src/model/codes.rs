@@ -17,6 +17,8 @@ pub struct CodeView {
     pub code: String,
     /// Where the QR code leads the patient.
     pub upload_url: String,
+    /// Where the patient can type the code instead, as printed: `pharmacie.fr/send`.
+    pub send_address: String,
     pub note: Option<String>,
     pub max_uses: u32,
     pub current_uses: u32,

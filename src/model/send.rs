@@ -1,5 +1,6 @@
 //! The patient's side: what an open code allows, and the receipt of each document sent.
 
+use crate::time_format::Tz;
 use serde::{Deserialize, Serialize};
 
 /// Why a QR code's link did not open its code, as `/send?link=...` tells the page.
@@ -10,7 +11,8 @@ pub enum LinkRefusal {
     Limited,
 }
 
-/// What a patient holding an open code may do: nothing else of the code is shown.
+/// What a patient holding a code may do, and what this browser sent with it: nothing
+/// else of the code is shown.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SendStatus {
     pub pharmacy_name: String,
@@ -22,14 +24,20 @@ pub struct SendStatus {
     pub extensions: Vec<String>,
     /// Days the pharmacy keeps a document before it is deleted.
     pub retention_days: u32,
+    /// The pharmacy's: the page shows times in it.
+    pub time_zone: Tz,
+    /// What this browser sent with the code already, oldest first.
+    pub sent: Vec<DocumentReceipt>,
 }
 
-/// The send page's state: no code yet, a code that no longer works, or an open one.
+/// The send page's state: no code yet, a code that no longer works, an open one, or
+/// one that can send no more after this browser sent documents with it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SendAccess {
     NoCode,
     Closed,
     Open(SendStatus),
+    Sent(SendStatus),
 }
 
 /// What the patient keeps of one document sent.

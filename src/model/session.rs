@@ -1,6 +1,7 @@
 //! Who is signed in, and where their session stands.
 
 use crate::model::staff::Role;
+use crate::time_format::Tz;
 use serde::{Deserialize, Serialize};
 
 /// Where a signed-in session stands, which decides the page it may see next.
@@ -39,6 +40,8 @@ pub struct CurrentUser {
     pub pharmacy_name: String,
     pub second_factor_enabled: bool,
     pub second_factor_required: bool,
+    /// The pharmacy's: pages show times in it.
+    pub time_zone: Tz,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

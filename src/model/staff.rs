@@ -1,6 +1,7 @@
 //! Roles and staff members, as the admin manages them.
 
 use crate::i18n::Text;
+use crate::time_format::Tz;
 use serde::{Deserialize, Serialize};
 
 /// What a member of a pharmacy's staff may do; stored as `pharmacist` or `admin`, and
@@ -55,6 +56,7 @@ pub struct StaffOverview {
     pub notification_email: Option<String>,
     /// Whether this server can send email at all.
     pub notifications_available: bool,
+    pub time_zone: Tz,
 }
 
 /// A created account and its temporary password, shown this once.

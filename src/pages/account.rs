@@ -2,7 +2,7 @@ use crate::api::account::{EndOtherSessions, EndSession, list_sessions};
 use crate::components::form::action_error;
 use crate::components::session::{RequireSession, use_auth};
 use crate::i18n::{Text, use_i18n};
-use crate::time_format::utc_date_time;
+use crate::time_format::date_time;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -51,6 +51,7 @@ pub fn AccountPage() -> impl IntoView {
 #[component]
 fn Sessions() -> impl IntoView {
     let i18n = use_i18n();
+    let zone = use_auth().time_zone();
     let end = ServerAction::<EndSession>::new();
     let end_others = ServerAction::<EndOtherSessions>::new();
     let end_error = action_error(end.value());
@@ -82,7 +83,7 @@ fn Sessions() -> impl IntoView {
                                             <li>
                                                 <strong>{session.device.unwrap_or_else(|| i18n.t(Text::UnknownDevice)().to_owned())}</strong>
                                                 <span>{session.ip.unwrap_or_default()}</span>
-                                                <span>{i18n.t(Text::LastActivity)} " " {utc_date_time(session.last_seen_at)}</span>
+                                                <span>{i18n.t(Text::LastActivity)} " " {date_time(session.last_seen_at, zone)}</span>
                                                 {if session.current {
                                                     view! { <span class="badge">{i18n.t(Text::ThisSession)}</span> }.into_any()
                                                 } else {

@@ -4,10 +4,10 @@
 
 use crate::api::audit::list_audit_events;
 use crate::components::form::{DayRange, DayRangeFields};
-use crate::components::session::RequireSession;
+use crate::components::session::{RequireSession, use_auth};
 use crate::i18n::{Text, use_i18n};
 use crate::model::audit::{Action, AuditEventView, AuditFilter, AuditPage};
-use crate::time_format::utc_date_time;
+use crate::time_format::date_time;
 use leptos::prelude::*;
 use strum::VariantArray;
 
@@ -23,13 +23,14 @@ pub fn AuditPage() -> impl IntoView {
 #[component]
 fn AuditTrail() -> impl IntoView {
     let i18n = use_i18n();
+    let zone = use_auth().time_zone();
     let action = RwSignal::new(String::new());
     let days = DayRange::default();
     // The cursors of the pages shown before this one, to go back.
     let cursors = RwSignal::new(Vec::<Option<i64>>::new());
     let before = RwSignal::new(None::<i64>);
     let filter = move || {
-        let (from, until) = days.bounds();
+        let (from, until) = days.bounds(zone);
         AuditFilter {
             action: Some(action.get()).filter(|a| !a.is_empty()),
             from,
@@ -57,7 +58,7 @@ fn AuditTrail() -> impl IntoView {
                     <label for="audit-action">{i18n.t(Text::AuditAction)}</label>
                     <select id="audit-action" on:change=move |ev| action.set(event_target_value(&ev))>
                         <option value="">{i18n.t(Text::AllDocuments)}</option>
-                        {Action::VARIANTS.iter().map(|a| view! { <option value=a.as_ref()>{a.as_ref()}</option> }).collect_view()}
+                        {Action::VARIANTS.iter().map(|a| view! { <option value=a.as_ref()>{i18n.t(a.text())}</option> }).collect_view()}
                     </select>
                 </div>
                 <DayRangeFields range=days id="audit" from_label=Text::OccurredFrom until_label=Text::OccurredUntil />
@@ -101,14 +102,18 @@ fn AuditTrail() -> impl IntoView {
 
 #[component]
 fn EventRow(event: AuditEventView) -> impl IntoView {
+    let i18n = use_i18n();
+    let zone = use_auth().time_zone();
+    let action = event.action.parse::<Action>().ok();
+    let stored = event.action;
+    let words = move || action.map_or_else(|| stored.clone(), |known| i18n.t(known.text())().to_owned());
     view! {
         <li>
-            <span>{utc_date_time(event.occurred_at)}</span>
-            <strong>{event.action}</strong>
+            <span>{date_time(event.occurred_at, zone)}</span>
+            <strong>{words}</strong>
             <span>{event.user.unwrap_or_default()}</span>
-            <span>{event.object.unwrap_or_default()}</span>
+            <span class="audit-object">{event.object.unwrap_or_default()}</span>
             <span class="hint">{event.ip.unwrap_or_default()}</span>
-            <span class="hint">{event.details.unwrap_or_default()}</span>
         </li>
     }
 }

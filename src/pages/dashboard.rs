@@ -5,7 +5,7 @@ use crate::components::session::{RequireSession, use_auth};
 use crate::components::{QrCode, use_refresh};
 use crate::i18n::{Lang, Text, use_i18n};
 use crate::model::codes::{CodeStatus, CodeView};
-use crate::time_format::utc_date_time;
+use crate::time_format::{date_time, date_time_with_zone};
 use leptos::prelude::*;
 
 /// The pharmacy's working page: what patients sent, and transfer codes to hand to
@@ -56,10 +56,29 @@ fn TransferCodesPanel() -> impl IntoView {
         |_| list_transfer_codes(),
     );
     let created = move || create.value().get().and_then(Result::ok);
+    // The form starts afresh for the next patient: no note of the previous one left in it.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move || {
+        if let (Some(Ok(_)), Some(form)) = (create.value().get(), form.get_untracked()) {
+            form.reset();
+        }
+    });
+    // The code's status as the list last saw it: once used up, expired or revoked, the
+    // sheet stops offering it.
+    let status_of = move |id: &str| {
+        codes.get().and_then(Result::ok).and_then(|codes| {
+            codes
+                .active
+                .iter()
+                .chain(&codes.history)
+                .find(|listed| listed.id == id)
+                .map(|listed| listed.status)
+        })
+    };
     view! {
         <section class="page narrow no-print" aria-labelledby="new-code-heading">
             <h2 id="new-code-heading">{i18n.t(Text::NewCodeHeading)}</h2>
-            <ActionForm action=create attr:class="form">
+            <ActionForm action=create node_ref=form attr:class="form">
                 <div class="field">
                     <label for="field-lifetime_hours">{i18n.t(Text::CodeLifetime)}</label>
                     <Transition>
@@ -79,7 +98,14 @@ fn TransferCodesPanel() -> impl IntoView {
                 <Submit label=Text::CreateCode pending=create.pending() />
             </ActionForm>
         </section>
-        {move || created().map(|code| view! { <PatientSheet code /> })}
+        {move || {
+            created()
+                .map(|code| {
+                    let id = code.id.clone();
+                    let status = Signal::derive(move || status_of(&id).unwrap_or(CodeStatus::Active));
+                    view! { <PatientSheet code status /> }
+                })
+        }}
         <section class="page no-print" aria-labelledby="codes-heading">
             <h2 id="codes-heading">{i18n.t(Text::ActiveCodesHeading)}</h2>
             <div role="alert" class="form-alert">{move || revoke_error.get().map(|e| e.message(i18n.lang.get()))}</div>
@@ -139,6 +165,7 @@ fn status_text(status: CodeStatus) -> Text {
 #[component]
 fn CodeRow(code: CodeView, revoke: ServerAction<RevokeTransferCode>) -> impl IntoView {
     let i18n = use_i18n();
+    let zone = use_auth().time_zone();
     let CodeView {
         id,
         code,
@@ -160,7 +187,7 @@ fn CodeRow(code: CodeView, revoke: ServerAction<RevokeTransferCode>) -> impl Int
             <code class="code">{code}</code>
             {note.map(|note| view! { <span class="note">{note}</span> })}
             <span>{format!("{current_uses} / {max_uses}")} " " {i18n.t(Text::DocumentsSent)}</span>
-            <span>{i18n.t(Text::ExpiresAt)} " " {utc_date_time(expires_at)}</span>
+            <span>{i18n.t(Text::ExpiresAt)} " " {date_time(expires_at, zone)}</span>
             <span class="badge">{i18n.t(status_text(status))}</span>
             {(status == CodeStatus::Active)
                 .then(|| view! { <button type="button" class="button" on:click=confirm_revoke>{i18n.t(Text::Revoke)}</button> })}
@@ -169,31 +196,59 @@ fn CodeRow(code: CodeView, revoke: ServerAction<RevokeTransferCode>) -> impl Int
 }
 
 /// The new code, large, with its QR code, laid out to be printed for the patient with
-/// instructions in French and English.
+/// instructions in French and English. It comes into view when made, and once the code
+/// can no longer be used it says so instead.
 #[component]
-fn PatientSheet(code: CodeView) -> impl IntoView {
+fn PatientSheet(code: CodeView, status: Signal<CodeStatus>) -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
     let pharmacy = move || auth.current().map(|s| s.user.pharmacy_name);
-    let expires = utc_date_time(code.expires_at);
+    let CodeView {
+        code,
+        upload_url,
+        send_address: address,
+        expires_at,
+        ..
+    } = code;
+    let expires = date_time_with_zone(expires_at, auth.time_zone());
+    let ended_code = code.clone();
     let instructions = move |lang: Lang| {
-        [Text::SheetStepScan, Text::SheetStepPhotograph, Text::SheetStepSend]
-            .into_iter()
-            .map(|step| view! { <li>{lang.text(step)}</li> })
-            .collect_view()
+        let address = address.clone();
+        view! {
+            <li>{lang.text(Text::SheetStepScan)} " " <strong class="send-address">{address}</strong></li>
+            <li>{lang.text(Text::SheetStepPhotograph)}</li>
+            <li>{lang.text(Text::SheetStepSend)}</li>
+        }
     };
+    let sheet = NodeRef::<leptos::html::Section>::new();
+    Effect::new(move || {
+        if let Some(sheet) = sheet.get() {
+            sheet.scroll_into_view();
+        }
+    });
+    let usable = move || status.get() == CodeStatus::Active;
     view! {
-        <section class="page patient-sheet" aria-labelledby="sheet-heading" role="status">
+        <section class="page patient-sheet" aria-labelledby="sheet-heading" role="status" node_ref=sheet>
             <h2 id="sheet-heading">{i18n.t(Text::CodeForPatient)}</h2>
-            <p class="sheet-pharmacy">{pharmacy}</p>
-            <QrCode text=code.upload_url.clone() label=i18n.t(Text::UploadQrLabel) />
-            <p class="big-code" data-testid="new-code">{code.code.clone()}</p>
-            <p>{i18n.t(Text::ValidUntil)} " " {expires}</p>
-            <ol lang="fr">{instructions(Lang::Fr)}</ol>
-            <ol lang="en">{instructions(Lang::En)}</ol>
-            <button type="button" class="button primary no-print" on:click=move |_| { let _ = window().print(); }>
-                {i18n.t(Text::PrintSheet)}
-            </button>
+            <Show
+                when=usable
+                fallback=move || view! {
+                    <p class="notice">
+                        <strong class="code">{ended_code.clone()}</strong> " : " {i18n.t(status_text(status.get()))} ". "
+                        {i18n.t(Text::SheetCodeEnded)}
+                    </p>
+                }
+            >
+                <p class="sheet-pharmacy">{pharmacy}</p>
+                <QrCode text=upload_url.clone() label=i18n.t(Text::UploadQrLabel) />
+                <p class="big-code" data-testid="new-code">{code.clone()}</p>
+                <p>{i18n.t(Text::ValidUntil)} " " {expires.clone()}</p>
+                <ol lang="fr">{instructions(Lang::Fr)}</ol>
+                <ol lang="en">{instructions(Lang::En)}</ol>
+                <button type="button" class="button primary no-print" on:click=move |_| { let _ = window().print(); }>
+                    {i18n.t(Text::PrintSheet)}
+                </button>
+            </Show>
         </section>
     }
 }

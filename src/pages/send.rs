@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::i18n::{Text, use_i18n};
 use crate::model::send::{DocumentReceipt, LinkRefusal, SendAccess, SendStatus};
 use crate::proof_of_work;
-use crate::time_format::utc_date_time;
+use crate::time_format::{Tz, date_time};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
@@ -36,13 +36,13 @@ pub fn SendPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"…"</p> }>
                 {move || Suspend::new(async move {
                     match access.await {
-                        Ok(SendAccess::Open(status)) => view! { <Uploader status /> }.into_any(),
+                        Ok(SendAccess::Open(status) | SendAccess::Sent(status)) => view! { <Uploader status /> }.into_any(),
                         Ok(access) => {
                             let notice = match (access, link_refusal()) {
                                 (_, Some(LinkRefusal::Limited)) => Some(AppError::RateLimited { retry_after_secs: 60 }),
                                 (SendAccess::Closed, _) | (_, Some(LinkRefusal::Invalid)) => Some(AppError::Invalid {
                                     field: "code".into(),
-                                    text: Text::TransferCodeInvalid,
+                                    text: Text::TransferCodeUnusable,
                                 }),
                                 _ => None,
                             };
@@ -247,21 +247,25 @@ fn Uploader(status: SendStatus) -> impl IntoView {
             sending.set(false);
         });
     };
-    let sent = move || {
-        chosen.with(|c| {
+    // What this browser sent with the code before (the page was reloaded), then what it
+    // sent now, whose fingerprint this page has checked.
+    let receipts = move || {
+        let earlier = status.with_value(|s| s.sent.iter().map(|r| (r.clone(), false)).collect::<Vec<_>>());
+        let now = chosen.with(|c| {
             c.iter()
                 .filter_map(|c| match c.state.get() {
-                    FileState::Sent(receipt) => Some(receipt),
+                    FileState::Sent(receipt) => Some((receipt, true)),
                     _ => None,
                 })
                 .collect::<Vec<_>>()
-        })
+        });
+        [earlier, now].concat()
     };
+    let sent_now = move || chosen.with(|c| c.iter().filter(|c| matches!(c.state.get(), FileState::Sent(_))).count());
+    let remaining = move || status.with_value(|s| s.remaining as usize).saturating_sub(sent_now());
     let nothing_to_send = move || !chosen.with(|c| c.iter().any(Chosen::sendable));
-    let all_sent = move || {
-        let count = sent().len();
-        count > 0 && count >= status.with_value(|s| s.remaining as usize)
-    };
+    let all_sent = move || remaining() == 0;
+    let zone = status.with_value(|s| s.time_zone);
 
     view! {
         <div class="no-print">
@@ -269,12 +273,17 @@ fn Uploader(status: SendStatus) -> impl IntoView {
                 <dt>{i18n.t(Text::SendTo)}</dt>
                 <dd class="pharmacy-name">{status.with_value(|s| s.pharmacy_name.clone())}</dd>
                 <dt>{i18n.t(Text::SendRemaining)}</dt>
-                <dd class="remaining">
-                    {move || status.with_value(|s| s.remaining as usize).saturating_sub(sent().len())}
-                </dd>
+                <dd class="remaining">{remaining}</dd>
                 <dt>{i18n.t(Text::SendUntil)}</dt>
-                <dd>{status.with_value(|s| utc_date_time(s.expires_at))}</dd>
+                <dd>{status.with_value(|s| date_time(s.expires_at, zone))}</dd>
             </dl>
+            <Show when=move || !all_sent()>
+                <ul class="send-tips">
+                    <li>{i18n.t(Text::TipWholePage)}</li>
+                    <li>{i18n.t(Text::TipOneDocument)}</li>
+                    <li>{i18n.t(Text::TipWhatNext)}</li>
+                </ul>
+            </Show>
             <Show when=move || !all_sent()>
                 // Type-erased here and below: the page's full view type is too deep to compile.
                 {view! {
@@ -312,22 +321,32 @@ fn Uploader(status: SendStatus) -> impl IntoView {
                         <ChosenFile item=item.clone() max_bytes sending remove send />
                     </For>
                 </ul>
-                <button
-                    type="button"
-                    class="button primary send-button"
-                    disabled=move || sending.get() || nothing_to_send()
-                    aria-busy=move || sending.get().to_string()
-                    on:click=move |_| send(None)
-                >
-                    {move || if sending.get() { i18n.t(Text::Sending)() } else { i18n.t(Text::SendFiles)() }}
-                </button>
+                <Show when=move || sending.get() || !nothing_to_send()>
+                    <button
+                        type="button"
+                        class="button primary send-button"
+                        disabled=sending
+                        aria-busy=move || sending.get().to_string()
+                        on:click=move |_| send(None)
+                    >
+                        {move || if sending.get() { i18n.t(Text::Sending)() } else { i18n.t(Text::SendFiles)() }}
+                    </button>
+                </Show>
             </Show>
             <Show when=all_sent>
-                <p class="notice">{i18n.t(Text::AllSent)}</p>
+                <div class="notice" role="status">
+                    <p><strong>{i18n.t(Text::AllSent)}</strong></p>
+                    <p>{i18n.t(Text::AskForNewCode)}</p>
+                </div>
             </Show>
         </div>
-        <Show when=move || !sent().is_empty()>
-            <Receipt receipts=Signal::derive(sent) pharmacy=status.with_value(|s| s.pharmacy_name.clone()) retention_days=status.with_value(|s| s.retention_days) />
+        <Show when=move || !receipts().is_empty()>
+            <Receipt
+                receipts=Signal::derive(receipts)
+                pharmacy=status.with_value(|s| s.pharmacy_name.clone())
+                retention_days=status.with_value(|s| s.retention_days)
+                zone
+            />
         </Show>
     }
 }
@@ -403,30 +422,36 @@ fn ChosenFile(
     .into_any()
 }
 
+/// The receipt of each document sent: `true` beside one whose fingerprint this page
+/// checked as it sent it (not one sent before a reload).
 #[component]
-fn Receipt(receipts: Signal<Vec<DocumentReceipt>>, pharmacy: String, retention_days: u32) -> impl IntoView {
+fn Receipt(
+    receipts: Signal<Vec<(DocumentReceipt, bool)>>,
+    pharmacy: String,
+    retention_days: u32,
+    zone: Tz,
+) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section class="receipt" aria-labelledby="receipt-heading">
             <h2 id="receipt-heading">{i18n.t(Text::ReceiptHeading)}</h2>
             <p class="receipt-pharmacy">{pharmacy}</p>
             <ul class="receipt-list">
-                <For each=move || receipts.get() key=|r| r.reference.clone() let:receipt>
+                <For each=move || receipts.get() key=|(r, _)| r.reference.clone() let((receipt, checked))>
                     <li>
                         <dl class="facts">
-                            <dt>{i18n.t(Text::ChosenFiles)}</dt>
+                            <dt>{i18n.t(Text::File)}</dt>
                             <dd class="receipt-name">{receipt.filename.clone()}</dd>
                             <dt>{i18n.t(Text::Size)}</dt>
                             <dd>{move || i18n.lang.get().file_size(receipt.size)}</dd>
                             <dt>{i18n.t(Text::ReceivedAt)}</dt>
-                            <dd>{utc_date_time(receipt.received_at)}</dd>
+                            <dd>{date_time(receipt.received_at, zone)}</dd>
                             <dt>{i18n.t(Text::Reference)}</dt>
                             <dd class="receipt-reference">{receipt.reference.clone()}</dd>
                             <dt>{i18n.t(Text::Fingerprint)}</dt>
                             <dd>
                                 <code class="receipt-sha256">{receipt.sha256.clone()}</code>
-                                " ✓ "
-                                {i18n.t(Text::FingerprintConfirmed)}
+                                {checked.then(|| view! { " ✓ " {i18n.t(Text::FingerprintConfirmed)} })}
                             </dd>
                         </dl>
                     </li>

@@ -1,13 +1,14 @@
 use crate::api::staff::{
-    CreateStaff, RequireSecondFactor, SetNotificationEmail, SetRetentionDays, SetStaffActive, SetStaffRole, list_staff,
+    CreateStaff, RequireSecondFactor, SetNotificationEmail, SetRetentionDays, SetStaffActive, SetStaffRole,
+    SetTimeZone, list_staff,
 };
 use crate::components::ApiKeysSection;
 use crate::components::form::{Field, FormAlert, Submit, action_error};
-use crate::components::session::RequireSession;
+use crate::components::session::{RequireSession, use_auth};
 use crate::i18n::{Text, use_i18n};
 use crate::model::staff::Role;
 use crate::model::staff::StaffMember;
-use crate::time_format::utc_date_time;
+use crate::time_format::{PHARMACY_ZONES, date_time};
 use leptos::prelude::*;
 use strum::VariantArray;
 
@@ -31,6 +32,8 @@ fn StaffManagement() -> impl IntoView {
     let require = ServerAction::<RequireSecondFactor>::new();
     let retention = ServerAction::<SetRetentionDays>::new();
     let retention_error = action_error(retention.value());
+    let zone = ServerAction::<SetTimeZone>::new();
+    let zone_error = action_error(zone.value());
     let notify = ServerAction::<SetNotificationEmail>::new();
     let notify_error = action_error(notify.value());
     let create_error = action_error(create.value());
@@ -48,6 +51,7 @@ fn StaffManagement() -> impl IntoView {
                 require.version().get(),
                 retention.version().get(),
                 notify.version().get(),
+                zone.version().get(),
             )
         },
         |_| list_staff(),
@@ -59,6 +63,13 @@ fn StaffManagement() -> impl IntoView {
             .map(|e| e.message(i18n.lang.get()))
     };
     let created = move || create.value().get().and_then(Result::ok);
+    let auth = use_auth();
+    // Every page shows times in the new zone from now on.
+    Effect::new(move || {
+        if let Some(Ok(())) = zone.value().get() {
+            auth.refresh();
+        }
+    });
 
     view! {
         <section class="page">
@@ -69,17 +80,16 @@ fn StaffManagement() -> impl IntoView {
                     staff.await.map(|overview| {
                         let required = overview.second_factor_required;
                         let days = overview.retention_days;
-                        let notifications_off = !overview.notifications_available;
+                        let notifications_available = overview.notifications_available;
                         view! {
-                            <p>
-                                <button
-                                    type="button"
-                                    class="button"
-                                    aria-pressed=required.to_string()
-                                    on:click=move |_| { require.dispatch(RequireSecondFactor { required: !required }); }
-                                >
-                                    {i18n.t(Text::RequireSecondFactor)}
-                                </button>
+                            <p class="switch">
+                                <input
+                                    id="field-require-second-factor"
+                                    type="checkbox"
+                                    prop:checked=required
+                                    on:change=move |ev| { require.dispatch(RequireSecondFactor { required: event_target_checked(&ev) }); }
+                                />
+                                <label for="field-require-second-factor">{i18n.t(Text::RequireSecondFactor)}</label>
                             </p>
                             <ActionForm action=retention attr:class="form retention-form">
                                 <div class="field">
@@ -102,8 +112,24 @@ fn StaffManagement() -> impl IntoView {
                                 <FormAlert error=retention_error />
                                 <Submit label=Text::Save pending=retention.pending() />
                             </ActionForm>
+                            <ActionForm action=zone attr:class="form time-zone-form">
+                                <div class="field">
+                                    <label for="field-time_zone">{i18n.t(Text::TimeZone)}</label>
+                                    <p class="hint" id="field-time_zone-hint">{i18n.t(Text::TimeZoneHint)}</p>
+                                    <select id="field-time_zone" name="time_zone" aria-describedby="field-time_zone-hint">
+                                        {PHARMACY_ZONES
+                                            .iter()
+                                            .map(|choice| {
+                                                view! { <option value=choice.name() selected=*choice == overview.time_zone>{choice.name()}</option> }
+                                            })
+                                            .collect_view()}
+                                    </select>
+                                </div>
+                                <FormAlert error=zone_error />
+                                <Submit label=Text::Save pending=zone.pending() />
+                            </ActionForm>
+                            {notifications_available.then(|| view! {
                             <ActionForm action=notify attr:class="form notification-form">
-                                {notifications_off.then(|| view! { <p class="hint">{i18n.t(Text::NotificationsOff)}</p> })}
                                 <Field
                                     name="notification_email"
                                     label=Text::NotificationEmail
@@ -116,6 +142,7 @@ fn StaffManagement() -> impl IntoView {
                                 <FormAlert error=notify_error />
                                 <Submit label=Text::Save pending=notify.pending() />
                             </ActionForm>
+                            })}
                             <ul class="staff">
                                 {overview
                                     .members
@@ -155,7 +182,7 @@ fn StaffManagement() -> impl IntoView {
                                     {i18n.t(Text::TemporaryPasswordIs)} " "
                                     <code data-testid="temporary-password">{account.temporary_password}</code>
                                 </p>
-                                <p>{i18n.t(Text::TemporaryPasswordValidUntil)} " " {utc_date_time(account.expires_at)}</p>
+                                <p>{i18n.t(Text::TemporaryPasswordValidUntil)} " " {date_time(account.expires_at, auth.time_zone())}</p>
                             </div>
                         }
                     })

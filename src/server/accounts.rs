@@ -330,6 +330,7 @@ pub fn current(caller: &Caller) -> Session {
             pharmacy_name: caller.pharmacy.name.clone(),
             second_factor_enabled: user.totp_secret.is_some(),
             second_factor_required: caller.pharmacy.require_second_factor,
+            time_zone: caller.pharmacy.zone(),
         },
         stage: caller.session.stage,
     }

@@ -1,12 +1,17 @@
 //! Reading the audit trail: pages for the admin's page, and the CSV export, streamed in
 //! batches, quoted, UTF-8 with a byte-order mark (so spreadsheets read the accents) and
 //! a header row, every cell that a spreadsheet would take for a formula neutralised.
+//! Both name actions and objects in words; the export keeps the identifiers beside them.
 
 use crate::error::AppError;
-use crate::model::audit::{AuditEventView, AuditFilter, AuditPage};
+use crate::i18n::Lang;
+use crate::model::audit::{Action, AuditEventView, AuditFilter, AuditPage};
+use crate::server::documents::reference;
+use crate::server::keys::bound_to;
 use crate::server::repo::audit::{self, EventFilter, ListedEvent};
 use crate::server::session::Staff;
 use crate::server::state::AppState;
+use crate::server::transfer_codes::open_text;
 use crate::time_format::iso_8601;
 use axum::body::Bytes;
 use futures::Stream;
@@ -14,23 +19,42 @@ use std::io;
 
 const PAGE: i64 = 50;
 const EXPORT_BATCH: i64 = 500;
-const HEADER: [&str; 9] = [
+const HEADER: [&str; 11] = [
     "time (UTC)",
     "user",
     "email",
     "ip",
     "action",
+    "action (words)",
     "object type",
     "object id",
+    "object",
     "details",
     "event",
 ];
 
-fn who(event: &ListedEvent) -> Option<String> {
-    match (&event.user_name, &event.user_email) {
-        (Some(name), Some(email)) => Some(format!("{name} <{email}>")),
-        _ => None,
+/// The object of an event as the pharmacy knows it, while it is kept: a document's file
+/// name (its reference once deleted), a code as the dashboard shows it, a member's, a
+/// key's or the pharmacy's name; a failed login's shortened address, a count of ended
+/// sessions.
+fn object(state: &AppState, event: &ListedEvent) -> Option<String> {
+    let id = event.object_id.as_deref()?;
+    match event.object_type.as_deref()? {
+        "transfer_code" => {
+            let sealed = event.code_ciphertext.as_deref()?;
+            open_text(state, sealed, &bound_to::transfer_code(id)).ok()
+        }
+        "document" => Some(event.object_name.clone().unwrap_or_else(|| reference(id))),
+        "account" | "sessions" => Some(id.to_owned()),
+        _ => event.object_name.clone(),
     }
+}
+
+/// The action in words, in `lang`; an action this version does not know, as stored.
+fn action_words(action: &str, lang: Lang) -> String {
+    action
+        .parse::<Action>()
+        .map_or_else(|_| action.to_owned(), |known| lang.text(known.text()).to_owned())
 }
 
 fn event_filter(filter: &AuditFilter) -> EventFilter<'_> {
@@ -53,16 +77,12 @@ pub async fn page(
     let events = rows
         .into_iter()
         .map(|event| AuditEventView {
-            user: who(&event),
-            object: event
-                .object_type
-                .as_ref()
-                .map(|kind| format!("{kind} {}", event.object_id.as_deref().unwrap_or_default())),
+            object: object(state, &event),
+            user: event.user_name,
             id: event.id,
             occurred_at: event.occurred_at,
             ip: event.ip,
             action: event.action,
-            details: event.details,
         })
         .collect();
     Ok(AuditPage { events, older })
@@ -78,22 +98,25 @@ pub fn neutralised(cell: &str) -> String {
     }
 }
 
-fn csv_rows(events: &[ListedEvent], with_header: bool) -> Result<Vec<u8>, csv::Error> {
+/// Events with their objects in words, as CSV rows.
+fn csv_rows(events: &[(ListedEvent, Option<String>)], lang: Lang, with_header: bool) -> Result<Vec<u8>, csv::Error> {
     let mut writer = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Necessary)
         .from_writer(Vec::new());
     if with_header {
         writer.write_record(HEADER)?;
     }
-    for event in events {
+    for (event, object) in events {
         let cells = [
             iso_8601(event.occurred_at),
             event.user_name.clone().unwrap_or_default(),
             event.user_email.clone().unwrap_or_default(),
             event.ip.clone().unwrap_or_default(),
             event.action.clone(),
+            action_words(&event.action, lang),
             event.object_type.clone().unwrap_or_default(),
             event.object_id.clone().unwrap_or_default(),
+            object.clone().unwrap_or_default(),
             event.details.clone().unwrap_or_default(),
             event.id.to_string(),
         ];
@@ -103,11 +126,12 @@ fn csv_rows(events: &[ListedEvent], with_header: bool) -> Result<Vec<u8>, csv::E
 }
 
 /// The pharmacy's trail as CSV, newest first, read from the database in batches as it
-/// streams out; `filter` narrows it as on the page.
+/// streams out; `filter` narrows it as on the page, and the words are in `lang`.
 pub fn csv_export(
     state: AppState,
     admin: &Staff,
     filter: AuditFilter,
+    lang: Lang,
 ) -> impl Stream<Item = io::Result<Bytes>> + use<> {
     let pharmacy_id = admin.pharmacy.id.clone();
     futures::stream::try_unfold(Some(i64::MAX), move |cursor| {
@@ -125,10 +149,17 @@ pub fn csv_export(
             } else {
                 Vec::new()
             };
-            bytes.extend(csv_rows(&events, first).map_err(io::Error::other)?);
             let next = (events.len() as i64 == EXPORT_BATCH)
                 .then(|| events.last().map(|e| e.id))
                 .flatten();
+            let described: Vec<_> = events
+                .into_iter()
+                .map(|event| {
+                    let object = object(&state, &event);
+                    (event, object)
+                })
+                .collect();
+            bytes.extend(csv_rows(&described, lang, first).map_err(io::Error::other)?);
             Ok(Some((Bytes::from(bytes), next)))
         }
     })
@@ -138,8 +169,8 @@ pub fn csv_export(
 mod tests {
     use super::*;
 
-    fn event(user_name: &str, details: &str) -> ListedEvent {
-        ListedEvent {
+    fn event(user_name: &str, details: &str) -> (ListedEvent, Option<String>) {
+        let event = ListedEvent {
             id: 7,
             occurred_at: 1_795_245_845,
             user_name: Some(user_name.into()),
@@ -149,7 +180,10 @@ mod tests {
             object_type: Some("user".into()),
             object_id: Some("u-1".into()),
             details: Some(details.into()),
-        }
+            object_name: Some("Léa Dubois".into()),
+            code_ciphertext: None,
+        };
+        (event, Some("Léa Dubois".into()))
     }
 
     #[test]
@@ -159,18 +193,25 @@ mod tests {
             event("Zoé \"la\" pharmacienne", "line\nbreak"),
             event("@SUM(A1)", "-2+3"),
         ];
-        let csv = String::from_utf8(csv_rows(&rows, true).expect("written")).expect("UTF-8");
+        let csv = String::from_utf8(csv_rows(&rows, Lang::Fr, true).expect("written")).expect("UTF-8");
         let lines: Vec<&str> = csv.split_inclusive('\n').collect();
         assert_eq!(
             lines[0],
-            "time (UTC),user,email,ip,action,object type,object id,details,event\n"
+            "time (UTC),user,email,ip,action,action (words),object type,object id,object,details,event\n"
         );
         assert_eq!(
             lines[1],
-            "2026-11-21T07:24:05Z,\"'=HYPERLINK(\"\"http://evil\"\")\",camille@pharmacie.fr,203.0.113.9,user_created,user,u-1,\"a,b\",7\n"
+            "2026-11-21T07:24:05Z,\"'=HYPERLINK(\"\"http://evil\"\")\",camille@pharmacie.fr,203.0.113.9,user_created,Compte créé,user,u-1,Léa Dubois,\"a,b\",7\n"
         );
         assert!(csv.contains("\"Zoé \"\"la\"\" pharmacienne\""));
         assert!(csv.contains("\"line\nbreak\""));
         assert!(csv.contains(",'@SUM(A1),") && csv.contains(",'-2+3,"));
+    }
+
+    #[test]
+    fn actions_read_in_words_in_each_language_and_unknown_ones_as_stored() {
+        assert_eq!(action_words("document_downloaded", Lang::Fr), "Document téléchargé");
+        assert_eq!(action_words("document_downloaded", Lang::En), "Document downloaded");
+        assert_eq!(action_words("something_newer", Lang::Fr), "something_newer");
     }
 }

@@ -118,6 +118,8 @@ pub trait FileBody {
 /// A document arriving with a code.
 pub struct Upload<'a> {
     pub code_id: &'a str,
+    /// The patient's upload cookie, when the page sent it (see `upload_access::Grant`).
+    pub sender: Option<&'a str>,
     pub filename: &'a str,
     pub ip: Option<&'a str>,
 }
@@ -217,6 +219,7 @@ async fn store(
         key_id: master.id(),
         wrapped_key: &master.wrap(&data_key, &context).to_blob(),
         deletion_date: now + pharmacy.retention_days * 86_400,
+        sender: upload.sender,
     };
     let details = format!("code={} size={size} type={}", upload.code_id, declared.mime());
     let event = NewAuditEvent {

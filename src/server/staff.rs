@@ -13,6 +13,7 @@ use crate::server::repo::users::{self, NewUser, User};
 use crate::server::repo::{api_tokens, documents, pharmacies, sessions};
 use crate::server::session::Staff;
 use crate::server::state::AppState;
+use crate::time_format::pharmacy_zone;
 use rand::Rng;
 
 /// Letters and digits without look-alikes, for passwords read aloud or copied by hand.
@@ -59,6 +60,7 @@ pub async fn overview(state: &AppState, admin: &Staff) -> Result<StaffOverview, 
         retention_days: u32::try_from(admin.pharmacy.retention_days).unwrap_or(0),
         notification_email: admin.pharmacy.notification_email.clone(),
         notifications_available: state.settings.smtp.is_some(),
+        time_zone: admin.pharmacy.zone(),
     })
 }
 
@@ -149,6 +151,19 @@ pub async fn set_retention_days(state: &AppState, admin: &Staff, days: u32) -> R
         state,
         admin.into(),
         Action::RetentionChanged,
+        Some(("pharmacy", &admin.pharmacy.id)),
+    )
+    .await
+}
+
+/// Sets the zone the pharmacy's pages show times in, one of `PHARMACY_ZONES`.
+pub async fn set_time_zone(state: &AppState, admin: &Staff, name: &str) -> Result<(), AppError> {
+    let zone = pharmacy_zone(name).ok_or_else(|| AppError::invalid("time_zone", Text::TimeZoneUnknown))?;
+    pharmacies::set_time_zone(&state.db, &admin.pharmacy.id, zone).await?;
+    audit::record(
+        state,
+        admin.into(),
+        Action::TimeZoneChanged,
         Some(("pharmacy", &admin.pharmacy.id)),
     )
     .await

@@ -118,6 +118,13 @@ fn status(row: &CodeRow, now: i64) -> CodeStatus {
     }
 }
 
+/// Where a patient types a code, as a sheet prints it: the site's address without its
+/// scheme, `pharmacie.example.fr/send`.
+fn send_address(public_url: &str) -> String {
+    let host = public_url.split_once("://").map_or(public_url, |(_, rest)| rest);
+    format!("{host}/send")
+}
+
 fn view(state: &AppState, row: &CodeRow, now: i64) -> Result<CodeView, AppError> {
     let code = open_text(state, &row.code_ciphertext, &bound_to::transfer_code(&row.id))?;
     let note = row
@@ -127,6 +134,7 @@ fn view(state: &AppState, row: &CodeRow, now: i64) -> Result<CodeView, AppError>
         .transpose()?;
     Ok(CodeView {
         upload_url: format!("{}/t/{}", state.settings.public_url, link_token(state, &row.id)),
+        send_address: send_address(&state.settings.public_url),
         id: row.id.clone(),
         code,
         note,
@@ -232,6 +240,15 @@ pub async fn revoke(state: &AppState, caller: &Staff, code_id: &str) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_send_address_is_printed_without_its_scheme() {
+        assert_eq!(
+            send_address("https://pharmacie.example.fr"),
+            "pharmacie.example.fr/send"
+        );
+        assert_eq!(send_address("http://127.0.0.1:3000"), "127.0.0.1:3000/send");
+    }
 
     #[test]
     fn the_alphabet_has_31_symbols_and_no_look_alikes() {

@@ -1,16 +1,19 @@
 //! A patient's access to a transfer code. The code, scanned or typed, is looked up once
 //! (within the look-up limits) and traded for a short-lived upload cookie naming the
 //! code, signed with the server secret: the code itself then stays out of the address
-//! bar, the history and later requests. Every upload checks the code again.
+//! bar, the history and later requests. Every upload checks the code again. The cookie
+//! also carries a random id of its own, recorded with each document it sends, so that
+//! the page shows this browser's receipts again after a reload, and no one else's.
 
 use crate::error::AppError;
 use crate::i18n::Text;
-use crate::model::send::{SendAccess, SendStatus};
+use crate::model::send::{DocumentReceipt, SendAccess, SendStatus};
 use crate::server::code_lookups;
+use crate::server::documents::reference;
 use crate::server::http::web::{RequestMeta, SiteCookie};
 use crate::server::intake::{self, FileBody, Received, Upload};
-use crate::server::repo::pharmacies;
 use crate::server::repo::transfer_codes::{self, CodeRow};
+use crate::server::repo::{documents, pharmacies};
 use crate::server::state::AppState;
 use crate::server::transfer_codes::{self as codes, TransferCode};
 use axum::body::Bytes;
@@ -32,33 +35,68 @@ const GRANT_PURPOSE: &str = "upload-grant";
 
 fn grant_cookie(state: &AppState, code: &CodeRow, now: i64) -> String {
     let expires_at = code.expires_at.min(now + GRANT_SECS);
-    let grant = state.settings.secret_key.grant(GRANT_PURPOSE, &code.id, expires_at);
+    let sender = uuid::Uuid::new_v4().simple().to_string();
+    let payload = format!("{} {sender}", code.id);
+    let grant = state.settings.secret_key.grant(GRANT_PURPOSE, &payload, expires_at);
     UPLOAD_COOKIE.set(&state.settings, &grant, expires_at - now)
 }
 
-/// The id of the code the caller's upload cookie opens, if the cookie is genuine and
-/// has not expired.
-pub fn granted_code(state: &AppState, meta: &RequestMeta) -> Option<String> {
+/// What a genuine upload cookie holds: the code it opens, and its own id.
+pub struct Grant {
+    pub code_id: String,
+    pub sender: String,
+}
+
+/// The caller's upload cookie, if it is genuine and has not expired.
+pub fn granted(state: &AppState, meta: &RequestMeta) -> Option<Grant> {
     let grant = meta.cookie(&UPLOAD_COOKIE.name(&state.settings))?;
-    let code_id = state
+    let payload = state
         .settings
         .secret_key
         .granted(GRANT_PURPOSE, grant, state.clock.now())?;
-    Some(code_id.to_owned())
+    let (code_id, sender) = payload.split_once(' ')?;
+    Some(Grant {
+        code_id: code_id.to_owned(),
+        sender: sender.to_owned(),
+    })
 }
 
-async fn send_status(state: &AppState, code: &CodeRow) -> Result<SendStatus, AppError> {
+/// What the page shows of a code: `remaining` documents may still be sent (none once
+/// it is closed), and this browser's receipts.
+async fn send_status(
+    state: &AppState,
+    code: &CodeRow,
+    remaining: i64,
+    sent: Vec<DocumentReceipt>,
+) -> Result<SendStatus, AppError> {
     let pharmacy = pharmacies::find(&state.db, &code.pharmacy_id)
         .await?
         .ok_or_else(AppError::invalid_code)?;
     Ok(SendStatus {
-        pharmacy_name: pharmacy.name,
-        remaining: u32::try_from(code.max_uses - code.current_uses).unwrap_or(0),
+        pharmacy_name: pharmacy.name.clone(),
+        remaining: u32::try_from(remaining).unwrap_or(0),
         expires_at: code.expires_at,
         max_file_bytes: state.settings.max_file_size_bytes(),
         extensions: state.settings.allowed_extensions.clone(),
         retention_days: u32::try_from(pharmacy.retention_days).unwrap_or(0),
+        time_zone: pharmacy.zone(),
+        sent,
     })
+}
+
+/// The receipts of the documents still kept that this cookie sent with its code.
+async fn receipts(state: &AppState, grant: &Grant) -> Result<Vec<DocumentReceipt>, AppError> {
+    let sent = documents::sent_by(&state.db, &grant.code_id, &grant.sender).await?;
+    Ok(sent
+        .into_iter()
+        .map(|document| DocumentReceipt {
+            reference: reference(&document.id),
+            filename: document.original_filename,
+            size: u64::try_from(document.file_size).unwrap_or(0),
+            received_at: document.uploaded_at,
+            sha256: document.sha256,
+        })
+        .collect())
 }
 
 /// A typed code, if usable, within the guessing limits (and with a proof of work while
@@ -92,7 +130,8 @@ pub async fn open(
 ) -> Result<(SendStatus, String), AppError> {
     let code = find_usable(state, meta, input, proof).await?;
     let cookie = grant_cookie(state, &code, state.clock.now());
-    Ok((send_status(state, &code).await?, cookie))
+    let remaining = code.max_uses - code.current_uses;
+    Ok((send_status(state, &code, remaining, Vec::new()).await?, cookie))
 }
 
 /// The upload cookie for a QR link's token, if its code is usable. Tokens cannot be
@@ -106,18 +145,23 @@ async fn open_link(state: &AppState, token: &str) -> Result<String, AppError> {
     Ok(grant_cookie(state, &code, now))
 }
 
-/// What the send page offers the caller.
+/// What the send page offers the caller: the code its cookie opens, or, once that
+/// code can send no more, what this browser sent with it.
 pub async fn access(state: &AppState, meta: &RequestMeta) -> Result<SendAccess, AppError> {
-    let Some(code_id) = granted_code(state, meta) else {
+    let Some(grant) = granted(state, meta) else {
         return Ok(SendAccess::NoCode);
     };
-    let now = state.clock.now();
-    match transfer_codes::find(&state.db, &code_id)
-        .await?
-        .filter(|code| usable(code, now))
-    {
-        Some(code) => Ok(SendAccess::Open(send_status(state, &code).await?)),
-        None => Ok(SendAccess::Closed),
+    let Some(code) = transfer_codes::find(&state.db, &grant.code_id).await? else {
+        return Ok(SendAccess::Closed);
+    };
+    let sent = receipts(state, &grant).await?;
+    if usable(&code, state.clock.now()) {
+        let remaining = code.max_uses - code.current_uses;
+        Ok(SendAccess::Open(send_status(state, &code, remaining, sent).await?))
+    } else if sent.is_empty() {
+        Ok(SendAccess::Closed)
+    } else {
+        Ok(SendAccess::Sent(send_status(state, &code, 0, sent).await?))
     }
 }
 
@@ -201,9 +245,12 @@ pub async fn receive(
     mut multipart: multer::Multipart<'_>,
     from: CodeFrom<'_>,
 ) -> Result<Received, AppError> {
-    let mut code_id = match from {
-        CodeFrom::Cookie => Some(granted_code(state, meta).ok_or_else(AppError::invalid_code)?),
-        CodeFrom::Field { .. } => None,
+    let (mut code_id, sender) = match from {
+        CodeFrom::Cookie => {
+            let grant = granted(state, meta).ok_or_else(AppError::invalid_code)?;
+            (Some(grant.code_id), Some(grant.sender))
+        }
+        CodeFrom::Field { .. } => (None, None),
     };
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         match (field.name(), from) {
@@ -216,6 +263,7 @@ pub async fn receive(
                 let filename = field.file_name().unwrap_or_default().to_owned();
                 let upload = Upload {
                     code_id,
+                    sender: sender.as_deref(),
                     filename: &filename,
                     ip: meta.ip.as_deref(),
                 };

@@ -16,6 +16,7 @@ use santhium::api::codes::CreateTransferCode;
 use santhium::api::documents::{DeleteDocuments, ListDocuments, PreviewDocument, SetDocumentViewed};
 use santhium::api::staff::{
     CreateStaff, ListStaff, RequireSecondFactor, SetNotificationEmail, SetRetentionDays, SetStaffActive, SetStaffRole,
+    SetTimeZone,
 };
 use santhium::error::AppError;
 use santhium::i18n::Text;
@@ -30,6 +31,7 @@ use santhium::model::staff::Role;
 use santhium::model::staff::{NewStaffAccount, StaffOverview};
 use santhium::server::config::Backend;
 use santhium::server::repo::{audit, users};
+use santhium::time_format::Tz;
 
 pub(crate) const PASSWORD: &str = "vélo citron orage 92";
 pub(crate) const NEW_PASSWORD: &str = "marée basse au phare 17";
@@ -157,7 +159,85 @@ on_both_databases!(
     users_list_and_end_their_own_sessions_only,
     outdated_password_hashes_are_upgraded_at_login,
     authorisation_matrix,
+    the_admin_sets_the_time_zone_every_page_shows_times_in,
+    the_audit_page_names_actions_and_objects_as_the_pharmacy_knows_them,
 );
+
+async fn the_admin_sets_the_time_zone_every_page_shows_times_in(backend: Backend) {
+    let app = spawn_app_on(backend, &[]).await;
+    let mut admin = register(&app, "Pharmacie du Port", "admin@port.fr").await;
+    let user = session(&mut admin).await.expect("signed in").user;
+    assert_eq!(user.time_zone, Tz::Europe__Paris, "the default");
+
+    admin
+        .call::<SetTimeZone, ()>(&[("time_zone", "Indian/Reunion")])
+        .await
+        .expect("set");
+    let overview: StaffOverview = admin.call::<ListStaff, _>(&[]).await.expect("listed");
+    assert_eq!(overview.time_zone, Tz::Indian__Reunion);
+    assert_eq!(session(&mut admin).await.expect("signed in").user.time_zone, Tz::Indian__Reunion);
+    let code: CodeView = admin
+        .call::<CreateTransferCode, _>(&[("lifetime_hours", "24"), ("max_uses", "1"), ("note", "")])
+        .await
+        .expect("created");
+    let (_, status) = crate::uploads::patient(&app, &code.code).await;
+    assert_eq!(status.time_zone, Tz::Indian__Reunion, "the patient's page too");
+
+    for unknown in ["Asia/Tokyo", "UTC", "", "Europe/Paris\n"] {
+        assert_eq!(
+            admin.call::<SetTimeZone, ()>(&[("time_zone", unknown)]).await,
+            Err(invalid("time_zone", Text::TimeZoneUnknown)),
+            "{unknown:?}"
+        );
+    }
+    assert!(audit_actions(&app, &mut admin).await.contains(&"time_zone_changed".to_owned()));
+}
+
+async fn the_audit_page_names_actions_and_objects_as_the_pharmacy_knows_them(backend: Backend) {
+    let app = spawn_app_on(backend, &[]).await;
+    let mut admin = register(&app, "Pharmacie du Port", "admin@port.fr").await;
+    pharmacist(&app, &mut admin, "lea@port.fr").await;
+    let code: CodeView = admin
+        .call::<CreateTransferCode, _>(&[("lifetime_hours", "24"), ("max_uses", "1"), ("note", "")])
+        .await
+        .expect("created");
+    let (patient, _) = crate::uploads::patient(&app, &code.code).await;
+    let receipt = patient
+        .send_file("Ordonnance.pdf", &crate::uploads::prescription())
+        .await
+        .expect("sent");
+    let document = sqlx::query_scalar::<_, String>("SELECT id FROM documents")
+        .fetch_one(&app.state.db)
+        .await
+        .expect("document");
+    let download = app.send(admin.request("GET", &download_path(&document), Body::empty())).await;
+    assert_eq!(download.status, StatusCode::OK);
+
+    let page: AuditPage = admin.call::<ListAuditEvents, _>(&[]).await.expect("listed");
+    let object_of = |action: &str| {
+        page.events
+            .iter()
+            .find(|event| event.action == action)
+            .unwrap_or_else(|| panic!("{action}"))
+            .object
+            .clone()
+    };
+    assert_eq!(object_of("code_created"), Some(code.code.clone()));
+    assert_eq!(object_of("user_created").as_deref(), Some("Dominique Petit"));
+    assert_eq!(object_of("document_downloaded").as_deref(), Some("Ordonnance.pdf"));
+    assert_eq!(object_of("pharmacy_registered").as_deref(), Some("Pharmacie du Port"));
+    let downloaded = page.events.iter().find(|e| e.action == "document_downloaded").expect("event");
+    assert_eq!(downloaded.user.as_deref(), Some("Camille Martin"));
+
+    // Deleted, a document is named by its receipt's reference.
+    admin
+        .call::<DeleteDocuments, u64>(&[("document_ids[0]", &document)])
+        .await
+        .expect("deleted");
+    let page: AuditPage = admin.call::<ListAuditEvents, _>(&[]).await.expect("listed");
+    let deleted = page.events.iter().find(|e| e.action == "document_deleted").expect("event");
+    assert_eq!(deleted.object.as_deref(), Some(receipt.reference.as_str()));
+}
 
 async fn registration_signs_in_an_admin_and_explains_refusals(backend: Backend) {
     let app = spawn_app_on(backend, &[]).await;
@@ -720,7 +800,7 @@ async fn authorisation_matrix(backend: Backend) {
         ExpiredSession,
     ];
     #[rustfmt::skip]
-    let rows: [(&str, [Answer; 6]); 24] = [
+    let rows: [(&str, [Answer; 6]); 25] = [
         //                        anon  pharm admin other disab expired
         ("list_sessions",        [E401, OK,   OK,   OK,   E401, E401]),
         ("end_session",          [E401, E404, OK,   E404, E401, E401]),
@@ -736,6 +816,7 @@ async fn authorisation_matrix(backend: Backend) {
         ("require_second_factor",[E401, E403, OK,   OK,   E401, E401]),
         ("set_retention_days",   [E401, E403, OK,   OK,   E401, E401]),
         ("set_notification_email",[E401, E403, OK,  OK,   E401, E401]),
+        ("set_time_zone",        [E401, E403, OK,   OK,   E401, E401]),
         ("list_audit_events",    [E401, E403, OK,   OK,   E401, E401]),
         ("list_api_keys",        [E401, E403, OK,   OK,   E401, E401]),
         ("create_api_key",       [E401, E403, OK,   OK,   E401, E401]),
@@ -881,6 +962,11 @@ async fn call(
         // Requiring it asks the admin's own first; lifting it checks the same rights.
         "require_second_factor" => visitor.call::<RequireSecondFactor, ()>(&[("required", "false")]).await,
         "set_retention_days" => visitor.call::<SetRetentionDays, ()>(&[("days", "14")]).await,
+        "set_time_zone" => {
+            visitor
+                .call::<SetTimeZone, ()>(&[("time_zone", "Indian/Reunion")])
+                .await
+        }
         "set_notification_email" => {
             visitor
                 .call::<SetNotificationEmail, ()>(&[("notification_email", "officine@a.fr")])

@@ -87,7 +87,8 @@ async fn the_admin_pages_filters_and_exports_the_trail(backend: Backend) {
         .expect("the new member's creation");
     assert_eq!(created[1], "Camille Martin");
     let upload = rows.iter().find(|r| r[4] == "document_received").expect("the upload");
-    assert!(upload[7].contains("type=application/pdf"));
+    assert_eq!(upload[5], "Document reçu");
+    assert!(upload[9].contains("type=application/pdf"));
     assert!(upload[0].ends_with('Z'), "ISO 8601 in UTC: {}", upload[0]);
     assert!(
         !export.body.contains(",=HYPERLINK") && !export.body.contains("\"=HYPERLINK"),

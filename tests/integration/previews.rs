@@ -94,14 +94,17 @@ async fn a_preview_shows_the_document_from_the_preview_origin_only(backend: Back
         .expect("count");
     assert_eq!(previews, 1);
 
-    // The preview origin serves nothing of the site, and the site no preview.
-    for site_path in ["/", "/dashboard", "/login", &download_path(&id)] {
+    // The preview origin serves nothing of the site: it sends the same path to the
+    // site, without a cookie. The site serves no preview.
+    for site_path in ["/", "/dashboard", "/login?next=%2Faudit", &download_path(&id)] {
         let answer = get_on(&app, "localhost:3000", site_path).await;
         assert_eq!(
             answer.status,
-            StatusCode::NOT_FOUND,
+            StatusCode::TEMPORARY_REDIRECT,
             "{site_path} on the preview origin"
         );
+        assert_eq!(answer.header("location"), format!("http://127.0.0.1:3000{site_path}"));
+        assert_eq!(answer.header("set-cookie"), "");
     }
     assert_eq!(get_on(&app, "127.0.0.1:3000", path).await.status, StatusCode::NOT_FOUND);
 

@@ -90,6 +90,8 @@ async fn a_patient_opens_a_code_and_sends_documents_stored_sealed(backend: Backe
     assert_eq!((status.remaining, status.expires_at), (2, code.expires_at));
     assert_eq!(status.max_file_bytes, 10 * 1024 * 1024);
     assert_eq!(access(&mut patient).await, SendAccess::Open(status));
+    // Another browser with the same code, say a relative's.
+    let (mut relative, _) = self::patient(&app, &code.code).await;
 
     let pdf = prescription();
     let receipt = patient.send_file("Ordonnance mars.pdf", &pdf).await.expect("sent");
@@ -100,13 +102,25 @@ async fn a_patient_opens_a_code_and_sends_documents_stored_sealed(backend: Backe
     );
     assert_eq!(receipt.reference.len(), 10);
     let photo = patient.send_file("../../IMG_2041.JPG", PHOTO).await.expect("sent");
-    assert_eq!((photo.filename.as_str(), photo.sha256), ("IMG_2041.JPG", sha256(PHOTO)));
+    assert_eq!(
+        (photo.filename.as_str(), photo.sha256.as_str()),
+        ("IMG_2041.JPG", sha256(PHOTO).as_str())
+    );
     assert_eq!(
         patient.send_file("encore.pdf", &pdf).await,
         Err(invalid_code()),
         "used up"
     );
-    assert_eq!(access(&mut patient).await, SendAccess::Closed);
+    // Used up: a reload shows the receipts of what this browser sent, and the other
+    // browser, which sent nothing, only that the code is closed.
+    let SendAccess::Sent(done) = access(&mut patient).await else {
+        panic!("the receipts after a reload");
+    };
+    assert_eq!(done.remaining, 0);
+    let mut sent = done.sent;
+    sent.sort_by(|a, b| a.filename.cmp(&b.filename));
+    assert_eq!(sent, [photo, receipt], "received in the same second: in any order");
+    assert_eq!(access(&mut relative).await, SendAccess::Closed);
 
     let codes = staff
         .call::<ListTransferCodes, TransferCodes>(&[])

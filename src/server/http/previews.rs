@@ -6,7 +6,9 @@
 //! safe that way on the site's own origin. Previews are therefore served on another host
 //! name (`PREVIEW_URL`) by the same server, which answers nothing else there: whatever
 //! runs in a preview runs as that origin, which holds no cookie, no session and no page
-//! of the site, and may only be framed by the site.
+//! of the site, and may only be framed by the site. Any other address on that host
+//! redirects to the same path on the site (`http://localhost:3000/`, as people type it
+//! for a local server, reaches the site at `http://127.0.0.1:3000/`).
 //!
 //! With no cookie to go on, a preview's address carries a grant: the document and the
 //! viewer's session, valid for a few minutes, signed with `SECRET_KEY`. The session is
@@ -20,7 +22,7 @@ use crate::server::session::{self, Caller};
 use crate::server::state::AppState;
 use axum::Router;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -63,11 +65,18 @@ async fn preview(State(state): State<AppState>, Path(grant): Path<String>, reque
     delivered.await.into_response()
 }
 
+/// Anything else asked of the preview origin: the same path on the site.
+async fn to_site(State(state): State<AppState>, uri: Uri) -> Response {
+    let path = uri.path_and_query().map_or("/", |path| path.as_str());
+    let location = format!("{}{path}", state.settings.public_url);
+    (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, location)]).into_response()
+}
+
 /// Everything the preview origin serves.
 fn router(state: AppState) -> Router {
     Router::new()
         .route("/preview/{grant}", get(preview))
-        .fallback(|| async { AppError::NotFound })
+        .fallback(to_site)
         .layer(axum::middleware::from_fn(|request: Request, next: Next| async move {
             let mut response = next.run(request).await;
             let headers = response.headers_mut();

@@ -71,6 +71,6 @@ pub async fn export_audit(
         ),
         (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
     ];
-    let csv = audit_trail::csv_export(state, &admin, filter);
+    let csv = audit_trail::csv_export(state, &admin, filter, meta.lang());
     (headers, Body::from_stream(csv)).into_response()
 }

@@ -34,7 +34,9 @@ pub async fn append<'e>(
     .await
 }
 
-/// An event as the pharmacy's admin reads it: who by name and email.
+/// An event as the pharmacy's admin reads it: who by name and email, and the object by
+/// what names it while it is kept (a document's file name, a code's sealed text, a
+/// member's or a key's name).
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct ListedEvent {
     pub id: i64,
@@ -46,6 +48,8 @@ pub struct ListedEvent {
     pub object_type: Option<String>,
     pub object_id: Option<String>,
     pub details: Option<String>,
+    pub object_name: Option<String>,
+    pub code_ciphertext: Option<Vec<u8>>,
 }
 
 /// Which events to read: of one action, and in `[occurred_from, occurred_before)`.
@@ -67,8 +71,17 @@ pub async fn page_before<'e>(
 ) -> Result<Vec<ListedEvent>, sqlx::Error> {
     sqlx::query_as(
         "SELECT e.id, e.occurred_at, u.full_name AS user_name, u.email AS user_email, e.ip, e.action,
-                e.object_type, e.object_id, e.details
-         FROM audit_events e LEFT JOIN users u ON u.id = e.user_id
+                e.object_type, e.object_id, e.details,
+                COALESCE(d.original_filename, m.full_name, k.name, p.name) AS object_name,
+                c.code_ciphertext
+         FROM audit_events e
+         LEFT JOIN users u ON u.id = e.user_id
+         LEFT JOIN documents d ON e.object_type = 'document' AND d.id = e.object_id AND d.pharmacy_id = e.pharmacy_id
+         LEFT JOIN users m ON e.object_type = 'user' AND m.id = e.object_id AND m.pharmacy_id = e.pharmacy_id
+         LEFT JOIN api_keys k ON e.object_type = 'api_key' AND k.id = e.object_id AND k.pharmacy_id = e.pharmacy_id
+         LEFT JOIN pharmacies p ON e.object_type = 'pharmacy' AND p.id = e.object_id AND p.id = e.pharmacy_id
+         LEFT JOIN transfer_codes c
+                ON e.object_type = 'transfer_code' AND c.id = e.object_id AND c.pharmacy_id = e.pharmacy_id
          WHERE e.pharmacy_id = $1 AND e.id < $2 AND ($3 IS NULL OR e.action = $3)
            AND ($4 IS NULL OR e.occurred_at >= $4) AND ($5 IS NULL OR e.occurred_at < $5)
          ORDER BY e.id DESC LIMIT $6",

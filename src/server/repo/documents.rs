@@ -17,6 +17,8 @@ pub struct NewDocument<'a> {
     pub key_id: &'a str,
     pub wrapped_key: &'a [u8],
     pub deletion_date: i64,
+    /// The patient's upload cookie that sent it, for the page's receipt.
+    pub sender: Option<&'a str>,
 }
 
 pub async fn insert<'e>(
@@ -26,8 +28,8 @@ pub async fn insert<'e>(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO documents (id, pharmacy_id, code_id, original_filename, search_name, file_type, mime_type,
-                                file_size, sha256, key_id, wrapped_key, uploaded_at, deletion_date)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                                file_size, sha256, key_id, wrapped_key, uploaded_at, deletion_date, sender)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(new.id)
     .bind(new.pharmacy_id)
@@ -42,9 +44,36 @@ pub async fn insert<'e>(
     .bind(new.wrapped_key)
     .bind(now)
     .bind(new.deletion_date)
+    .bind(new.sender)
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// A document as its sender's receipt shows it.
+#[derive(Debug, FromRow)]
+pub struct SentDocument {
+    pub id: String,
+    pub original_filename: String,
+    pub file_size: i64,
+    pub sha256: String,
+    pub uploaded_at: i64,
+}
+
+/// The documents still kept that one upload cookie sent with a code, oldest first.
+pub async fn sent_by<'e>(
+    db: impl Executor<'e, Database = Any>,
+    code_id: &str,
+    sender: &str,
+) -> Result<Vec<SentDocument>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, original_filename, file_size, sha256, uploaded_at FROM documents
+         WHERE code_id = $1 AND sender = $2 ORDER BY uploaded_at, id",
+    )
+    .bind(code_id)
+    .bind(sender)
+    .fetch_all(db)
+    .await
 }
 
 /// Id and file name of the documents received before names were indexed for search.

@@ -1,7 +1,9 @@
 use crate::server::repo::Flag;
+use crate::time_format::{DEFAULT_ZONE, Tz, pharmacy_zone};
 use sqlx::{Any, Executor, FromRow};
 
-const COLUMNS: &str = "id, name, address, retention_days, require_second_factor, notification_email, created_at";
+const COLUMNS: &str =
+    "id, name, address, retention_days, require_second_factor, notification_email, time_zone, created_at";
 
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct Pharmacy {
@@ -13,7 +15,16 @@ pub struct Pharmacy {
     pub require_second_factor: bool,
     /// Where arrival emails go; none without one.
     pub notification_email: Option<String>,
+    /// An IANA name, one of `time_format::PHARMACY_ZONES`.
+    pub time_zone: String,
     pub created_at: i64,
+}
+
+impl Pharmacy {
+    /// The zone its pages show times in.
+    pub fn zone(&self) -> Tz {
+        pharmacy_zone(&self.time_zone).unwrap_or(DEFAULT_ZONE)
+    }
 }
 
 pub struct NewPharmacy<'a> {
@@ -67,6 +78,15 @@ pub async fn set_retention_days<'e>(
     sqlx::query("UPDATE pharmacies SET retention_days = $2 WHERE id = $1")
         .bind(id)
         .bind(days)
+        .execute(db)
+        .await
+        .map(drop)
+}
+
+pub async fn set_time_zone<'e>(db: impl Executor<'e, Database = Any>, id: &str, zone: Tz) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE pharmacies SET time_zone = $2 WHERE id = $1")
+        .bind(id)
+        .bind(zone.name())
         .execute(db)
         .await
         .map(drop)
