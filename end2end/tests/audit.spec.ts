@@ -78,6 +78,7 @@ test('the admin reads the audit trail in words and exports it as CSV', async ({ 
   await page.getByLabel('Action').selectOption({ label: 'Pharmacie inscrite' });
   await expect(events.getByRole('listitem')).toHaveCount(1);
   await expect(events).toContainText('Pharmacie du Port');
+  await expect(page.getByRole('button', { name: 'Suivants' })).toBeHidden();
 
   // The export follows the page's filter.
   const filtered = await exportCsv(page);

@@ -35,8 +35,8 @@ test('documents a patient sends appear in the open dashboard, download intact, p
   await expect(row).toContainText('Mme Leroy');
   await expect(row).toContainText('Nouveau');
   // One page: no pager.
-  await expect(page.getByRole('button', { name: 'Suivants' })).toHaveCount(0);
-  await expect(page.getByRole('button', { name: 'Précédents' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Suivants' })).toBeHidden();
+  await expect(page.getByRole('button', { name: 'Précédents' })).toBeHidden();
 
   const [download] = await Promise.all([
     page.waitForEvent('download'),

@@ -228,8 +228,7 @@ fn DocumentList(page: DocumentPage, skip: RwSignal<u32>, actions: RowActions) ->
         <ul class="documents-list" data-testid="documents">
             {documents.into_iter().map(|document| view! { <DocumentRow document previews actions /> }).collect_view()}
         </ul>
-        {(first > 0 || shown_to < total).then(|| view! {
-        <div class="row-actions">
+        <div class="row-actions" hidden={first == 0 && shown_to >= total}>
             <button
                 type="button"
                 class="button"
@@ -247,7 +246,6 @@ fn DocumentList(page: DocumentPage, skip: RwSignal<u32>, actions: RowActions) ->
                 {i18n.t(Text::Next)}
             </button>
         </div>
-        })}
     }
     .into_any()
 }

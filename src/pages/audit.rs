@@ -70,7 +70,7 @@ fn AuditTrail() -> impl IntoView {
                             <ul class="audit-events" data-testid="audit-events">
                                 {events.into_iter().map(|event| view! { <EventRow event /> }).collect_view()}
                             </ul>
-                            <div class="row-actions">
+                            <div class="row-actions" hidden=move || older.is_none() && cursors.with(Vec::is_empty)>
                                 <button
                                     type="button"
                                     class="button"
@@ -111,7 +111,7 @@ fn EventRow(event: AuditEventView) -> impl IntoView {
         <li>
             <span>{date_time(event.occurred_at, zone)}</span>
             <strong>{words}</strong>
-            <span>{event.user.unwrap_or_default()}</span>
+            <span>{event.user.unwrap_or_else(|| "—".to_owned())}</span>
             <span class="audit-object">{event.object.unwrap_or_default()}</span>
             <span class="hint">{event.ip.unwrap_or_default()}</span>
         </li>

@@ -175,7 +175,10 @@ async fn the_admin_sets_the_time_zone_every_page_shows_times_in(backend: Backend
         .expect("set");
     let overview: StaffOverview = admin.call::<ListStaff, _>(&[]).await.expect("listed");
     assert_eq!(overview.time_zone, Tz::Indian__Reunion);
-    assert_eq!(session(&mut admin).await.expect("signed in").user.time_zone, Tz::Indian__Reunion);
+    assert_eq!(
+        session(&mut admin).await.expect("signed in").user.time_zone,
+        Tz::Indian__Reunion
+    );
     let code: CodeView = admin
         .call::<CreateTransferCode, _>(&[("lifetime_hours", "24"), ("max_uses", "1"), ("note", "")])
         .await
@@ -190,7 +193,11 @@ async fn the_admin_sets_the_time_zone_every_page_shows_times_in(backend: Backend
             "{unknown:?}"
         );
     }
-    assert!(audit_actions(&app, &mut admin).await.contains(&"time_zone_changed".to_owned()));
+    assert!(
+        audit_actions(&app, &mut admin)
+            .await
+            .contains(&"time_zone_changed".to_owned())
+    );
 }
 
 async fn the_audit_page_names_actions_and_objects_as_the_pharmacy_knows_them(backend: Backend) {
@@ -210,7 +217,9 @@ async fn the_audit_page_names_actions_and_objects_as_the_pharmacy_knows_them(bac
         .fetch_one(&app.state.db)
         .await
         .expect("document");
-    let download = app.send(admin.request("GET", &download_path(&document), Body::empty())).await;
+    let download = app
+        .send(admin.request("GET", &download_path(&document), Body::empty()))
+        .await;
     assert_eq!(download.status, StatusCode::OK);
 
     let page: AuditPage = admin.call::<ListAuditEvents, _>(&[]).await.expect("listed");
@@ -226,7 +235,11 @@ async fn the_audit_page_names_actions_and_objects_as_the_pharmacy_knows_them(bac
     assert_eq!(object_of("user_created").as_deref(), Some("Dominique Petit"));
     assert_eq!(object_of("document_downloaded").as_deref(), Some("Ordonnance.pdf"));
     assert_eq!(object_of("pharmacy_registered").as_deref(), Some("Pharmacie du Port"));
-    let downloaded = page.events.iter().find(|e| e.action == "document_downloaded").expect("event");
+    let downloaded = page
+        .events
+        .iter()
+        .find(|e| e.action == "document_downloaded")
+        .expect("event");
     assert_eq!(downloaded.user.as_deref(), Some("Camille Martin"));
 
     // Deleted, a document is named by its receipt's reference.
@@ -235,7 +248,11 @@ async fn the_audit_page_names_actions_and_objects_as_the_pharmacy_knows_them(bac
         .await
         .expect("deleted");
     let page: AuditPage = admin.call::<ListAuditEvents, _>(&[]).await.expect("listed");
-    let deleted = page.events.iter().find(|e| e.action == "document_deleted").expect("event");
+    let deleted = page
+        .events
+        .iter()
+        .find(|e| e.action == "document_deleted")
+        .expect("event");
     assert_eq!(deleted.object.as_deref(), Some(receipt.reference.as_str()));
 }
 
