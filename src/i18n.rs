@@ -290,6 +290,7 @@ texts! {
     SendTo => "Destinataire :", "Recipient:";
     SendRemaining => "Documents que vous pouvez encore envoyer :", "Documents you can still send:";
     SendUntil => "Code valable jusqu'au :", "Code valid until:";
+    AnotherCode => "Vous avez un autre code ?", "Have another code?";
     TipWholePage => "Photographiez la page entière, à plat et bien éclairée.", "Photograph the whole page, flat and in good light.";
     TipOneDocument => "Un document par photo ou par PDF.", "One document per photo or PDF.";
     TipWhatNext => "Votre pharmacie reçoit vos documents aussitôt, et vous gardez un reçu.",

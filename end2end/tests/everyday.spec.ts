@@ -150,6 +150,9 @@ test('a patient who reloads after sending still sees the receipt, and another br
   await expect(entry.locator('.receipt-reference')).toHaveText(reference!);
   await expect(entry.getByText('Fichier', { exact: true })).toBeVisible();
   await expect(patientPage.getByText("Code valable jusqu'au :")).toBeVisible();
+  // A new code from the pharmacy can be typed right there.
+  await expect(patientPage.getByRole('heading', { name: 'Vous avez un autre code ?' })).toBeVisible();
+  await expect(send.codeField).toBeEditable();
 
   // Someone else typing the same code learns nothing of what was sent.
   const other = await browser.newContext({ baseURL });

@@ -1,6 +1,6 @@
 //! The audit trail as the admin reads it: events, filters, pages, and the CSV export's address.
 
-use crate::i18n::Text;
+use crate::i18n::{Lang, Text};
 use serde::{Deserialize, Serialize};
 
 pub const EXPORT_PATH: &str = "/audit/export.csv";
@@ -41,6 +41,13 @@ pub enum Action {
 }
 
 impl Action {
+    /// A stored action in words, in `lang`; one this version does not know, as stored.
+    pub fn words(stored: &str, lang: Lang) -> String {
+        stored
+            .parse::<Action>()
+            .map_or_else(|_| stored.to_owned(), |known| lang.text(known.text()).to_owned())
+    }
+
     /// The action in words, as the page and the export show it.
     pub fn text(self) -> Text {
         match self {

@@ -104,9 +104,8 @@ fn AuditTrail() -> impl IntoView {
 fn EventRow(event: AuditEventView) -> impl IntoView {
     let i18n = use_i18n();
     let zone = use_auth().time_zone();
-    let action = event.action.parse::<Action>().ok();
     let stored = event.action;
-    let words = move || action.map_or_else(|| stored.clone(), |known| i18n.t(known.text())().to_owned());
+    let words = move || Action::words(&stored, i18n.lang.get());
     view! {
         <li>
             <span>{date_time(event.occurred_at, zone)}</span>

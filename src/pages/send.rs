@@ -36,7 +36,16 @@ pub fn SendPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"…"</p> }>
                 {move || Suspend::new(async move {
                     match access.await {
-                        Ok(SendAccess::Open(status) | SendAccess::Sent(status)) => view! { <Uploader status /> }.into_any(),
+                        Ok(SendAccess::Open(status)) => view! { <Uploader status /> }.into_any(),
+                        // The receipts, and room for the next code the patient is given.
+                        Ok(SendAccess::Sent(status)) => view! {
+                            <Uploader status />
+                            <div class="no-print another-code">
+                                <h2>{i18n.t(Text::AnotherCode)}</h2>
+                                <CodeForm open notice=None working />
+                            </div>
+                        }
+                        .into_any(),
                         Ok(access) => {
                             let notice = match (access, link_refusal()) {
                                 (_, Some(LinkRefusal::Limited)) => Some(AppError::RateLimited { retry_after_secs: 60 }),
@@ -278,15 +287,13 @@ fn Uploader(status: SendStatus) -> impl IntoView {
                 <dd>{status.with_value(|s| date_time(s.expires_at, zone))}</dd>
             </dl>
             <Show when=move || !all_sent()>
+                // Type-erased here and below: the page's full view type is too deep to compile.
+                {view! {
                 <ul class="send-tips">
                     <li>{i18n.t(Text::TipWholePage)}</li>
                     <li>{i18n.t(Text::TipOneDocument)}</li>
                     <li>{i18n.t(Text::TipWhatNext)}</li>
                 </ul>
-            </Show>
-            <Show when=move || !all_sent()>
-                // Type-erased here and below: the page's full view type is too deep to compile.
-                {view! {
                 <div class="drop-zone" on:dragover=|ev: leptos::ev::DragEvent| ev.prevent_default() on:drop=on_drop>
                     <div class="pickers">
                         <input

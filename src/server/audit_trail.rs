@@ -50,13 +50,6 @@ fn object(state: &AppState, event: &ListedEvent) -> Option<String> {
     }
 }
 
-/// The action in words, in `lang`; an action this version does not know, as stored.
-fn action_words(action: &str, lang: Lang) -> String {
-    action
-        .parse::<Action>()
-        .map_or_else(|_| action.to_owned(), |known| lang.text(known.text()).to_owned())
-}
-
 fn event_filter(filter: &AuditFilter) -> EventFilter<'_> {
     EventFilter {
         action: filter.action.as_deref().filter(|a| !a.is_empty()),
@@ -113,7 +106,7 @@ fn csv_rows(events: &[(ListedEvent, Option<String>)], lang: Lang, with_header: b
             event.user_email.clone().unwrap_or_default(),
             event.ip.clone().unwrap_or_default(),
             event.action.clone(),
-            action_words(&event.action, lang),
+            Action::words(&event.action, lang),
             event.object_type.clone().unwrap_or_default(),
             event.object_id.clone().unwrap_or_default(),
             object.clone().unwrap_or_default(),
@@ -210,8 +203,8 @@ mod tests {
 
     #[test]
     fn actions_read_in_words_in_each_language_and_unknown_ones_as_stored() {
-        assert_eq!(action_words("document_downloaded", Lang::Fr), "Document téléchargé");
-        assert_eq!(action_words("document_downloaded", Lang::En), "Document downloaded");
-        assert_eq!(action_words("something_newer", Lang::Fr), "something_newer");
+        assert_eq!(Action::words("document_downloaded", Lang::Fr), "Document téléchargé");
+        assert_eq!(Action::words("document_downloaded", Lang::En), "Document downloaded");
+        assert_eq!(Action::words("something_newer", Lang::Fr), "something_newer");
     }
 }

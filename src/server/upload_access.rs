@@ -33,10 +33,14 @@ pub fn usable(code: &CodeRow, now: i64) -> bool {
 
 const GRANT_PURPOSE: &str = "upload-grant";
 
-fn grant_cookie(state: &AppState, code: &CodeRow, now: i64) -> String {
+/// The upload cookie for `code`. A browser opening the code it already holds keeps its
+/// id, and so its receipts.
+fn grant_cookie(state: &AppState, meta: &RequestMeta, code: &CodeRow, now: i64) -> String {
     let expires_at = code.expires_at.min(now + GRANT_SECS);
-    let sender = uuid::Uuid::new_v4().simple().to_string();
-    let payload = format!("{} {sender}", code.id);
+    let sender = granted(state, meta)
+        .filter(|held| held.code_id == code.id)
+        .map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), |held| held.sender);
+    let payload = format!("{}:{sender}", code.id);
     let grant = state.settings.secret_key.grant(GRANT_PURPOSE, &payload, expires_at);
     UPLOAD_COOKIE.set(&state.settings, &grant, expires_at - now)
 }
@@ -54,7 +58,7 @@ pub fn granted(state: &AppState, meta: &RequestMeta) -> Option<Grant> {
         .settings
         .secret_key
         .granted(GRANT_PURPOSE, grant, state.clock.now())?;
-    let (code_id, sender) = payload.split_once(' ')?;
+    let (code_id, sender) = payload.split_once(':')?;
     Some(Grant {
         code_id: code_id.to_owned(),
         sender: sender.to_owned(),
@@ -86,7 +90,7 @@ async fn send_status(
 
 /// The receipts of the documents still kept that this cookie sent with its code.
 async fn receipts(state: &AppState, grant: &Grant) -> Result<Vec<DocumentReceipt>, AppError> {
-    let sent = documents::sent_by(&state.db, &grant.code_id, &grant.sender).await?;
+    let sent = documents::sent_by(&state.db, &grant.code_id, &grant.sender, state.clock.now()).await?;
     Ok(sent
         .into_iter()
         .map(|document| DocumentReceipt {
@@ -129,20 +133,20 @@ pub async fn open(
     proof: Option<&str>,
 ) -> Result<(SendStatus, String), AppError> {
     let code = find_usable(state, meta, input, proof).await?;
-    let cookie = grant_cookie(state, &code, state.clock.now());
+    let cookie = grant_cookie(state, meta, &code, state.clock.now());
     let remaining = code.max_uses - code.current_uses;
     Ok((send_status(state, &code, remaining, Vec::new()).await?, cookie))
 }
 
 /// The upload cookie for a QR link's token, if its code is usable. Tokens cannot be
 /// guessed, so opening one spends nothing of the guessing limits.
-async fn open_link(state: &AppState, token: &str) -> Result<String, AppError> {
+async fn open_link(state: &AppState, meta: &RequestMeta, token: &str) -> Result<String, AppError> {
     let now = state.clock.now();
     let code = transfer_codes::find_by_link_hash(&state.db, &codes::link_hash(state, token))
         .await?
         .filter(|code| usable(code, now))
         .ok_or_else(AppError::invalid_code)?;
-    Ok(grant_cookie(state, &code, now))
+    Ok(grant_cookie(state, meta, &code, now))
 }
 
 /// What the send page offers the caller: the code its cookie opens, or, once that
@@ -171,7 +175,7 @@ pub async fn open_by_link(state: &AppState, meta: &RequestMeta, token: &str) -> 
     if TransferCode::parse(token).is_some() {
         open(state, meta, token, None).await.map(|(_, cookie)| cookie)
     } else {
-        open_link(state, token).await
+        open_link(state, meta, token).await
     }
 }
 

@@ -106,6 +106,15 @@ async fn a_preview_shows_the_document_from_the_preview_origin_only(backend: Back
         assert_eq!(answer.header("location"), format!("http://127.0.0.1:3000{site_path}"));
         assert_eq!(answer.header("set-cookie"), "");
     }
+    let posted = Request::post("/api/login")
+        .header("host", "localhost:3000")
+        .body(Body::empty())
+        .expect("request");
+    assert_eq!(
+        app.send(posted).await.status,
+        StatusCode::NOT_FOUND,
+        "only reads are redirected"
+    );
     assert_eq!(get_on(&app, "127.0.0.1:3000", path).await.status, StatusCode::NOT_FOUND);
 
     // A page of the site may frame the preview origin and nothing else.

@@ -101,6 +101,15 @@ async fn a_patient_opens_a_code_and_sends_documents_stored_sealed(backend: Backe
         (pdf.len() as u64, sha256(&pdf).as_str())
     );
     assert_eq!(receipt.reference.len(), 10);
+    // Opening the code again in the same browser keeps what it sent.
+    patient
+        .call::<OpenTransferCode, SendStatus>(&[("code", &code.code)])
+        .await
+        .expect("opened again");
+    let SendAccess::Open(reopened) = access(&mut patient).await else {
+        panic!("still open");
+    };
+    assert_eq!(reopened.sent, std::slice::from_ref(&receipt));
     let photo = patient.send_file("../../IMG_2041.JPG", PHOTO).await.expect("sent");
     assert_eq!(
         (photo.filename.as_str(), photo.sha256.as_str()),

@@ -22,7 +22,7 @@ use crate::server::session::{self, Caller};
 use crate::server::state::AppState;
 use axum::Router;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -65,8 +65,12 @@ async fn preview(State(state): State<AppState>, Path(grant): Path<String>, reque
     delivered.await.into_response()
 }
 
-/// Anything else asked of the preview origin: the same path on the site.
-async fn to_site(State(state): State<AppState>, uri: Uri) -> Response {
+/// Anything else read on the preview origin: the same path on the site. Nothing is
+/// ever sent to it but previews.
+async fn to_site(State(state): State<AppState>, method: Method, uri: Uri) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        return AppError::NotFound.into_response();
+    }
     let path = uri.path_and_query().map_or("/", |path| path.as_str());
     let location = format!("{}{path}", state.settings.public_url);
     (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, location)]).into_response()

@@ -60,18 +60,21 @@ pub struct SentDocument {
     pub uploaded_at: i64,
 }
 
-/// The documents still kept that one upload cookie sent with a code, oldest first.
+/// The documents still kept at `now` that one upload cookie sent with a code, oldest
+/// first (in any order within a second).
 pub async fn sent_by<'e>(
     db: impl Executor<'e, Database = Any>,
     code_id: &str,
     sender: &str,
+    now: i64,
 ) -> Result<Vec<SentDocument>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, original_filename, file_size, sha256, uploaded_at FROM documents
-         WHERE code_id = $1 AND sender = $2 ORDER BY uploaded_at, id",
+         WHERE code_id = $1 AND sender = $2 AND deletion_date > $3 ORDER BY uploaded_at, id",
     )
     .bind(code_id)
     .bind(sender)
+    .bind(now)
     .fetch_all(db)
     .await
 }
