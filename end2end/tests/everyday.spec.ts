@@ -169,3 +169,48 @@ test('http://localhost reaches the site at the same path', async ({ page }) => {
   await expect(page).toHaveURL('http://127.0.0.1:3100/login');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Connexion pharmacien');
 });
+
+test('the staff page shows whether the second factor is required, and no email setting without email', async ({
+  page,
+}) => {
+  await registered(page, 'equipe');
+  await page.goto('/staff');
+  const required = page.getByRole('checkbox', { name: "Exiger la double authentification pour toute l'équipe" });
+  await expect(required).not.toBeChecked();
+  // This server sends no email: the notification address is not offered.
+  await expect(page.getByLabel('Adresse de notification')).toHaveCount(0);
+  await expect(page.getByText('courriel')).toHaveCount(0);
+  await expect(page.getByLabel('Adresse e-mail')).toBeVisible();
+});
+
+test('the dashboard can be installed as an app', async ({ page, request }) => {
+  await page.goto('/');
+  const href = await page.locator('link[rel="manifest"]').getAttribute('href');
+  const manifest = await request.get(href!);
+  expect(manifest.headers()['content-type']).toContain('application/manifest+json');
+  const app = await manifest.json();
+  expect(app).toMatchObject({ name: 'Santhium', start_url: '/dashboard', display: 'standalone' });
+  for (const size of ['192x192', '512x512']) {
+    const icon = app.icons.find((i: { sizes: string; purpose?: string }) => i.sizes === size && !i.purpose);
+    const answer = await request.get(icon.src);
+    expect(answer.headers()['content-type']).toBe('image/png');
+  }
+});
+
+test('on a desktop the narrow cards are centred, and badges fit their text', async ({ page, patientPage }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto('/login');
+  const card = await page.locator('.page.narrow').boundingBox();
+  expect(Math.abs(card!.x - (1280 - card!.x - card!.width))).toBeLessThanOrEqual(2);
+
+  const dashboard = await registered(page, 'badge');
+  const code = await dashboard.createCode(1, '');
+  const send = new SendPage(patientPage);
+  await send.open('/send');
+  await send.typeCode(code);
+  await send.choose([{ name: 'ordonnance.pdf', mimeType: 'application/pdf', buffer: prescription }]);
+  await send.sendButton.click();
+  const badge = dashboard.documentRow('ordonnance.pdf').getByText('Nouveau', { exact: true });
+  await expect(badge).toBeVisible({ timeout: 15_000 });
+  expect((await badge.boundingBox())!.width).toBeLessThan(120);
+});
