@@ -39,12 +39,13 @@ pub fn pharmacy_zone(name: &str) -> Option<Tz> {
 
 /// The moment of `unix_secs` with the zone's offset at that moment.
 fn local(unix_secs: i64, zone: Tz) -> OffsetDateTime {
-    let utc = OffsetDateTime::from_unix_timestamp(unix_secs).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let offset = chrono::DateTime::from_timestamp(unix_secs, 0)
         .map(|at| zone.offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc())
         .and_then(|secs| UtcOffset::from_whole_seconds(secs).ok())
         .unwrap_or(UtcOffset::UTC);
-    utc.to_offset(offset)
+    OffsetDateTime::from_unix_timestamp(unix_secs)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .to_offset(offset)
 }
 
 /// Unix seconds as `dd/mm/yyyy hh:mm` in `zone`.
@@ -62,7 +63,8 @@ pub fn date_time_with_zone(unix_secs: i64, zone: Tz) -> String {
 /// Unix seconds as ISO 8601 in UTC, for files: `2026-11-21T07:24:00Z`.
 pub fn iso_8601(unix_secs: i64) -> String {
     let iso = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    local(unix_secs, Tz::UTC).format(iso).unwrap_or_default()
+    let utc = OffsetDateTime::from_unix_timestamp(unix_secs).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    utc.format(iso).unwrap_or_default()
 }
 
 /// A `yyyy-mm-dd` day in `zone`, as date inputs give it: the Unix seconds of its start
