@@ -2,7 +2,7 @@
 //! passes through (client address, tracing, timeouts, compression, headers, limits).
 
 use crate::api::send::SendDocument;
-use crate::app::App;
+use crate::app::{App, shell};
 use crate::error::AppError;
 use crate::server::http::{connections, headers, previews, routes, web};
 use crate::server::state::AppState;
@@ -43,11 +43,14 @@ pub fn app(state: AppState) -> Router {
         );
     let context = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        move || {
+            provide_context(state.clone());
+            headers::provide_page_nonce();
+        }
     };
     let pages = {
         let options = state.leptos_options.clone();
-        move || headers::secure_shell(options.clone())
+        move || shell(options.clone())
     };
     // Room for one file of the largest allowed size plus the multipart envelope.
     let body_limit = usize::try_from(settings.max_file_size_bytes())
@@ -62,8 +65,7 @@ pub fn app(state: AppState) -> Router {
         .route(crate::model::audit::EXPORT_PATH, get(routes::export_audit))
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), pages)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            context,
-            headers::secure_shell,
+            context, shell,
         ))
         .layer(axum::middleware::from_fn(web::server_fn_refusals))
         .layer(axum::middleware::from_fn(multipart_uploads_only))
@@ -77,7 +79,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/", get(rest::service::root))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(axum::middleware::from_fn_with_state(
-            settings.uses_tls(),
+            headers::HeaderSettings {
+                tls: settings.uses_tls(),
+                preview_origin: settings.preview_url.clone(),
+            },
             headers::security_headers,
         ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), previews::by_host))

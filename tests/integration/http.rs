@@ -1,8 +1,11 @@
 //! The application as a browser or an integrator meets it, through the router.
 
+use crate::accounts::register;
 use crate::support::spawn_app;
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
 
 fn nonce_of(csp: &str) -> &str {
     csp.split("'nonce-")
@@ -132,6 +135,53 @@ async fn pages_carry_a_nonce_csp_that_only_their_own_scripts_match() {
         nonce,
         "a fresh nonce per page"
     );
+}
+
+/// The policy a page is served with names the nonce its hydration scripts carry, on
+/// every load of every page, also under parallel loads of the pages that wait for their
+/// data before answering (a page without it would not hydrate: no button would work).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_load_carries_the_nonce_of_its_own_scripts() {
+    let app = spawn_app(&[]).await;
+    let admin = register(&app, "Pharmacie du Port", "port@example.fr").await;
+    let loads = [
+        "/",
+        "/send",
+        "/dashboard",
+        "/staff",
+        "/audit",
+        "/account",
+        "/account/second-factor",
+    ]
+    .into_iter()
+    .cycle()
+    .take(70)
+    .map(|path| {
+        let router = app.router.clone();
+        let request = admin.request("GET", path, Body::empty());
+        tokio::spawn(async move {
+            let response = router.oneshot(request).await.expect("infallible router");
+            let status = response.status();
+            let csp = response
+                .headers()
+                .get(header::CONTENT_SECURITY_POLICY)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let body = response.into_body().collect().await.expect("body").to_bytes();
+            (path, status, csp, String::from_utf8_lossy(&body).into_owned())
+        })
+    });
+    for load in futures::future::join_all(loads).await {
+        let (path, status, csp, body) = load.expect("load");
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        assert!(csp.contains("'nonce-"), "{path} served without the page policy: {csp}");
+        let nonce = nonce_of(&csp);
+        assert!(
+            body.contains(&format!(r#"nonce="{nonce}""#)),
+            "{path}: the scripts lack the policy's nonce"
+        );
+    }
 }
 
 #[tokio::test]

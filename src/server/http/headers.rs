@@ -1,17 +1,18 @@
 //! Security headers on every response, and the per-page Content Security Policy whose
 //! nonce lets Leptos' own inline hydration scripts run and nothing else.
+//!
+//! The nonce is made here, before the request reaches Leptos, which renders the page
+//! with it; the policy naming it is set here too, on the HTML that comes back, so a page
+//! never depends on its rendering to carry its policy.
 
-use crate::app::shell;
 use crate::error::AppError;
-use crate::server::state::AppState;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header, request::Parts};
 use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::response::Response;
-use leptos::nonce::{provide_nonce, use_nonce};
+use leptos::nonce::Nonce;
 use leptos::prelude::*;
-use leptos_axum::ResponseOptions;
 use url::Url;
 
 /// For everything that is not a page (JSON, files): nothing may load or frame it.
@@ -28,30 +29,47 @@ fn page_csp(nonce: &str, preview_origin: Option<&str>) -> String {
     )
 }
 
-/// Every page goes through here: a fresh nonce, and the CSP naming it.
-pub fn secure_shell(options: LeptosOptions) -> impl IntoView {
-    provide_nonce();
-    let preview_origin = use_context::<AppState>().and_then(|state| state.settings.preview_url.clone());
-    if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>())
-        && let Ok(csp) = HeaderValue::from_str(&page_csp(&nonce, preview_origin.as_deref()))
-    {
-        response.insert_header(header::CONTENT_SECURITY_POLICY, csp);
+/// Called where Leptos renders a request: its pages use the nonce `security_headers`
+/// made for that request.
+pub fn provide_page_nonce() {
+    if let Some(nonce) = use_context::<Parts>().and_then(|parts| parts.extensions.get::<Nonce>().cloned()) {
+        provide_context(nonce);
     }
-    shell(options)
 }
 
-/// Middleware: `tls` says whether the site is served over HTTPS (then HSTS is sent).
-pub async fn security_headers(State(tls): State<bool>, request: Request, next: Next) -> Response {
+/// What the security headers depend on: whether the site is served over HTTPS (then HSTS
+/// is sent), and the origin of previews, which pages may frame.
+#[derive(Clone)]
+pub struct HeaderSettings {
+    pub tls: bool,
+    pub preview_origin: Option<String>,
+}
+
+/// Middleware: the security headers; a page (HTML without a policy of its own) gets the
+/// policy naming the nonce it was rendered with, anything else the default one.
+pub async fn security_headers(State(settings): State<HeaderSettings>, mut request: Request, next: Next) -> Response {
+    let nonce = Nonce::new();
+    request.extensions_mut().insert(nonce.clone());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-    headers
-        .entry(header::CONTENT_SECURITY_POLICY)
-        .or_insert(HeaderValue::from_static(DEFAULT_CSP));
-    if tls {
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        let is_page = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("text/html"));
+        let csp = is_page
+            .then(|| HeaderValue::from_str(&page_csp(&nonce, settings.preview_origin.as_deref())).ok())
+            .flatten();
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            csp.unwrap_or(HeaderValue::from_static(DEFAULT_CSP)),
+        );
+    }
+    if settings.tls {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=63072000; includeSubDomains"),
