@@ -566,7 +566,11 @@ async fn transfers(
             eprintln!("bench: {count} downloads of {file_bytes} bytes at concurrency {concurrency} on {bases:?}");
             let stats = spread(concurrency, count / concurrency, |patient, n| {
                 let base = &bases[(patient + n) % bases.len()];
-                client.get(format!("{base}{path}")).header("cookie", staff)
+                // As every browser asks, so that a compressed answer would show here.
+                client
+                    .get(format!("{base}{path}"))
+                    .header("cookie", staff)
+                    .header("accept-encoding", "gzip, br")
             })
             .await?;
             downloads.push(throughput(stats, file_bytes, concurrency));

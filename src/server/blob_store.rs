@@ -1,6 +1,7 @@
 //! Where sealed documents live, through the `object_store` crate: a local directory for
 //! one instance, or an S3-compatible bucket that several instances share (and, in unit
-//! tests, its in-memory store). Five operations: create, open, delete, list, ping.
+//! tests, its in-memory store). Five operations: create, open (from any offset), delete,
+//! list, ping.
 //!
 //! A blob becomes visible only once complete. One smaller than a part is sent whole when
 //! committed. A larger one is written in parts: in a directory, to a staged file renamed
@@ -24,9 +25,10 @@ use object_store::local::LocalFileSystem;
 use object_store::multipart::{MultipartStore, PartId};
 use object_store::path::Path;
 use object_store::{
-    ClientOptions, GetResultPayload, MultipartId, MultipartUpload, ObjectStore, ObjectStoreExt, PutPayloadMut,
-    RetryConfig,
+    ClientOptions, GetOptions, GetRange, GetResultPayload, MultipartId, MultipartUpload, ObjectStore, ObjectStoreExt,
+    PutPayloadMut, RetryConfig,
 };
+use std::io::{Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -256,15 +258,32 @@ impl BlobStore {
         })
     }
 
-    /// The blob's bytes as they stream from the store. A file in a directory is read as a
-    /// file: `object_store` would read it 8 KiB at a time.
-    pub async fn open(&self, id: &str) -> Result<impl AsyncRead + Send + Unpin + use<>, StoreError> {
+    /// The blob's whole size, and its bytes from `offset` on as they stream from the
+    /// store. A file in a directory is read as a file: `object_store` would read it 8 KiB
+    /// at a time.
+    pub async fn open(
+        &self,
+        id: &str,
+        offset: u64,
+    ) -> Result<(u64, impl AsyncRead + Send + Unpin + use<>), StoreError> {
         let location = self.location(id)?;
-        let found = timed("open", self.objects().get(&location)).await?;
-        Ok(match found.payload {
-            GetResultPayload::File(file, _) => Either::Left(tokio::fs::File::from_std(file)),
+        let options = GetOptions {
+            range: (offset > 0).then_some(GetRange::Offset(offset)),
+            ..GetOptions::default()
+        };
+        let found = timed("open", self.objects().get_opts(&location, options)).await?;
+        let reader = match found.payload {
+            GetResultPayload::File(mut file, _) => {
+                file.seek(SeekFrom::Start(found.range.start))
+                    .map_err(|source| StoreError::Generic {
+                        store: "directory",
+                        source: Box::new(source),
+                    })?;
+                Either::Left(tokio::fs::File::from_std(file))
+            }
             GetResultPayload::Stream(stream) => Either::Right(StreamReader::new(stream.map_err(std::io::Error::from))),
-        })
+        };
+        Ok((found.meta.size, reader))
     }
 
     /// Removes a blob; one already gone is not an error.
@@ -430,7 +449,7 @@ impl Drop for BlobWriter {
 
 /// Reads a whole blob: for tests.
 pub async fn read_all(store: &BlobStore, id: &str) -> Result<Vec<u8>, std::io::Error> {
-    let mut reader = store.open(id).await?;
+    let (_, mut reader) = store.open(id, 0).await?;
     let mut content = Vec::new();
     tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut content).await?;
     Ok(content)
@@ -452,9 +471,16 @@ mod tests {
         for piece in big.chunks(64 * 1024) {
             writer.write(piece.to_vec()).await.expect("write");
         }
-        assert!(store.open("doc-1").await.is_err(), "not visible before commit");
+        assert!(store.open("doc-1", 0).await.is_err(), "not visible before commit");
         writer.commit().await.expect("commit");
         assert_eq!(read_all(&store, "doc-1").await.expect("read"), big);
+        let (size, mut tail) = store.open("doc-1", BUCKET_PART as u64 + 7).await.expect("open");
+        let mut read = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut tail, &mut read)
+            .await
+            .expect("read");
+        assert_eq!(size, big.len() as u64, "the whole blob's size");
+        assert_eq!(read, big[BUCKET_PART + 7..], "the bytes from the offset on");
 
         let mut abandoned = store.create("doc-2").expect("create");
         abandoned.write(big.clone()).await.expect("write");

@@ -2,10 +2,11 @@
 //! see `previews`). Downloads are a plain GET route rather than a streaming server
 //! function: Leptos answers a server function request that accepts HTML and names a
 //! referrer, as a browser following a link from another site does, with a redirect to
-//! that referrer instead of the file. Either way
-//! the sealed content is decrypted chunk by chunk as it streams out, a chunk that does
-//! not authenticate ends the stream there, nothing is cached, and nothing in it can run
-//! as this site.
+//! that referrer instead of the file. Either way the sealed content is decrypted chunk
+//! by chunk as it streams out, a chunk that does not authenticate ends the stream there,
+//! nothing is cached, and nothing in it can run as this site. The answer says its length
+//! and takes byte ranges (a PDF viewer seeks, an interrupted download resumes): a range
+//! is served by reading and opening only the chunks it covers.
 
 use crate::error::AppError;
 use crate::model::audit::Action;
@@ -16,16 +17,17 @@ use crate::server::keys::Sealed;
 use crate::server::keys::bound_to;
 use crate::server::meters;
 use crate::server::repo::documents;
-use crate::server::sealed_stream::{HEADER_LEN, Opener, SEALED_CHUNK};
+use crate::server::sealed_stream::{CHUNK, HEADER_LEN, Layout, Opener};
 use crate::server::session::Staff;
 use crate::server::state::AppState;
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures::stream::BoxStream;
-use futures::{Stream, StreamExt};
+use futures::Stream;
+use http_range_header::RangeUnsatisfiableError;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::io;
+use std::ops::Range;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 /// Characters RFC 5987 lets through unencoded in `filename*` (attr-char).
@@ -107,51 +109,96 @@ fn does_not_open() -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, "a stored document does not open")
 }
 
-/// The plaintext of a sealed blob, chunk by chunk: the sealed bytes are read a whole
-/// chunk at a time, however small the pieces the store hands out.
-fn plaintext(file: impl AsyncRead + Send + Unpin + 'static, opener: Opener) -> impl Stream<Item = io::Result<Bytes>> {
-    futures::stream::try_unfold(Some((file, opener)), |open| async move {
-        let Some((mut file, mut opener)) = open else {
-            return Ok(None);
-        };
-        let mut sealed = Vec::with_capacity(SEALED_CHUNK);
-        while sealed.len() < SEALED_CHUNK {
-            let read = (&mut file)
-                .take((SEALED_CHUNK - sealed.len()) as u64)
-                .read_buf(&mut sealed)
-                .await
-                .inspect_err(|error| report(error, "a stored document could not be read"))?;
-            if read == 0 {
-                break;
-            }
-        }
-        let (plain, rest) = if sealed.is_empty() {
-            (opener.finish(), None)
-        } else {
-            (opener.push(&sealed), Some((file, opener)))
-        };
-        let plain = plain.map_err(|_| does_not_open())?;
-        metrics::counter!(meters::BYTES_OUT).increment(plain.len() as u64);
-        Ok(Some((Bytes::from(plain), rest)))
-    })
+fn damaged() -> AppError {
+    does_not_open();
+    AppError::Internal
 }
 
-/// A document on its way out: the headers it leaves with, and its plaintext as it is
-/// decrypted.
-pub struct Delivered {
-    pub headers: [(HeaderName, HeaderValue); 5],
-    pub content: BoxStream<'static, io::Result<Bytes>>,
+/// What a request asks of a document, from its `Range` and `If-Range` headers.
+#[derive(Debug, PartialEq, Eq)]
+enum Wanted {
+    Whole,
+    /// Plaintext bytes `start..end`.
+    Part(Range<u64>),
+    /// A range outside the document, or not a byte range: answered 416.
+    Unsatisfiable,
 }
 
-impl IntoResponse for Delivered {
-    fn into_response(self) -> Response {
-        (self.headers, Body::from_stream(self.content)).into_response()
+/// Several ranges in one request get the whole document (RFC 9110 lets a server ignore
+/// `Range`); a resumed download whose `If-Range` names another version gets it too.
+fn wanted(request: &HeaderMap, len: u64, etag: &str) -> Wanted {
+    let Some(range) = request.get(header::RANGE).and_then(|value| value.to_str().ok()) else {
+        return Wanted::Whole;
+    };
+    if request
+        .get(header::IF_RANGE)
+        .is_some_and(|version| version.as_bytes() != etag.as_bytes())
+    {
+        return Wanted::Whole;
+    }
+    match http_range_header::parse_range_header(range).and_then(|ranges| ranges.validate(len)) {
+        Ok(ranges) => match ranges.as_slice() {
+            [one] if *one.start() < len => Wanted::Part(*one.start()..one.end() + 1),
+            [_] => Wanted::Unsatisfiable,
+            _ => Wanted::Whole,
+        },
+        // Another unit than bytes is not understood, so not applied.
+        Err(RangeUnsatisfiableError::DoesNotStartWithToken) => Wanted::Whole,
+        Err(_) => Wanted::Unsatisfiable,
     }
 }
 
-/// Document `id` of the caller's pharmacy, decrypted as it streams; the first delivery
-/// marks it viewed, and every one is audited.
-pub async fn deliver(state: &AppState, caller: &Staff, id: &str, delivery: Delivery) -> Result<Delivered, AppError> {
+/// Plaintext bytes `span` of a sealed document, chunk by chunk, from `file` positioned
+/// at the start of the chunk holding `span.start`. Only the chunks the span covers are
+/// read and opened.
+fn plaintext(
+    file: impl AsyncRead + Send + Unpin + 'static,
+    opener: Opener,
+    layout: Layout,
+    span: Range<u64>,
+) -> impl Stream<Item = io::Result<Bytes>> {
+    let first = Layout::chunk_of(span.start);
+    // An empty document still has its one chunk to authenticate.
+    let last = Layout::chunk_of(span.end.saturating_sub(1)).max(first);
+    futures::stream::try_unfold((file, opener, first), move |(mut file, opener, index)| {
+        let span = span.clone();
+        async move {
+            if index > last {
+                return Ok(None);
+            }
+            let mut sealed = vec![0; layout.sealed_len(index)];
+            file.read_exact(&mut sealed)
+                .await
+                .inspect_err(|error| report(error, "a stored document could not be read"))?;
+            let plain = opener
+                .open(index, layout.is_last(index), &sealed)
+                .map_err(|_| does_not_open())?;
+            let chunk_start = index * CHUNK as u64;
+            let from = span.start.saturating_sub(chunk_start) as usize;
+            let to = (span.end - chunk_start).min(plain.len() as u64) as usize;
+            let part = Bytes::from(plain).slice(from..to.max(from));
+            metrics::counter!(meters::BYTES_OUT).increment(part.len() as u64);
+            Ok(Some((part, (file, opener, index + 1))))
+        }
+    })
+}
+
+/// The answer to a range that is not in the document.
+fn unsatisfiable(len: u64) -> Response {
+    let range = HeaderValue::from_str(&format!("bytes */{len}")).unwrap_or(HeaderValue::from_static("bytes */0"));
+    (StatusCode::RANGE_NOT_SATISFIABLE, [(header::CONTENT_RANGE, range)]).into_response()
+}
+
+/// Document `id` of the caller's pharmacy, or the part of it the `request` headers ask
+/// for, decrypted as it streams; the first delivery marks it viewed, and every one is
+/// audited.
+pub async fn deliver(
+    state: &AppState,
+    caller: &Staff,
+    id: &str,
+    delivery: Delivery,
+    request: &HeaderMap,
+) -> Result<Response, AppError> {
     let document = documents::find_for_pharmacy(&state.db, id, &caller.pharmacy.id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -165,13 +212,28 @@ pub async fn deliver(state: &AppState, caller: &Staff, id: &str, delivery: Deliv
             tracing::error!(%error, "a document key does not unwrap");
             AppError::Internal
         })?;
-    let mut file = state.blobs.open(&document.id).await.map_err(storage_error)?;
+    let (blob_len, mut file) = state.blobs.open(&document.id, 0).await.map_err(storage_error)?;
+    let layout = Layout::of_blob(blob_len).ok_or_else(damaged)?;
     let mut header = [0u8; HEADER_LEN];
     file.read_exact(&mut header).await.map_err(read_failed)?;
-    let opener = Opener::new(&data_key, &context, &header).map_err(|_| {
-        does_not_open();
-        AppError::Internal
-    })?;
+    let opener = Opener::new(&data_key, &context, &header).map_err(|_| damaged())?;
+
+    // Documents never change: their fingerprint names the version a download began with.
+    let etag = format!("\"{}\"", document.sha256);
+    let span = match wanted(request, layout.len, &etag) {
+        Wanted::Unsatisfiable => return Ok(unsatisfiable(layout.len)),
+        Wanted::Whole => None,
+        Wanted::Part(span) => Some(span),
+    };
+    let first = span.as_ref().map_or(0, |span| Layout::chunk_of(span.start));
+    if first > 0 {
+        file = state
+            .blobs
+            .open(&document.id, Layout::blob_offset(first))
+            .await
+            .map_err(storage_error)?
+            .1;
+    }
 
     documents::mark_viewed(&state.db, &document.id, &caller.user.id, state.clock.now()).await?;
     audit::record(
@@ -181,31 +243,89 @@ pub async fn deliver(state: &AppState, caller: &Staff, id: &str, delivery: Deliv
         Some(("document", &document.id)),
     )
     .await?;
-    let headers = [
-        (
-            header::CONTENT_TYPE,
-            HeaderValue::from_str(&document.mime_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
-        ),
-        (
-            header::CONTENT_DISPOSITION,
-            disposition(delivery, &document.original_filename),
-        ),
-        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-        (
-            header::CONTENT_SECURITY_POLICY,
-            delivery.content_security_policy(&state.settings),
-        ),
-        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-    ];
-    Ok(Delivered {
-        headers,
-        content: plaintext(file, opener).boxed(),
-    })
+    let mut response = Response::new(Body::from_stream(plaintext(
+        file,
+        opener,
+        layout,
+        span.clone().unwrap_or(0..layout.len),
+    )));
+    let headers = response.headers_mut();
+    let content_type = HeaderValue::from_str(&document.mime_type);
+    headers.insert(
+        header::CONTENT_TYPE,
+        content_type.unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        disposition(delivery, &document.original_filename),
+    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        delivery.content_security_policy(&state.settings),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if let Ok(etag) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, etag);
+    }
+    let length = span.as_ref().map_or(layout.len, |span| span.end - span.start);
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    if let Some(span) = span {
+        let range = format!("bytes {}-{}/{}", span.start, span.end - 1, layout.len);
+        if let Ok(range) = HeaderValue::from_str(&range) {
+            headers.insert(header::CONTENT_RANGE, range);
+        }
+        *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+    }
+    Ok(response)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_range_is_served_as_rfc_9110_reads() {
+        let asked = |len: u64, headers: &[(&'static str, &'static str)]| {
+            let mut request = HeaderMap::new();
+            for (name, value) in headers {
+                request.insert(*name, HeaderValue::from_static(value));
+            }
+            wanted(&request, len, "\"f00d\"")
+        };
+        assert_eq!(asked(1000, &[]), Wanted::Whole);
+        assert_eq!(asked(1000, &[("range", "bytes=0-99")]), Wanted::Part(0..100));
+        assert_eq!(asked(1000, &[("range", "bytes=900-")]), Wanted::Part(900..1000));
+        assert_eq!(
+            asked(1000, &[("range", "bytes=-100")]),
+            Wanted::Part(900..1000),
+            "the last 100"
+        );
+        assert_eq!(
+            asked(1000, &[("range", "bytes=990-5000")]),
+            Wanted::Part(990..1000),
+            "cut at the end"
+        );
+        assert_eq!(asked(1000, &[("range", "bytes=1000-")]), Wanted::Unsatisfiable);
+        assert_eq!(asked(1000, &[("range", "bytes=50-10")]), Wanted::Unsatisfiable);
+        assert_eq!(asked(1000, &[("range", "bytes=abc")]), Wanted::Unsatisfiable);
+        assert_eq!(
+            asked(0, &[("range", "bytes=0-")]),
+            Wanted::Unsatisfiable,
+            "nothing to give"
+        );
+        assert_eq!(asked(1000, &[("range", "pages=1-2")]), Wanted::Whole, "another unit");
+        assert_eq!(
+            asked(1000, &[("range", "bytes=0-9,20-29")]),
+            Wanted::Whole,
+            "several ranges"
+        );
+        let resumed = [("range", "bytes=10-"), ("if-range", "\"f00d\"")];
+        assert_eq!(asked(1000, &resumed), Wanted::Part(10..1000), "the same version");
+        let changed = [("range", "bytes=10-"), ("if-range", "\"beef\"")];
+        assert_eq!(asked(1000, &changed), Wanted::Whole, "another version");
+    }
 
     #[test]
     fn file_names_reach_the_header_quoted_and_encoded_never_raw() {

@@ -309,9 +309,8 @@ mod tests {
         }
         let intaken = intake.finish()?;
         sealed.extend(&intaken.sealed_tail);
-        let mut opener = Opener::new(&key, b"context", &header).expect("header");
-        let mut plain = opener.push(&sealed).expect("opens");
-        plain.extend(opener.finish().expect("opens"));
+        let opener = Opener::new(&key, b"context", &header).expect("header");
+        let plain = opener.open_all(&sealed).expect("opens");
         Ok((plain, intaken))
     }
 

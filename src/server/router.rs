@@ -4,6 +4,7 @@
 use crate::api::send::SendDocument;
 use crate::app::{App, shell};
 use crate::error::AppError;
+use crate::server::files::FileType;
 use crate::server::http::{connections, headers, previews, routes, web};
 use crate::server::state::AppState;
 use crate::server::{api_docs, health, meters, rest, telemetry, upload_access};
@@ -20,6 +21,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -86,7 +88,12 @@ pub fn app(state: AppState) -> Router {
             headers::security_headers,
         ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), previews::by_host))
-        .layer(CompressionLayer::new())
+        // Documents (PDFs, and photos, which the default leaves alone) do not compress:
+        // they are sent as they are, at the store's speed and with their length.
+        .layer(
+            CompressionLayer::new()
+                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new(FileType::Pdf.mime()))),
+        )
         .layer(axum::middleware::from_fn_with_state(
             settings.connections,
             connections::request_timeout,

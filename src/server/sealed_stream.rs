@@ -5,13 +5,15 @@
 //! prefix, then the plaintext in 64 KiB chunks, each sealed with AES-256-GCM under the
 //! document's data key in the STREAM construction (a 32-bit chunk counter and a last-chunk
 //! flag in the nonce). Every chunk but the last is exactly `CHUNK + TAG` bytes; the last
-//! holds the 0 to 64 KiB that remain. Reordered, dropped or truncated chunks fail to open,
-//! and so does a stream opened with other associated data (another document's).
+//! holds the 0 to 64 KiB that remain (an empty document is one empty chunk), so the size of
+//! the blob tells where each chunk lies and a part of the document is read by opening only
+//! the chunks it covers. Reordered, dropped or truncated chunks fail to open, and so does a
+//! stream opened with other associated data (another document's).
 
 use crate::server::keys::DataKey;
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::generic_array::GenericArray;
-use aes_gcm::aead::stream::{DecryptorBE32, EncryptorBE32};
+use aes_gcm::aead::stream::{EncryptorBE32, NewStream, StreamBE32, StreamPrimitive};
 use aes_gcm::aead::{OsRng, Payload};
 use rand::RngCore;
 
@@ -83,11 +85,58 @@ impl Sealer {
     }
 }
 
-/// Decrypts a sealed document chunk by chunk as its bytes are read.
+/// Where a sealed document's chunks lie, known from the size of its blob: every chunk but
+/// the last is full, so any chunk can be found, and opened, on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// Plaintext bytes.
+    pub len: u64,
+}
+
+impl Layout {
+    /// The layout of a blob of `blob_len` bytes, header included; `None` when no sealed
+    /// document has that size (a truncated blob, for one).
+    pub fn of_blob(blob_len: u64) -> Option<Layout> {
+        let body = blob_len.checked_sub(HEADER_LEN as u64)?;
+        let (full, rest) = (body / SEALED_CHUNK as u64, body % SEALED_CHUNK as u64);
+        let len = match rest {
+            0 if full > 0 => full * CHUNK as u64,
+            rest if rest >= TAG as u64 => full * CHUNK as u64 + rest - TAG as u64,
+            _ => return None,
+        };
+        Some(Layout { len })
+    }
+
+    /// How many chunks there are: an empty document is one empty chunk.
+    pub fn chunks(self) -> u64 {
+        self.len.div_ceil(CHUNK as u64).max(1)
+    }
+
+    /// The chunk holding plaintext byte `offset`.
+    pub fn chunk_of(offset: u64) -> u64 {
+        offset / CHUNK as u64
+    }
+
+    /// Where chunk `index` begins in the blob.
+    pub fn blob_offset(index: u64) -> u64 {
+        HEADER_LEN as u64 + index * SEALED_CHUNK as u64
+    }
+
+    /// Sealed bytes in chunk `index`.
+    pub fn sealed_len(self, index: u64) -> usize {
+        let plain = self.len.saturating_sub(index * CHUNK as u64).min(CHUNK as u64);
+        plain as usize + TAG
+    }
+
+    pub fn is_last(self, index: u64) -> bool {
+        index + 1 == self.chunks()
+    }
+}
+
+/// Decrypts a sealed document's chunks, each on its own given its place.
 pub struct Opener {
-    decryptor: DecryptorBE32<Aes256Gcm>,
+    stream: StreamBE32<Aes256Gcm>,
     associated_data: Vec<u8>,
-    pending: Vec<u8>,
 }
 
 impl Opener {
@@ -96,41 +145,31 @@ impl Opener {
             .strip_prefix(MAGIC.as_slice())
             .filter(|p| p.len() == NONCE_PREFIX)
             .ok_or(OpenError)?;
-        let decryptor = DecryptorBE32::from_aead(key.cipher(), GenericArray::from_slice(prefix));
         Ok(Opener {
-            decryptor,
+            stream: StreamBE32::from_aead(key.cipher(), GenericArray::from_slice(prefix)),
             associated_data: associated_data.to_vec(),
-            pending: Vec::with_capacity(SEALED_CHUNK),
         })
     }
 
-    /// Takes more sealed bytes; returns the plaintext of the chunks it could open. A
-    /// chunk is opened once more bytes follow it, which shows it is not the last.
-    pub fn push(&mut self, mut sealed: &[u8]) -> Result<Vec<u8>, OpenError> {
-        let mut plaintext = Vec::new();
-        while !sealed.is_empty() {
-            if self.pending.len() == SEALED_CHUNK {
-                let chunk = Payload {
-                    msg: &self.pending,
-                    aad: &self.associated_data,
-                };
-                plaintext.extend(self.decryptor.decrypt_next(chunk).map_err(|_| OpenError)?);
-                self.pending.clear();
-            }
-            let take = sealed.len().min(SEALED_CHUNK - self.pending.len());
-            self.pending.extend_from_slice(&sealed[..take]);
-            sealed = &sealed[take..];
-        }
-        Ok(plaintext)
-    }
-
-    /// Opens the last chunk; fails if the stream was cut short.
-    pub fn finish(self) -> Result<Vec<u8>, OpenError> {
+    /// The plaintext of chunk `index`, which `last` says ends the document. A chunk
+    /// opened at another place, or as last when it is not (or the reverse), fails.
+    pub fn open(&self, index: u64, last: bool, sealed: &[u8]) -> Result<Vec<u8>, OpenError> {
+        let position = u32::try_from(index).map_err(|_| OpenError)?;
         let chunk = Payload {
-            msg: &self.pending,
+            msg: sealed,
             aad: &self.associated_data,
         };
-        self.decryptor.decrypt_last(chunk).map_err(|_| OpenError)
+        self.stream.decrypt(position, last, chunk).map_err(|_| OpenError)
+    }
+
+    /// A whole sealed document held in memory (the bytes after the header).
+    pub fn open_all(&self, body: &[u8]) -> Result<Vec<u8>, OpenError> {
+        let layout = Layout::of_blob((HEADER_LEN + body.len()) as u64).ok_or(OpenError)?;
+        let mut plaintext = Vec::with_capacity(layout.len as usize);
+        for (index, sealed) in (0..).zip(body.chunks(SEALED_CHUNK)) {
+            plaintext.extend(self.open(index, layout.is_last(index), sealed)?);
+        }
+        Ok(plaintext)
     }
 }
 
@@ -155,14 +194,8 @@ mod tests {
         (header, body)
     }
 
-    fn open(key: &DataKey, aad: &[u8], header: &[u8], body: &[u8], piece: usize) -> Result<Vec<u8>, OpenError> {
-        let mut opener = Opener::new(key, aad, header)?;
-        let mut plain = Vec::new();
-        for part in body.chunks(piece.max(1)) {
-            plain.extend(opener.push(part)?);
-        }
-        plain.extend(opener.finish()?);
-        Ok(plain)
+    fn open(key: &DataKey, aad: &[u8], header: &[u8], body: &[u8]) -> Result<Vec<u8>, OpenError> {
+        Opener::new(key, aad, header)?.open_all(body)
     }
 
     #[test]
@@ -175,12 +208,39 @@ mod tests {
                 let chunks = len.div_ceil(CHUNK).max(1) + usize::from(len > 0 && len % CHUNK == 0);
                 assert!(body.len() <= len + chunks * TAG, "len {len}: one tag per chunk");
                 assert_eq!(
-                    open(&key, AAD, &header, &body, 4096),
+                    open(&key, AAD, &header, &body),
                     Ok(data.clone()),
                     "len {len}, piece {piece}"
                 );
             }
         }
+    }
+
+    #[test]
+    fn any_chunk_opens_on_its_own_at_its_place_only() {
+        let key = DataKey::generate();
+        for len in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK, 3 * CHUNK + 17] {
+            let data = plaintext(len);
+            let (header, body) = seal(&key, &data, CHUNK);
+            let layout = Layout::of_blob((HEADER_LEN + body.len()) as u64).expect("the size of a sealed document");
+            assert_eq!(layout.len, len as u64);
+            let opener = Opener::new(&key, AAD, &header).expect("header");
+            for index in 0..layout.chunks() {
+                let start = Layout::blob_offset(index) as usize - HEADER_LEN;
+                let sealed = &body[start..start + layout.sealed_len(index)];
+                let from = index as usize * CHUNK;
+                let last = layout.is_last(index);
+                assert_eq!(
+                    opener.open(index, last, sealed),
+                    Ok(data[from..(from + CHUNK).min(len)].to_vec()),
+                    "len {len}, chunk {index}"
+                );
+                assert_eq!(opener.open(index + 1, last, sealed), Err(OpenError), "another place");
+                assert_eq!(opener.open(index, !last, sealed), Err(OpenError), "last or not");
+            }
+        }
+        assert_eq!(Layout::of_blob(HEADER_LEN as u64 + 15), None, "shorter than a tag");
+        assert_eq!(Layout::of_blob(3), None, "shorter than the header");
     }
 
     #[test]
@@ -199,10 +259,10 @@ mod tests {
         let data = plaintext(2 * CHUNK + 5);
         let (header, body) = seal(&key, &data, CHUNK);
         assert_eq!(
-            open(&key, b"v1/pharmacy-a/document-2/k1", &header, &body, CHUNK),
+            open(&key, b"v1/pharmacy-a/document-2/k1", &header, &body),
             Err(OpenError)
         );
-        assert_eq!(open(&DataKey::generate(), AAD, &header, &body, CHUNK), Err(OpenError));
+        assert_eq!(open(&DataKey::generate(), AAD, &header, &body), Err(OpenError));
         assert_eq!(
             Opener::new(&key, AAD, b"XXXX1234567").err(),
             Some(OpenError),
@@ -219,30 +279,22 @@ mod tests {
 
         let mut flipped = body.clone();
         flipped[CHUNK + 3] ^= 0x01;
-        assert_eq!(open(&key, AAD, &header, &flipped, 999), Err(OpenError), "a flipped bit");
+        assert_eq!(open(&key, AAD, &header, &flipped), Err(OpenError), "a flipped bit");
 
         let reordered = [chunk(1), chunk(0), chunk(2), chunk(3)].concat();
-        assert_eq!(
-            open(&key, AAD, &header, &reordered, 999),
-            Err(OpenError),
-            "reordered chunks"
-        );
+        assert_eq!(open(&key, AAD, &header, &reordered), Err(OpenError), "reordered chunks");
 
         let dropped = [chunk(0), chunk(2), chunk(3)].concat();
-        assert_eq!(
-            open(&key, AAD, &header, &dropped, 999),
-            Err(OpenError),
-            "a dropped chunk"
-        );
+        assert_eq!(open(&key, AAD, &header, &dropped), Err(OpenError), "a dropped chunk");
 
         let truncated = [chunk(0), chunk(1), chunk(2)].concat();
         assert_eq!(
-            open(&key, AAD, &header, &truncated, 999),
+            open(&key, AAD, &header, &truncated),
             Err(OpenError),
             "the last chunk cut off"
         );
         assert_eq!(
-            open(&key, AAD, &header, &body[..body.len() - 1], 999),
+            open(&key, AAD, &header, &body[..body.len() - 1]),
             Err(OpenError),
             "one byte short"
         );
@@ -250,7 +302,7 @@ mod tests {
         let mut other_prefix = header.clone();
         other_prefix[5] ^= 0x01;
         assert_eq!(
-            open(&key, AAD, &other_prefix, &body, 999),
+            open(&key, AAD, &other_prefix, &body),
             Err(OpenError),
             "another nonce prefix"
         );

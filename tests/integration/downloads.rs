@@ -2,10 +2,10 @@
 
 use crate::accounts::register;
 use crate::on_both_databases;
-use crate::support::TestApp;
+use crate::support::{TestApp, TestResponse, Visitor};
 use crate::uploads::{new_code, patient, prescription};
 use axum::body::Body;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use santhium::model::documents::download_path;
 use santhium::server::config::Backend;
 use sqlx::Row;
@@ -13,6 +13,7 @@ use sqlx::Row;
 on_both_databases!(
     staff_download_the_decrypted_document_with_safe_headers,
     another_pharmacy_or_no_session_cannot_download,
+    a_download_says_its_length_and_serves_any_range_of_it,
 );
 
 const PHOTO: &[u8] = include_bytes!("../fixtures/photo-with-gps.jpg");
@@ -138,4 +139,96 @@ async fn another_pharmacy_or_no_session_cannot_download(backend: Backend) {
         .await
         .expect("document");
     assert_eq!(viewed, None);
+}
+
+/// A download as a browser or a PDF viewer asks for it: `Accept-Encoding` as every
+/// browser sends it, then byte ranges.
+async fn ask(app: &TestApp, staff: &Visitor<'_>, path: &str, headers: &[(&'static str, &str)]) -> TestResponse {
+    let mut request = staff.request("GET", path, Body::empty());
+    request
+        .headers_mut()
+        .insert("accept-encoding", HeaderValue::from_static("gzip, br"));
+    for (name, value) in headers {
+        request
+            .headers_mut()
+            .insert(*name, HeaderValue::from_str(value).expect("header"));
+    }
+    app.send(request).await
+}
+
+async fn a_download_says_its_length_and_serves_any_range_of_it(backend: Backend) {
+    let app = crate::support::spawn_app_on(backend, &[]).await;
+    let (staff, code) = new_code(&app, "2").await;
+    let (sender, _) = patient(&app, &code.code).await;
+    let pdf = prescription();
+    sender.send_file("ordonnance.pdf", &pdf).await.expect("sent");
+    sender.send_file("photo.jpg", PHOTO).await.expect("sent");
+    let documents = document_ids(&app).await;
+    let path = download_path(&documents[0].0);
+    let len = pdf.len();
+
+    let whole = ask(&app, &staff, &path, &[]).await;
+    assert_eq!(whole.status, StatusCode::OK);
+    assert_eq!(whole.bytes, pdf);
+    assert_eq!(
+        whole.header("content-length"),
+        len.to_string(),
+        "a browser can show progress"
+    );
+    assert_eq!(
+        whole.header("content-encoding"),
+        "",
+        "a document is sent as it is, never compressed"
+    );
+    assert_eq!(whole.header("accept-ranges"), "bytes");
+    let etag = whole.header("etag").to_owned();
+    assert!(etag.starts_with('"') && etag.len() > 2, "{etag}");
+
+    // Within the first 64 KiB chunk, across the boundary of two chunks, within a later
+    // chunk only, and the document's tail.
+    for (range, from, to) in [
+        ("bytes=100-199".to_owned(), 100, 200),
+        ("bytes=65530-65545".to_owned(), 65530, 65546),
+        ("bytes=200000-200009".to_owned(), 200_000, 200_010),
+        ("bytes=-10".to_owned(), len - 10, len),
+        (format!("bytes={}-", len - 70_000), len - 70_000, len),
+    ] {
+        let part = ask(&app, &staff, &path, &[("range", &range)]).await;
+        assert_eq!(part.status, StatusCode::PARTIAL_CONTENT, "{range}");
+        assert_eq!(part.bytes, pdf[from..to], "{range}: exactly those bytes");
+        assert_eq!(part.header("content-range"), format!("bytes {from}-{}/{len}", to - 1));
+        assert_eq!(part.header("content-length"), (to - from).to_string());
+    }
+
+    // A resumed download of the same version gets the rest; of another, all of it.
+    let resumed = ask(&app, &staff, &path, &[("range", "bytes=1000-"), ("if-range", &etag)]).await;
+    assert_eq!(
+        (resumed.status, resumed.bytes.as_slice()),
+        (StatusCode::PARTIAL_CONTENT, &pdf[1000..])
+    );
+    let changed = ask(
+        &app,
+        &staff,
+        &path,
+        &[("range", "bytes=1000-"), ("if-range", "\"another\"")],
+    )
+    .await;
+    assert_eq!((changed.status, changed.bytes.len()), (StatusCode::OK, len));
+
+    for range in [
+        format!("bytes={len}-"),
+        "bytes=500-20".to_owned(),
+        "bytes=x-y".to_owned(),
+    ] {
+        let refused = ask(&app, &staff, &path, &[("range", &range)]).await;
+        assert_eq!(refused.status, StatusCode::RANGE_NOT_SATISFIABLE, "{range}");
+        assert_eq!(refused.header("content-range"), format!("bytes */{len}"));
+    }
+
+    // A photo is stored without its camera metadata: its length is the stored one.
+    let photo = ask(&app, &staff, &download_path(&documents[1].0), &[]).await;
+    assert_eq!(photo.header("content-length"), photo.bytes.len().to_string());
+    assert!(photo.bytes.len() < PHOTO.len());
+    let photo_tail = ask(&app, &staff, &download_path(&documents[1].0), &[("range", "bytes=-2")]).await;
+    assert_eq!(photo_tail.bytes, [0xFF, 0xD9], "a JPEG's end marker");
 }

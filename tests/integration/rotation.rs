@@ -118,8 +118,9 @@ async fn a_new_master_key_takes_over_and_rewrap_keys_moves_everything_to_it(back
         .expect("blob");
     let (header, body) = stored.split_at(santhium::server::sealed_stream::HEADER_LEN);
     let context = bound_to::document(&pharmacy_id, &id, &key_id);
-    let mut opener = santhium::server::sealed_stream::Opener::new(&data_key, &context, header).expect("header");
-    let mut content = opener.push(body).expect("opens");
-    content.extend(opener.finish().expect("opens"));
+    let content = santhium::server::sealed_stream::Opener::new(&data_key, &context, header)
+        .expect("header")
+        .open_all(body)
+        .expect("opens");
     assert_eq!(content, pdf, "the content itself never needed re-encrypting");
 }

@@ -171,9 +171,10 @@ async fn a_patient_opens_a_code_and_sends_documents_stored_sealed(backend: Backe
         let wrapped = Sealed::from_blob(&row.get::<Vec<u8>, _>("wrapped_key")).expect("wrapped key");
         let key = master.unwrap(&wrapped, &context).expect("the key unwraps");
         let (header, body) = stored.split_at(HEADER_LEN);
-        let mut opener = Opener::new(&key, &context, header).expect("header");
-        let mut content = opener.push(body).expect("opens");
-        content.extend(opener.finish().expect("opens"));
+        let content = Opener::new(&key, &context, header)
+            .expect("header")
+            .open_all(body)
+            .expect("opens");
         if sent == PHOTO {
             assert!(
                 !content.windows(10).any(|w| w == b"PhoneMaker"),

@@ -49,7 +49,8 @@ pub async fn link(state: &AppState, caller: &Caller, id: &str) -> Result<String,
 
 /// `GET /preview/{grant}` on the preview origin.
 async fn preview(State(state): State<AppState>, Path(grant): Path<String>, request: Request) -> Response {
-    let meta = RequestMeta::from_parts(&request.into_parts().0);
+    let (request, _) = request.into_parts();
+    let meta = RequestMeta::from_parts(&request);
     let delivered = async {
         let payload = state
             .settings
@@ -60,7 +61,7 @@ async fn preview(State(state): State<AppState>, Path(grant): Path<String>, reque
         let caller = session::staff_in_session(&state, session_id, &meta)
             .await
             .map_err(|_| AppError::NotFound)?;
-        deliver(&state, &caller, id, Delivery::Preview).await
+        deliver(&state, &caller, id, Delivery::Preview, &request.headers).await
     };
     delivered.await.into_response()
 }

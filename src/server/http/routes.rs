@@ -40,10 +40,11 @@ pub async fn follow_link(State(state): State<AppState>, Path(token): Path<String
 /// `GET /documents/{id}/download`, for the staff of the document's pharmacy; another
 /// pharmacy's document answers as a missing one. The first download marks it viewed.
 pub async fn download(State(state): State<AppState>, Path(id): Path<String>, request: Request) -> Response {
-    let meta = RequestMeta::from_parts(&request.into_parts().0);
+    let (request, _) = request.into_parts();
+    let meta = RequestMeta::from_parts(&request);
     let delivered = async {
         let caller = session::staff(&state, &meta).await?;
-        deliver(&state, &caller, &id, Delivery::Download).await
+        deliver(&state, &caller, &id, Delivery::Download, &request.headers).await
     };
     delivered.await.into_response()
 }

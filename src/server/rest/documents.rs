@@ -15,7 +15,8 @@ use crate::server::upload_access::{self, CodeFrom};
 use crate::time_format::iso_8601;
 use axum::Json;
 use axum::extract::{Path, Query, Request, State};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -119,15 +120,18 @@ pub(super) async fn upload_document(
 /// The decrypted file, as an attachment.
 #[utoipa::path(get, path = "/documents/{id}/download", tag = "documents", params(("id" = String, Path)),
     security(("bearer" = [])),
-    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 401, body = ErrorJson),
-        (status = 404, body = ErrorJson)))]
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 206, description = "The byte range asked for with `Range`", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 401, body = ErrorJson), (status = 404, body = ErrorJson),
+        (status = 416, description = "The range is outside the document")))]
 pub(super) async fn download_document(
     State(state): State<AppState>,
     bearer: Bearer,
     Path(id): Path<String>,
+    request: HeaderMap,
 ) -> Result<Response, AppError> {
     let staff = bearer.allowed(KeyScope::ReadDocuments)?;
-    Ok(deliver(&state, staff, &id, Delivery::Download).await?.into_response())
+    deliver(&state, staff, &id, Delivery::Download, &request).await
 }
 
 /// Deletes a document: its key and its content.
