@@ -1,7 +1,7 @@
 //! Where sealed documents live, through the `object_store` crate: a local directory for
 //! one instance, or an S3-compatible bucket that several instances share (and, in unit
-//! tests, its in-memory store). Five operations: create, open (from any offset), delete,
-//! list, ping.
+//! tests, its in-memory store). Its operations: create, read (the start of a blob with its
+//! size, or its bytes from any offset), delete, list, ping.
 //!
 //! A blob becomes visible only once complete. One smaller than a part is sent whole when
 //! committed. A larger one is written in parts: in a directory, to a staged file renamed
@@ -100,19 +100,6 @@ pub fn storage_error(error: StoreError) -> AppError {
         StoreError::NotFound { .. } => AppError::Internal,
         _ => AppError::Unavailable,
     }
-}
-
-/// A blob that failed while it was read, as callers answer it: one that ends early is
-/// damaged (an internal error), other failures are the store's.
-pub fn read_failed(error: std::io::Error) -> AppError {
-    if error.kind() == std::io::ErrorKind::UnexpectedEof {
-        report(&error, "a stored document ends early");
-        return AppError::Internal;
-    }
-    storage_error(StoreError::Generic {
-        store: "document store",
-        source: Box::new(error),
-    })
 }
 
 /// Logs a blob store failure with its cause, and counts it.
@@ -258,21 +245,28 @@ impl BlobStore {
         })
     }
 
-    /// The blob's whole size, and its bytes from `offset` on as they stream from the
-    /// store. A file in a directory is read as a file: `object_store` would read it 8 KiB
-    /// at a time.
-    pub async fn open(
-        &self,
-        id: &str,
-        offset: u64,
-    ) -> Result<(u64, impl AsyncRead + Send + Unpin + use<>), StoreError> {
+    /// The blob's whole size, and its first `len` bytes (fewer if it is shorter).
+    pub async fn start(&self, id: &str, len: usize) -> Result<(u64, Bytes), StoreError> {
+        let location = self.location(id)?;
+        let options = GetOptions {
+            range: Some(GetRange::Bounded(0..len as u64)),
+            ..GetOptions::default()
+        };
+        let found = timed("open", self.objects().get_opts(&location, options)).await?;
+        let size = found.meta.size;
+        Ok((size, found.bytes().await?))
+    }
+
+    /// The blob's bytes from `offset` on, as they stream from the store. A file in a
+    /// directory is read as a file: `object_store` would read it 8 KiB at a time.
+    pub async fn open(&self, id: &str, offset: u64) -> Result<impl AsyncRead + Send + Unpin + use<>, StoreError> {
         let location = self.location(id)?;
         let options = GetOptions {
             range: (offset > 0).then_some(GetRange::Offset(offset)),
             ..GetOptions::default()
         };
         let found = timed("open", self.objects().get_opts(&location, options)).await?;
-        let reader = match found.payload {
+        Ok(match found.payload {
             GetResultPayload::File(mut file, _) => {
                 file.seek(SeekFrom::Start(found.range.start))
                     .map_err(|source| StoreError::Generic {
@@ -282,8 +276,7 @@ impl BlobStore {
                 Either::Left(tokio::fs::File::from_std(file))
             }
             GetResultPayload::Stream(stream) => Either::Right(StreamReader::new(stream.map_err(std::io::Error::from))),
-        };
-        Ok((found.meta.size, reader))
+        })
     }
 
     /// Removes a blob; one already gone is not an error.
@@ -449,7 +442,7 @@ impl Drop for BlobWriter {
 
 /// Reads a whole blob: for tests.
 pub async fn read_all(store: &BlobStore, id: &str) -> Result<Vec<u8>, std::io::Error> {
-    let (_, mut reader) = store.open(id, 0).await?;
+    let mut reader = store.open(id, 0).await?;
     let mut content = Vec::new();
     tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut content).await?;
     Ok(content)
@@ -474,13 +467,18 @@ mod tests {
         assert!(store.open("doc-1", 0).await.is_err(), "not visible before commit");
         writer.commit().await.expect("commit");
         assert_eq!(read_all(&store, "doc-1").await.expect("read"), big);
-        let (size, mut tail) = store.open("doc-1", BUCKET_PART as u64 + 7).await.expect("open");
+        let mut tail = store.open("doc-1", BUCKET_PART as u64 + 7).await.expect("open");
         let mut read = Vec::new();
         tokio::io::AsyncReadExt::read_to_end(&mut tail, &mut read)
             .await
             .expect("read");
-        assert_eq!(size, big.len() as u64, "the whole blob's size");
         assert_eq!(read, big[BUCKET_PART + 7..], "the bytes from the offset on");
+        let (size, start) = store.start("doc-1", 11).await.expect("start");
+        assert_eq!(
+            (size, start.as_ref()),
+            (big.len() as u64, &big[..11]),
+            "size and first bytes"
+        );
 
         let mut abandoned = store.create("doc-2").expect("create");
         abandoned.write(big.clone()).await.expect("write");

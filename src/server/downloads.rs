@@ -11,7 +11,7 @@
 use crate::error::AppError;
 use crate::model::audit::Action;
 use crate::server::audit;
-use crate::server::blob_store::{read_failed, report, storage_error};
+use crate::server::blob_store::{report, storage_error};
 use crate::server::config::Settings;
 use crate::server::keys::Sealed;
 use crate::server::keys::bound_to;
@@ -21,10 +21,10 @@ use crate::server::sealed_stream::{CHUNK, HEADER_LEN, Layout, Opener};
 use crate::server::session::Staff;
 use crate::server::state::AppState;
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::Stream;
-use http_range_header::RangeUnsatisfiableError;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::io;
 use std::ops::Range;
@@ -104,47 +104,69 @@ pub fn disposition(delivery: Delivery, filename: &str) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static(kind))
 }
 
-fn does_not_open() -> io::Error {
+/// Logs a document whose content or key was altered.
+fn report_damaged() {
     tracing::error!("a stored document does not open: its content or key was altered");
+}
+
+/// A document that does not open, ending its stream.
+fn does_not_open() -> io::Error {
+    report_damaged();
     io::Error::new(io::ErrorKind::InvalidData, "a stored document does not open")
 }
 
+/// A document that does not open, as the request's answer.
 fn damaged() -> AppError {
-    does_not_open();
+    report_damaged();
     AppError::Internal
 }
 
-/// What a request asks of a document, from its `Range` and `If-Range` headers.
+/// What a request asks of a document, from its method and its `Range` and `If-Range`
+/// headers.
 #[derive(Debug, PartialEq, Eq)]
 enum Wanted {
     Whole,
     /// Plaintext bytes `start..end`.
     Part(Range<u64>),
-    /// A range outside the document, or not a byte range: answered 416.
+    /// A malformed range, or one outside the document: answered 416.
     Unsatisfiable,
 }
 
-/// Several ranges in one request get the whole document (RFC 9110 lets a server ignore
-/// `Range`); a resumed download whose `If-Range` names another version gets it too.
-fn wanted(request: &HeaderMap, len: u64, etag: &str) -> Wanted {
+/// One byte range as RFC 9110 writes it: `bytes=a-b`, `bytes=a-` or `bytes=-n` (the
+/// last `n`), cut at the end of a document of `len` bytes. A `Range` a server may
+/// ignore is ignored: on a `HEAD`, in another unit, of several ranges, or whose
+/// `If-Range` names another version than `etag` (a resumed download gets the whole new
+/// version rather than a piece of it).
+fn wanted(method: &Method, request: &HeaderMap, len: u64, etag: &str) -> Wanted {
     let Some(range) = request.get(header::RANGE).and_then(|value| value.to_str().ok()) else {
         return Wanted::Whole;
     };
-    if request
+    let other_version = request
         .get(header::IF_RANGE)
-        .is_some_and(|version| version.as_bytes() != etag.as_bytes())
-    {
+        .is_some_and(|version| version.as_bytes() != etag.as_bytes());
+    let Some(spec) = range.strip_prefix("bytes=") else {
+        return Wanted::Whole;
+    };
+    if *method != Method::GET || other_version || spec.contains(',') {
         return Wanted::Whole;
     }
-    match http_range_header::parse_range_header(range).and_then(|ranges| ranges.validate(len)) {
-        Ok(ranges) => match ranges.as_slice() {
-            [one] if *one.start() < len => Wanted::Part(*one.start()..one.end() + 1),
-            [_] => Wanted::Unsatisfiable,
-            _ => Wanted::Whole,
-        },
-        // Another unit than bytes is not understood, so not applied.
-        Err(RangeUnsatisfiableError::DoesNotStartWithToken) => Wanted::Whole,
-        Err(_) => Wanted::Unsatisfiable,
+    // Digits only; a position too large for u64 is past any end.
+    let position = |digits: &str| {
+        (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then(|| digits.parse().unwrap_or(u64::MAX))
+    };
+    let Some((first, last)) = spec.trim().split_once('-') else {
+        return Wanted::Unsatisfiable;
+    };
+    let span = match (position(first), position(last)) {
+        (Some(start), Some(end)) if start <= end => start..end.saturating_add(1).min(len),
+        (Some(start), None) if last.is_empty() => start..len,
+        (None, Some(suffix)) if first.is_empty() && suffix > 0 => len.saturating_sub(suffix)..len,
+        _ => return Wanted::Unsatisfiable,
+    };
+    if span.start < len {
+        Wanted::Part(span)
+    } else {
+        Wanted::Unsatisfiable
     }
 }
 
@@ -189,15 +211,17 @@ fn unsatisfiable(len: u64) -> Response {
     (StatusCode::RANGE_NOT_SATISFIABLE, [(header::CONTENT_RANGE, range)]).into_response()
 }
 
-/// Document `id` of the caller's pharmacy, or the part of it the `request` headers ask
-/// for, decrypted as it streams; the first delivery marks it viewed, and every one is
-/// audited.
+/// Document `id` of the caller's pharmacy, or the part of it the `request` asks for,
+/// decrypted as it streams. A delivery that begins at the document's first byte is
+/// audited, and the first one marks the document viewed; the further ranges a viewer or
+/// a resumed download asks for then are not (reading a whole document always takes its
+/// first byte, which is recorded).
 pub async fn deliver(
     state: &AppState,
     caller: &Staff,
     id: &str,
     delivery: Delivery,
-    request: &HeaderMap,
+    request: &Parts,
 ) -> Result<Response, AppError> {
     let document = documents::find_for_pharmacy(&state.db, id, &caller.pharmacy.id)
         .await?
@@ -212,43 +236,40 @@ pub async fn deliver(
             tracing::error!(%error, "a document key does not unwrap");
             AppError::Internal
         })?;
-    let (blob_len, mut file) = state.blobs.open(&document.id, 0).await.map_err(storage_error)?;
+    let (blob_len, header) = state
+        .blobs
+        .start(&document.id, HEADER_LEN)
+        .await
+        .map_err(storage_error)?;
     let layout = Layout::of_blob(blob_len).ok_or_else(damaged)?;
-    let mut header = [0u8; HEADER_LEN];
-    file.read_exact(&mut header).await.map_err(read_failed)?;
     let opener = Opener::new(&data_key, &context, &header).map_err(|_| damaged())?;
 
-    // Documents never change: their fingerprint names the version a download began with.
-    let etag = format!("\"{}\"", document.sha256);
-    let span = match wanted(request, layout.len, &etag) {
+    // A document never changes: its id names its one version.
+    let etag = format!("\"{}\"", document.id);
+    let (span, partial) = match wanted(&request.method, &request.headers, layout.len, &etag) {
         Wanted::Unsatisfiable => return Ok(unsatisfiable(layout.len)),
-        Wanted::Whole => None,
-        Wanted::Part(span) => Some(span),
+        Wanted::Whole => (0..layout.len, false),
+        Wanted::Part(span) => (span, true),
     };
-    let first = span.as_ref().map_or(0, |span| Layout::chunk_of(span.start));
-    if first > 0 {
-        file = state
-            .blobs
-            .open(&document.id, Layout::blob_offset(first))
-            .await
-            .map_err(storage_error)?
-            .1;
-    }
+    let file = state
+        .blobs
+        .open(&document.id, Layout::blob_offset(Layout::chunk_of(span.start)))
+        .await
+        .map_err(storage_error)?;
 
-    documents::mark_viewed(&state.db, &document.id, &caller.user.id, state.clock.now()).await?;
-    audit::record(
-        state,
-        caller.into(),
-        delivery.action(),
-        Some(("document", &document.id)),
-    )
-    .await?;
-    let mut response = Response::new(Body::from_stream(plaintext(
-        file,
-        opener,
-        layout,
-        span.clone().unwrap_or(0..layout.len),
-    )));
+    if span.start == 0 && request.method != Method::HEAD {
+        documents::mark_viewed(&state.db, &document.id, &caller.user.id, state.clock.now()).await?;
+        audit::record(
+            state,
+            caller.into(),
+            delivery.action(),
+            Some(("document", &document.id)),
+        )
+        .await?;
+    }
+    let length = span.end - span.start;
+    let content_range = format!("bytes {}-{}/{}", span.start, span.end.saturating_sub(1), layout.len);
+    let mut response = Response::new(Body::from_stream(plaintext(file, opener, layout, span)));
     let headers = response.headers_mut();
     let content_type = HeaderValue::from_str(&document.mime_type);
     headers.insert(
@@ -269,11 +290,9 @@ pub async fn deliver(
     if let Ok(etag) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, etag);
     }
-    let length = span.as_ref().map_or(layout.len, |span| span.end - span.start);
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    if let Some(span) = span {
-        let range = format!("bytes {}-{}/{}", span.start, span.end - 1, layout.len);
-        if let Ok(range) = HeaderValue::from_str(&range) {
+    if partial {
+        if let Ok(range) = HeaderValue::from_str(&content_range) {
             headers.insert(header::CONTENT_RANGE, range);
         }
         *response.status_mut() = StatusCode::PARTIAL_CONTENT;
@@ -287,44 +306,47 @@ mod tests {
 
     #[test]
     fn a_range_is_served_as_rfc_9110_reads() {
-        let asked = |len: u64, headers: &[(&'static str, &'static str)]| {
+        let asked = |method: Method, headers: &[(&'static str, &'static str)]| {
             let mut request = HeaderMap::new();
             for (name, value) in headers {
                 request.insert(*name, HeaderValue::from_static(value));
             }
-            wanted(&request, len, "\"f00d\"")
+            wanted(&method, &request, 1000, "\"f00d\"")
         };
-        assert_eq!(asked(1000, &[]), Wanted::Whole);
-        assert_eq!(asked(1000, &[("range", "bytes=0-99")]), Wanted::Part(0..100));
-        assert_eq!(asked(1000, &[("range", "bytes=900-")]), Wanted::Part(900..1000));
+        let range = |value: &'static str| asked(Method::GET, &[("range", value)]);
+        assert_eq!(asked(Method::GET, &[]), Wanted::Whole);
+        assert_eq!(range("bytes=0-99"), Wanted::Part(0..100));
+        assert_eq!(range("bytes=0-"), Wanted::Part(0..1000));
+        assert_eq!(range("bytes=900-"), Wanted::Part(900..1000));
+        assert_eq!(range("bytes=-100"), Wanted::Part(900..1000), "the last 100");
+        assert_eq!(range("bytes=-5000"), Wanted::Part(0..1000), "more than all");
+        assert_eq!(range("bytes=990-5000"), Wanted::Part(990..1000), "cut at the end");
+        assert_eq!(range("bytes=0100-0199"), Wanted::Part(100..200), "leading zeros");
+        assert_eq!(range("bytes=5-99999999999999999999999"), Wanted::Part(5..1000));
+        for refused in [
+            "bytes=1000-",
+            "bytes=50-10",
+            "bytes=abc",
+            "bytes=-0",
+            "bytes=-",
+            "bytes=1-2-3",
+        ] {
+            assert_eq!(range(refused), Wanted::Unsatisfiable, "{refused}");
+        }
+        assert_eq!(range("pages=1-2"), Wanted::Whole, "another unit");
+        assert_eq!(range("bytes=0-9,20-29"), Wanted::Whole, "several ranges");
+        assert_eq!(range("bytes=0-9, 5000-6000"), Wanted::Whole, "several ranges");
+        assert_eq!(asked(Method::HEAD, &[("range", "bytes=0-9")]), Wanted::Whole, "HEAD");
+        let resumed = [("range", "bytes=10-"), ("if-range", "\"f00d\"")];
+        assert_eq!(asked(Method::GET, &resumed), Wanted::Part(10..1000), "the same version");
+        let changed = [("range", "bytes=10-"), ("if-range", "\"beef\"")];
+        assert_eq!(asked(Method::GET, &changed), Wanted::Whole, "another version");
+        let empty = HeaderMap::from_iter([(header::RANGE, HeaderValue::from_static("bytes=0-"))]);
         assert_eq!(
-            asked(1000, &[("range", "bytes=-100")]),
-            Wanted::Part(900..1000),
-            "the last 100"
-        );
-        assert_eq!(
-            asked(1000, &[("range", "bytes=990-5000")]),
-            Wanted::Part(990..1000),
-            "cut at the end"
-        );
-        assert_eq!(asked(1000, &[("range", "bytes=1000-")]), Wanted::Unsatisfiable);
-        assert_eq!(asked(1000, &[("range", "bytes=50-10")]), Wanted::Unsatisfiable);
-        assert_eq!(asked(1000, &[("range", "bytes=abc")]), Wanted::Unsatisfiable);
-        assert_eq!(
-            asked(0, &[("range", "bytes=0-")]),
+            wanted(&Method::GET, &empty, 0, ""),
             Wanted::Unsatisfiable,
             "nothing to give"
         );
-        assert_eq!(asked(1000, &[("range", "pages=1-2")]), Wanted::Whole, "another unit");
-        assert_eq!(
-            asked(1000, &[("range", "bytes=0-9,20-29")]),
-            Wanted::Whole,
-            "several ranges"
-        );
-        let resumed = [("range", "bytes=10-"), ("if-range", "\"f00d\"")];
-        assert_eq!(asked(1000, &resumed), Wanted::Part(10..1000), "the same version");
-        let changed = [("range", "bytes=10-"), ("if-range", "\"beef\"")];
-        assert_eq!(asked(1000, &changed), Wanted::Whole, "another version");
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub enum FileType {
 pub const MAX_NAME_CHARS: usize = 120;
 
 impl FileType {
+    pub const ALL: [FileType; 3] = [FileType::Pdf, FileType::Jpeg, FileType::Png];
+
     /// Bytes needed at the start of a file to recognise it.
     pub const SNIFF_LEN: usize = 8;
 
@@ -39,6 +41,11 @@ impl FileType {
             "png" => Some(FileType::Png),
             _ => None,
         }
+    }
+
+    /// Whether a `Content-Type` is a document's: documents go out as they are.
+    pub fn is_document(content_type: &str) -> bool {
+        FileType::ALL.iter().any(|kind| kind.mime() == content_type)
     }
 
     pub fn mime(self) -> &'static str {

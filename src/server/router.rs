@@ -9,7 +9,7 @@ use crate::server::http::{connections, headers, previews, routes, web};
 use crate::server::state::AppState;
 use crate::server::{api_docs, health, meters, rest, telemetry, upload_access};
 use axum::extract::Request;
-use axum::http::{Method, header};
+use axum::http::{Extensions, HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -21,7 +21,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::compression::CompressionLayer;
-use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -88,12 +88,14 @@ pub fn app(state: AppState) -> Router {
             headers::security_headers,
         ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), previews::by_host))
-        // Documents (PDFs, and photos, which the default leaves alone) do not compress:
-        // they are sent as they are, at the store's speed and with their length.
-        .layer(
-            CompressionLayer::new()
-                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new(FileType::Pdf.mime()))),
-        )
+        // Documents do not compress: they are sent as they are, at the store's speed and
+        // with their length.
+        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(
+            |_, _, headers: &HeaderMap, _: &Extensions| {
+                let content_type = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok());
+                !content_type.is_some_and(FileType::is_document)
+            },
+        )))
         .layer(axum::middleware::from_fn_with_state(
             settings.connections,
             connections::request_timeout,

@@ -225,6 +225,16 @@ async fn a_download_says_its_length_and_serves_any_range_of_it(backend: Backend)
         assert_eq!(refused.header("content-range"), format!("bytes */{len}"));
     }
 
+    // What begins at the first byte is recorded (the two whole downloads); what a viewer
+    // or a resumed download asks for after it, or a HEAD, is not.
+    let head = app.send(staff.request("HEAD", &path, Body::empty())).await;
+    assert_eq!(head.header("content-length"), len.to_string());
+    let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'document_downloaded'")
+        .fetch_one(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(recorded, 2);
+
     // A photo is stored without its camera metadata: its length is the stored one.
     let photo = ask(&app, &staff, &download_path(&documents[1].0), &[]).await;
     assert_eq!(photo.header("content-length"), photo.bytes.len().to_string());

@@ -32,8 +32,9 @@ fn page_csp(nonce: &str, preview_origin: Option<&str>) -> String {
 /// Called where Leptos renders a request: its pages use the nonce `security_headers`
 /// made for that request.
 pub fn provide_page_nonce() {
-    if let Some(nonce) = use_context::<Parts>().and_then(|parts| parts.extensions.get::<Nonce>().cloned()) {
-        provide_context(nonce);
+    match use_context::<Parts>().and_then(|parts| parts.extensions.get::<Nonce>().cloned()) {
+        Some(nonce) => provide_context(nonce),
+        None => tracing::error!("a page is rendered without the nonce of its policy: its scripts will not run"),
     }
 }
 

@@ -61,7 +61,7 @@ async fn preview(State(state): State<AppState>, Path(grant): Path<String>, reque
         let caller = session::staff_in_session(&state, session_id, &meta)
             .await
             .map_err(|_| AppError::NotFound)?;
-        deliver(&state, &caller, id, Delivery::Preview, &request.headers).await
+        deliver(&state, &caller, id, Delivery::Preview, &request).await
     };
     delivered.await.into_response()
 }

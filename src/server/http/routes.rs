@@ -44,7 +44,7 @@ pub async fn download(State(state): State<AppState>, Path(id): Path<String>, req
     let meta = RequestMeta::from_parts(&request);
     let delivered = async {
         let caller = session::staff(&state, &meta).await?;
-        deliver(&state, &caller, &id, Delivery::Download, &request.headers).await
+        deliver(&state, &caller, &id, Delivery::Download, &request).await
     };
     delivered.await.into_response()
 }

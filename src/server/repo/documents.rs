@@ -113,8 +113,6 @@ pub struct StoredDocument {
     pub pharmacy_id: String,
     pub original_filename: String,
     pub mime_type: String,
-    /// The fingerprint of the file as sent.
-    pub sha256: String,
     pub key_id: String,
     pub wrapped_key: Vec<u8>,
 }
@@ -126,7 +124,7 @@ pub async fn find_for_pharmacy<'e>(
     pharmacy_id: &str,
 ) -> Result<Option<StoredDocument>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, pharmacy_id, original_filename, mime_type, sha256, key_id, wrapped_key
+        "SELECT id, pharmacy_id, original_filename, mime_type, key_id, wrapped_key
          FROM documents WHERE id = $1 AND pharmacy_id = $2",
     )
     .bind(id)

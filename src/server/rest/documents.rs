@@ -15,7 +15,7 @@ use crate::server::upload_access::{self, CodeFrom};
 use crate::time_format::iso_8601;
 use axum::Json;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::HeaderMap;
+use axum::http::request::Parts;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -128,7 +128,7 @@ pub(super) async fn download_document(
     State(state): State<AppState>,
     bearer: Bearer,
     Path(id): Path<String>,
-    request: HeaderMap,
+    request: Parts,
 ) -> Result<Response, AppError> {
     let staff = bearer.allowed(KeyScope::ReadDocuments)?;
     deliver(&state, staff, &id, Delivery::Download, &request).await
