@@ -8,6 +8,6 @@ cd "$(dirname "$0")/.."
 scripts/install.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 if [ "${1:-}" = "--dev" ]; then
-  exec cargo leptos watch
+  exec cargo leptos watch --split
 fi
-exec cargo leptos serve --release
+exec cargo leptos serve --release --precompress --split

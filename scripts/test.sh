@@ -18,7 +18,7 @@ echo "==> unit and integration tests (SQLite and PostgreSQL)"
 cargo test --features ssr --lib --test integration
 
 echo "==> release build"
-cargo leptos build --release
+cargo leptos build --release --precompress --split
 
 echo "==> the release server behind nginx and facing slow clients"
 cargo test --features ssr --test server

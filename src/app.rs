@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use leptos_meta::{Html, Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -40,14 +40,8 @@ pub fn App() -> impl IntoView {
     provide_context(i18n);
     Auth::provide();
 
-    // Effects run in the browser only: remember the language, then tell end-to-end
-    // tests that the page is interactive.
+    // Effects run in the browser only.
     Effect::new(move || remember_lang(i18n.lang.get()));
-    Effect::new(|| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 
     view! {
         <Html attr:lang=move || i18n.lang.get().code() />
@@ -64,24 +58,75 @@ pub fn App() -> impl IntoView {
         <Router>
             <Header />
             <main id="main" tabindex="-1">
-                <Routes fallback=NotFoundPage>
-                    <Route path=path!("/") view=HomePage />
-                    <Route path=path!("/send") view=SendPage />
-                    <Route path=path!("/login") view=LoginPage />
-                    <Route path=path!("/register") view=RegisterPage />
-                    // Pages behind a login render once the session is known, so the server
-                    // can answer a redirect to the login form.
-                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
-                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
-                    <Route path=path!("/account/password") view=ChangePasswordPage ssr=SsrMode::Async />
-                    <Route path=path!("/account/second-factor") view=SecondFactorPage ssr=SsrMode::Async />
-                    <Route path=path!("/staff") view=StaffPage ssr=SsrMode::Async />
-                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
+                <Routes fallback=|| interactive(view! { <NotFoundPage /> })>
+                    // Each page is a WASM module of its own, which the browser loads with
+                    // the page: the patient's phone does not download the dashboard's code.
+                    // Each is rendered whole once its data is known, never streamed: the
+                    // header's links or a code's details would otherwise replace their
+                    // placeholders after the first paint and move the page, and a page
+                    // behind a login can answer a redirect to the login form.
+                    <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/send") view={Lazy::<SendRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/account/password") view={Lazy::<ChangePasswordRoute>::new()} ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/account/second-factor")
+                        view={Lazy::<SecondFactorRoute>::new()}
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/staff") view={Lazy::<StaffRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />
         </Router>
     }
+}
+
+/// `page`, telling end-to-end tests when it is interactive: its effects run in the
+/// browser once it is hydrated, which for a page whose code loads apart comes after the
+/// rest of the app.
+fn interactive(page: impl IntoView) -> impl IntoView {
+    Effect::new(|| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    page
+}
+
+/// A page as a route whose code the browser loads when the page opens.
+macro_rules! lazy_page {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                interactive(view! { <$page /> }).into_any()
+            }
+        }
+    )*};
+}
+
+lazy_page! {
+    HomeRoute => HomePage,
+    SendRoute => SendPage,
+    LoginRoute => LoginPage,
+    RegisterRoute => RegisterPage,
+    DashboardRoute => DashboardPage,
+    AccountRoute => AccountPage,
+    ChangePasswordRoute => ChangePasswordPage,
+    SecondFactorRoute => SecondFactorPage,
+    StaffRoute => StaffPage,
+    AuditRoute => AuditPage,
 }
 
 /// The language the server rendered with: read from the request's cookie on the

@@ -1,0 +1,149 @@
+import type { Browser, BrowserContextOptions, Page, Response } from '@playwright/test';
+import { test, expect, phone } from '../fixtures';
+import { pages, uniqueEmail } from '../pages/account-pages';
+import { DashboardPage } from '../pages/dashboard-page';
+
+// What a first visit costs a phone, in bytes as they travel (compressed), and whether
+// a page moves while it loads and hydrates. The budgets hold what the release build
+// reaches today, so that a change that makes a page heavier fails here; the README's
+// "Page weight" says how far they are from issue 15's targets.
+const budgets: Record<string, number> = {
+  'patient page (/send, opened from the QR code)': 415_000,
+  'login page (/login)': 320_000,
+  'dashboard (/dashboard)': 480_000,
+};
+
+interface Download {
+  bytes: number;
+  encoding: string;
+}
+
+/** Every answer the browser received while `visit` ran, with its size on the wire. */
+async function downloads(page: Page, visit: () => Promise<unknown>): Promise<Map<string, Download>> {
+  const sizes = new Map<string, Download>();
+  const measured: Promise<void>[] = [];
+  const onResponse = (response: Response) =>
+    measured.push(
+      response
+        .request()
+        .sizes()
+        .then(({ responseBodySize }) => {
+          const url = new URL(response.url());
+          const encoding = response.headers()['content-encoding'] ?? 'identity';
+          sizes.set(`${response.request().method()} ${url.pathname}`, { bytes: responseBodySize, encoding });
+        }),
+    );
+  page.on('response', onResponse);
+  await visit();
+  await page.locator('body[data-hydrated="true"]').waitFor();
+  await page.waitForLoadState('networkidle');
+  page.off('response', onResponse);
+  await Promise.all(measured);
+  return sizes;
+}
+
+function report(name: string, sizes: Map<string, Download>): number {
+  const total = [...sizes.values()].reduce((sum, { bytes }) => sum + bytes, 0);
+  const lines = [...sizes].map(([what, { bytes, encoding }]) => `  ${String(bytes).padStart(9)}  ${encoding.padEnd(8)}  ${what}`);
+  console.log(`${name}: ${total} bytes\n${lines.join('\n')}`);
+  return total;
+}
+
+/** A browser with nothing cached, as on a first visit. */
+async function freshPage(browser: Browser, options: BrowserContextOptions): Promise<Page> {
+  const context = await browser.newContext(options);
+  return context.newPage();
+}
+
+test('a first visit of each main page stays within its weight budget', async ({ page, browser, baseURL }) => {
+  const totals: Record<string, number> = {};
+
+  const visitor = await freshPage(browser, { ...phone, baseURL });
+  const login = await downloads(visitor, () => visitor.goto('/login'));
+  totals['login page (/login)'] = report('login page (/login)', login);
+  await visitor.context().close();
+
+  await pages(page).register.register('Pharmacie du Port', 'Inès Caron', uniqueEmail('weight'));
+  const dashboard = new DashboardPage(page);
+  await dashboard.createCode(1, '');
+  const link = await dashboard.readQrCode();
+  expect(link).toContain('/t/');
+  const staff = await freshPage(browser, { baseURL, storageState: await page.context().storageState() });
+  totals['dashboard (/dashboard)'] = report('dashboard (/dashboard)', await downloads(staff, () => staff.goto('/dashboard')));
+  await staff.context().close();
+
+  const patient = await freshPage(browser, { ...phone, baseURL });
+  const send = await downloads(patient, () => patient.goto(link!));
+  await expect(patient.locator('.pharmacy-name')).toHaveText('Pharmacie du Port');
+  totals['patient page (/send, opened from the QR code)'] = report('patient page (/send, opened from the QR code)', send);
+  await patient.context().close();
+
+  // The page's code and style travel compressed.
+  for (const [what, { encoding }] of send) {
+    if (what.includes('/pkg/')) expect(encoding, `${what} is sent compressed`).not.toBe('identity');
+  }
+  for (const [name, budget] of Object.entries(budgets)) {
+    expect(totals[name], `${name}: at most ${budget} bytes`).toBeLessThanOrEqual(budget);
+  }
+});
+
+/** Layout shifts since the page began loading, with the elements that moved. */
+async function layoutShifts(page: Page): Promise<{ score: number; moved: string[] }> {
+  // A frame after the last change, so the browser has reported every shift.
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  return page.evaluate(() => {
+    const shifts = (window as unknown as { layoutShifts: { value: number; moved: string[] }[] }).layoutShifts;
+    return {
+      score: shifts.reduce((sum, shift) => sum + shift.value, 0),
+      moved: shifts.flatMap((shift) => shift.moved),
+    };
+  });
+}
+
+for (const viewport of [phone.viewport, { width: 1280, height: 800 }]) {
+  test(`no page moves while it loads and hydrates at ${viewport.width} px`, async ({ page, browser, baseURL }) => {
+    test.setTimeout(60_000);
+    // Recorded from the start of every page load, before any script of the page runs.
+    const recordShifts = () => {
+      const shifts: { value: number; moved: string[] }[] = [];
+      (window as unknown as { layoutShifts: typeof shifts }).layoutShifts = shifts;
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries() as unknown as {
+          value: number;
+          hadRecentInput: boolean;
+          sources: { node?: Node }[];
+        }[]) {
+          if (entry.hadRecentInput) continue;
+          const moved = entry.sources.map((source) => {
+            const node = source.node as Element | undefined;
+            return node?.outerHTML?.slice(0, 120) ?? node?.nodeName ?? '?';
+          });
+          shifts.push({ value: entry.value, moved });
+        }
+      }).observe({ type: 'layout-shift', buffered: true });
+    };
+    await page.setViewportSize(viewport);
+    await page.addInitScript(recordShifts);
+    const stable = async (target: Page, path: string, load: () => Promise<unknown>) => {
+      await downloads(target, load);
+      const { score, moved } = await layoutShifts(target);
+      expect({ path, score, moved }).toEqual({ path, score: 0, moved: [] });
+    };
+
+    for (const path of ['/', '/login', '/register', '/send', '/page-that-does-not-exist']) {
+      await stable(page, path, () => page.goto(path));
+    }
+    await pages(page).register.register('Pharmacie du Marché', 'Hugo Lemaire', uniqueEmail(`cls-${viewport.width}`));
+    const dashboard = new DashboardPage(page);
+    await dashboard.createCode(1, '');
+    const link = (await dashboard.readQrCode())!;
+    for (const path of ['/dashboard', '/staff', '/audit', '/account', '/account/password', '/account/second-factor']) {
+      await stable(page, path, () => page.goto(path));
+    }
+
+    const patient = await freshPage(browser, { baseURL, viewport, isMobile: viewport.width < 600 });
+    await patient.addInitScript(recordShifts);
+    await stable(patient, '/send (from the QR code)', () => patient.goto(link));
+    await patient.context().close();
+  });
+}
