@@ -20,7 +20,7 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 if [ "$(cargo leptos --version 2>/dev/null || true)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
-  step "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes on 2 cores)"
+  step "installing cargo-leptos $CARGO_LEPTOS_VERSION (11 to 17 minutes on 2 cores)"
   # Its own release profile (fat LTO, one codegen unit) took 28 minutes here, 15 without:
   # a build tool that mostly waits on cargo and wasm-bindgen gains nothing from it.
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \

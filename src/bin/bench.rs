@@ -75,7 +75,7 @@ impl Server {
             .spawn()
             .map_err(|e| {
                 format!(
-                    "cannot start {}: {e} (build it with `cargo leptos build --release`)",
+                    "cannot start {}: {e} (build it with `cargo leptos build --release --precompress --split`)",
                     options.server.display()
                 )
             })?;

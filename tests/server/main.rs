@@ -1,7 +1,7 @@
 //! The release server as a process, as the internet meets it: behind a real reverse
 //! proxy (Debian's nginx), and facing clients that send slowly or not at all. Run after
-//! `cargo leptos build --release` (the test command does so); `SANTHIUM_SERVER_BIN`
-//! names another build of the server.
+//! `cargo leptos build --release --precompress --split` (the test command does so);
+//! `SANTHIUM_SERVER_BIN` names another build of the server.
 
 use santhium::server::config::DatabaseUrl;
 use santhium::server::db;
@@ -43,7 +43,7 @@ impl Server {
             .unwrap_or_else(|_| repository().join("target/release/santhium"));
         assert!(
             binary.exists(),
-            "{} is missing: build it first with `cargo leptos build --release`",
+            "{} is missing: build it first with `cargo leptos build --release --precompress --split`",
             binary.display()
         );
         let data_dir = tempfile::tempdir().expect("temp dir");
