@@ -36,7 +36,20 @@ async function ready(base) {
   throw new Error('the server did not answer /health within 30 s');
 }
 
+/** Lighthouse sometimes fails to record its trace ("Please run Lighthouse again"):
+ *  a page is audited up to three times. */
 async function audit(url, work) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await auditOnce(url, work);
+    } catch (error) {
+      if (attempt === 3) throw error;
+      console.error(`lighthouse: ${url}: ${error.stderr?.trim() || error.message}; again`);
+    }
+  }
+}
+
+async function auditOnce(url, work) {
   const report = join(work, 'report.json');
   await promisify(execFile)(
     'npx',
