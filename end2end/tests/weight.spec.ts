@@ -17,6 +17,13 @@ interface Download {
   precompressed: boolean;
 }
 
+/** Runs `visit`, then waits until the page is hydrated and the network is quiet. */
+async function loaded(page: Page, visit: () => Promise<unknown>): Promise<void> {
+  await visit();
+  await page.locator('body[data-hydrated="true"]').waitFor();
+  await page.waitForLoadState('networkidle');
+}
+
 /** Every answer the browser received while `visit` ran, with its size on the wire. */
 async function downloads(page: Page, visit: () => Promise<unknown>): Promise<Map<string, Download>> {
   const sizes = new Map<string, Download>();
@@ -35,9 +42,7 @@ async function downloads(page: Page, visit: () => Promise<unknown>): Promise<Map
         }),
     );
   page.on('response', onResponse);
-  await visit();
-  await page.locator('body[data-hydrated="true"]').waitFor();
-  await page.waitForLoadState('networkidle');
+  await loaded(page, visit);
   page.off('response', onResponse);
   await Promise.all(measured);
   return sizes;
@@ -122,9 +127,7 @@ for (const viewport of [phone.viewport, { width: 1280, height: 800 }]) {
     await page.setViewportSize(viewport);
     await page.addInitScript(recordShifts);
     const stable = async (target: Page, path: string, load: () => Promise<unknown>) => {
-      await load();
-      await target.locator('body[data-hydrated="true"]').waitFor();
-      await target.waitForLoadState('networkidle');
+      await loaded(target, load);
       const { score, moved } = await layoutShifts(target);
       expect({ path, score, moved }).toEqual({ path, score: 0, moved: [] });
     };
