@@ -4,10 +4,8 @@
 //! Only the zones a pharmacy can choose are built in (`CHRONO_TZ_TIMEZONE_FILTER` in
 //! `.cargo/config.toml`), which keeps the time zone data small in the browser's module.
 
-use chrono::{NaiveDate, Offset, TimeZone};
+use chrono::{DateTime, Datelike as _, NaiveDate, TimeZone, Timelike as _, Utc};
 pub use chrono_tz::Tz;
-use time::macros::format_description;
-use time::{OffsetDateTime, UtcOffset};
 
 /// Where a new pharmacy is, until its admin says otherwise.
 pub const DEFAULT_ZONE: Tz = Tz::Europe__Paris;
@@ -37,21 +35,22 @@ pub fn pharmacy_zone(name: &str) -> Option<Tz> {
     PHARMACY_ZONES.into_iter().find(|zone| zone.name() == name)
 }
 
-/// The moment of `unix_secs` with the zone's offset at that moment.
-fn local(unix_secs: i64, zone: Tz) -> OffsetDateTime {
-    let offset = chrono::DateTime::from_timestamp(unix_secs, 0)
-        .map(|at| zone.offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc())
-        .and_then(|secs| UtcOffset::from_whole_seconds(secs).ok())
-        .unwrap_or(UtcOffset::UTC);
-    OffsetDateTime::from_unix_timestamp(unix_secs)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-        .to_offset(offset)
+/// The moment of `unix_secs` in UTC; out of range, the epoch.
+fn utc(unix_secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(unix_secs, 0).unwrap_or_default()
 }
 
 /// Unix seconds as `dd/mm/yyyy hh:mm` in `zone`.
 pub fn date_time(unix_secs: i64, zone: Tz) -> String {
-    let shown = format_description!("[day]/[month]/[year] [hour]:[minute]");
-    local(unix_secs, zone).format(shown).unwrap_or_default()
+    let at = utc(unix_secs).with_timezone(&zone);
+    format!(
+        "{:02}/{:02}/{:04} {:02}:{:02}",
+        at.day(),
+        at.month(),
+        at.year(),
+        at.hour(),
+        at.minute()
+    )
 }
 
 /// As `date_time`, followed by the zone's name, for what is read away from the screen
@@ -62,9 +61,16 @@ pub fn date_time_with_zone(unix_secs: i64, zone: Tz) -> String {
 
 /// Unix seconds as ISO 8601 in UTC, for files: `2026-11-21T07:24:00Z`.
 pub fn iso_8601(unix_secs: i64) -> String {
-    let iso = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    let utc = OffsetDateTime::from_unix_timestamp(unix_secs).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    utc.format(iso).unwrap_or_default()
+    let at = utc(unix_secs);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
 }
 
 /// A `yyyy-mm-dd` day in `zone`, as date inputs give it: the Unix seconds of its start

@@ -425,8 +425,8 @@ async fn document_scenarios(options: &Options, client: &reqwest::Client) -> Resu
     let base = server.base.clone();
     let staff = registered_staff(client, &base).await?;
     let (uploads, downloads) = transfers(client, std::slice::from_ref(&base), &staff).await?;
-    let peak_rss = server.peak_rss_kib();
     if options.transfers_only {
+        let peak_rss = server.peak_rss_kib();
         return Ok(serde_json::json!({ "uploads": uploads, "downloads": downloads, "server_peak_rss_kib": peak_rss }));
     }
 
@@ -447,7 +447,7 @@ async fn document_scenarios(options: &Options, client: &reqwest::Client) -> Resu
     Ok(serde_json::json!({
         "uploads": uploads,
         "downloads": downloads,
-        "server_peak_rss_kib": peak_rss,
+        "server_peak_rss_kib": server.peak_rss_kib(),
         "dashboard_first_page": {
             "documents": total,
             "requests": pages.latencies.len(),

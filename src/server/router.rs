@@ -9,7 +9,7 @@ use crate::server::http::{connections, headers, previews, routes, web};
 use crate::server::state::AppState;
 use crate::server::{api_docs, health, meters, rest, telemetry, upload_access};
 use axum::extract::Request;
-use axum::http::{Extensions, HeaderMap, Method, header};
+use axum::http::{Extensions, HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -20,10 +20,12 @@ use leptos::server_fn::ServerFn;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
 use std::time::Duration;
+use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 /// The whole HTTP application: pages, server functions, API and static files.
@@ -66,6 +68,22 @@ pub fn app(state: AppState) -> Router {
         .route("/documents/{id}/download", get(routes::download))
         .route(crate::model::audit::EXPORT_PATH, get(routes::export_audit))
         .leptos_routes_with_context(&state, generate_route_list(App), context.clone(), pages)
+        // The site's code and style, precompressed. A browser keeps them but asks whether
+        // they changed (304 when not) before using them again, so that a page and the
+        // modules it loads later come from the same build, also after an upgrade.
+        .route_service(
+            &leptos_axum::site_pkg_dir_service_route_path(&state.leptos_options),
+            ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-cache"),
+                ))
+                .layer(SetResponseHeaderLayer::appending(
+                    header::VARY,
+                    HeaderValue::from_static("accept-encoding"),
+                ))
+                .service(leptos_axum::site_pkg_dir_service(&state.leptos_options)),
+        )
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
@@ -86,6 +104,12 @@ pub fn app(state: AppState) -> Router {
                 preview_origin: settings.preview_url.clone(),
             },
             headers::security_headers,
+        ))
+        // Pages and answers hold health data: no browser or proxy keeps a copy, unless the
+        // answer says otherwise.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
         ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), previews::by_host))
         // Documents do not compress: they are sent as they are, at the store's speed and

@@ -270,6 +270,15 @@ async fn oversized_bodies_are_refused_before_being_read() {
 }
 
 #[tokio::test]
+async fn pages_and_api_answers_are_never_kept_in_a_cache() {
+    let app = spawn_app(&[]).await;
+    for path in ["/", "/login", "/send", "/api/v1/openapi.json"] {
+        let request = Request::get(path).body(Body::empty()).expect("request");
+        assert_eq!(app.send(request).await.header("cache-control"), "no-store", "{path}");
+    }
+}
+
+#[tokio::test]
 async fn responses_are_compressed_for_browsers_that_accept_it() {
     let app = spawn_app(&[]).await;
     let request = Request::get("/")
