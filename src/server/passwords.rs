@@ -111,7 +111,7 @@ impl PasswordHasher {
         // A hash no password is known to match; checking it costs what a real one does.
         let dummy_hash = phc_string(
             &SaltString::encode_b64(b"santhium-nobody!").expect("a valid salt"),
-            &[0x5a; 32],
+            &[0x5a; Params::DEFAULT_OUTPUT_LEN],
         );
         PasswordHasher {
             jobs,
