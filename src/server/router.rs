@@ -98,6 +98,15 @@ pub fn app(state: AppState) -> Router {
         // The document's "/" under the server "/api/v1", as generated clients call it.
         .route("/api/v1/", get(rest::service::root))
         .layer(RequestBodyLimitLayer::new(body_limit))
+        // Inside the security headers, so that an answer cut short carries them too.
+        .layer(axum::middleware::from_fn_with_state(
+            settings.connections,
+            connections::request_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            settings.connections,
+            connections::min_body_rate,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             headers::HeaderSettings {
                 tls: settings.uses_tls(),
@@ -120,14 +129,6 @@ pub fn app(state: AppState) -> Router {
                 !content_type.is_some_and(FileType::is_document)
             },
         )))
-        .layer(axum::middleware::from_fn_with_state(
-            settings.connections,
-            connections::request_timeout,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            settings.connections,
-            connections::min_body_rate,
-        ))
         .layer(axum::middleware::from_fn(meters::track))
         .layer(
             TraceLayer::new_for_http()

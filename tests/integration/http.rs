@@ -198,6 +198,11 @@ async fn security_headers_are_on_every_response() {
     let app = spawn_app(&[]).await;
     for path in ["/", "/health", "/api/v1/nowhere", "/no/such/page", "/favicon.ico"] {
         let response = app.get(path).await;
+        assert_ne!(
+            response.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{path} was not answered in time"
+        );
         assert_eq!(response.header("x-content-type-options"), "nosniff", "{path}");
         assert_eq!(response.header("referrer-policy"), "no-referrer", "{path}");
         assert!(
@@ -214,6 +219,26 @@ async fn security_headers_are_on_every_response() {
     }
     let json = app.get("/health").await;
     assert!(json.header("content-security-policy").starts_with("default-src 'none'"));
+}
+
+#[tokio::test]
+async fn an_answer_cut_short_by_the_request_timeout_carries_them_too() {
+    let app = spawn_app(&[("REQUEST_TIMEOUT_SECONDS", "1")]).await;
+    // A sign-in whose body never comes.
+    let never = futures_util::stream::pending::<Result<axum::body::Bytes, std::io::Error>>();
+    let request = Request::post("/api/v1/auth/login")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(never))
+        .expect("request");
+    let response = app.send(request).await;
+    assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE, "{}", response.body);
+    assert_eq!(response.header("x-content-type-options"), "nosniff");
+    assert!(
+        response
+            .header("content-security-policy")
+            .contains("frame-ancestors 'none'")
+    );
+    assert_eq!(response.header("cache-control"), "no-store");
 }
 
 #[tokio::test]

@@ -16,6 +16,7 @@
 
 use crate::error::AppError;
 use crate::server::downloads::{Delivery, deliver};
+use crate::server::http::connections;
 use crate::server::http::web::RequestMeta;
 use crate::server::repo::documents;
 use crate::server::session::{self, Caller};
@@ -82,6 +83,10 @@ fn router(state: AppState) -> Router {
     Router::new()
         .route("/preview/{grant}", get(preview))
         .fallback(to_site)
+        .layer(axum::middleware::from_fn_with_state(
+            state.settings.connections,
+            connections::request_timeout,
+        ))
         .layer(axum::middleware::from_fn(|request: Request, next: Next| async move {
             let mut response = next.run(request).await;
             let headers = response.headers_mut();
