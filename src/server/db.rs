@@ -7,12 +7,15 @@ use sqlx::{AnyPool, Executor};
 use std::time::Duration;
 
 /// Run on every new SQLite connection: concurrent readers with one writer (WAL),
-/// enforced foreign keys, and waiting for a lock rather than failing at once.
-const SQLITE_PRAGMAS: [&str; 4] = [
+/// enforced foreign keys, waiting for a lock rather than failing at once, and a page
+/// cache of 512 KiB instead of 2 MiB: the operating system caches the file anyway, while
+/// eight connections' full caches raised the server's peak memory by about 10 MiB.
+const SQLITE_PRAGMAS: [&str; 5] = [
     "PRAGMA journal_mode = WAL",
     "PRAGMA foreign_keys = ON",
     "PRAGMA busy_timeout = 5000",
     "PRAGMA synchronous = NORMAL",
+    "PRAGMA cache_size = -512",
 ];
 
 pub async fn connect(database: &DatabaseUrl) -> Result<AnyPool, sqlx::Error> {
