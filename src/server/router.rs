@@ -1,5 +1,5 @@
 //! The whole HTTP application: which path goes where, and the layers every request
-//! passes through (client address, tracing, timeouts, compression, headers, limits).
+//! passes through (client address, tracing, compression, headers, timeouts, limits).
 
 use crate::api::send::SendDocument;
 use crate::app::{App, shell};
@@ -61,7 +61,7 @@ pub fn app(state: AppState) -> Router {
         .unwrap_or(usize::MAX)
         .saturating_add(64 * 1024);
 
-    Router::new()
+    let site = Router::new()
         .route("/health", get(health::health))
         .route("/t/{code}", get(routes::follow_link))
         .route(rest::DOCS_PATH, get(api_docs::page))
@@ -97,16 +97,9 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api_v1)
         // The document's "/" under the server "/api/v1", as generated clients call it.
         .route("/api/v1/", get(rest::service::root))
-        .layer(RequestBodyLimitLayer::new(body_limit))
-        // Inside the security headers, so that an answer cut short carries them too.
-        .layer(axum::middleware::from_fn_with_state(
-            settings.connections,
-            connections::request_timeout,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            settings.connections,
-            connections::min_body_rate,
-        ))
+        .layer(RequestBodyLimitLayer::new(body_limit));
+    // Bounded inside the security headers, so that an answer cut short carries them too.
+    connections::bounded(site, settings.connections)
         .layer(axum::middleware::from_fn_with_state(
             headers::HeaderSettings {
                 tls: settings.uses_tls(),

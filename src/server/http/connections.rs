@@ -108,6 +108,14 @@ async fn accept(
     }
 }
 
+/// `router` with the request timeout and the body's minimum rate, for every origin the
+/// server answers.
+pub fn bounded<S: Clone + Send + Sync + 'static>(router: Router<S>, limits: ConnectionLimits) -> Router<S> {
+    router
+        .layer(axum::middleware::from_fn_with_state(limits, request_timeout))
+        .layer(axum::middleware::from_fn_with_state(limits, min_body_rate))
+}
+
 /// Middleware: a request is answered within `REQUEST_TIMEOUT_SECONDS`, or gets 503.
 /// Uploads (multipart bodies) are bounded by their size and rate instead, since a
 /// large file on a slow phone connection may rightly take longer.

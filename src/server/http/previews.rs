@@ -80,13 +80,8 @@ async fn to_site(State(state): State<AppState>, method: Method, uri: Uri) -> Res
 
 /// Everything the preview origin serves.
 fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/preview/{grant}", get(preview))
-        .fallback(to_site)
-        .layer(axum::middleware::from_fn_with_state(
-            state.settings.connections,
-            connections::request_timeout,
-        ))
+    let previews = Router::new().route("/preview/{grant}", get(preview)).fallback(to_site);
+    connections::bounded(previews, state.settings.connections)
         .layer(axum::middleware::from_fn(|request: Request, next: Next| async move {
             let mut response = next.run(request).await;
             let headers = response.headers_mut();
