@@ -208,7 +208,7 @@ async fn migrations_can_run_again(backend: Backend) {
 }
 
 #[tokio::test]
-async fn sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout() {
+async fn sqlite_runs_in_wal_mode_with_foreign_keys_a_busy_timeout_and_a_small_cache() {
     let db = TestDatabase::new(Backend::Sqlite).await;
     let pragma = |name: &'static str| {
         let pool = db.pool.clone();
@@ -225,6 +225,16 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout() {
     );
     assert_eq!(pragma("foreign_keys").await.try_get::<i64, _>(0).expect("int"), 1);
     assert_eq!(pragma("busy_timeout").await.try_get::<i64, _>(0).expect("int"), 5000);
+    assert_eq!(
+        pragma("synchronous").await.try_get::<i64, _>(0).expect("int"),
+        1,
+        "NORMAL"
+    );
+    assert_eq!(
+        pragma("cache_size").await.try_get::<i64, _>(0).expect("int"),
+        -512,
+        "a page cache of 512 KiB"
+    );
 }
 
 /// The migration files of one database, by name.
