@@ -9,8 +9,8 @@ use std::time::Duration;
 /// Run on every new SQLite connection: concurrent readers with one writer (WAL),
 /// enforced foreign keys, waiting for a lock rather than failing at once, and a page
 /// cache of 512 KiB instead of SQLite's 2,000 KiB: the operating system caches the file
-/// anyway, while
-/// eight connections' full caches raised the server's peak memory by about 10 MiB.
+/// anyway, while eight connections' full caches raised the server's peak memory by about
+/// 10 MiB.
 const SQLITE_PRAGMAS: [&str; 5] = [
     "PRAGMA journal_mode = WAL",
     "PRAGMA foreign_keys = ON",

@@ -285,7 +285,6 @@ pub async fn deliver(
         header::CONTENT_SECURITY_POLICY,
         delivery.content_security_policy(&state.settings),
     );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     if let Ok(etag) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, etag);

@@ -7,7 +7,7 @@ use crate::server::db;
 use crate::server::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 const SERVICE: &str = "santhium-api";
@@ -37,5 +37,5 @@ pub async fn health(State(state): State<AppState>) -> Response {
         body["detail"] = AppError::Unavailable.message(Lang::Fr).into();
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+    (status, Json(body)).into_response()
 }

@@ -30,7 +30,6 @@ pub async fn follow_link(State(state): State<AppState>, Path(token): Path<String
     };
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Some(cookie) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
         headers.insert(header::SET_COOKIE, cookie);
     }
@@ -70,7 +69,6 @@ pub async fn export_audit(
             header::CONTENT_DISPOSITION,
             HeaderValue::from_static("attachment; filename=\"santhium-audit.csv\""),
         ),
-        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
     ];
     let csv = audit_trail::csv_export(state, &admin, filter, meta.lang());
     (headers, Body::from_stream(csv)).into_response()
