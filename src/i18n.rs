@@ -48,6 +48,12 @@ impl Lang {
         if self == Lang::Fr { text.replace('.', ",") } else { text }
     }
 
+    /// A number of pages: `1 page`, `3 pages`.
+    pub fn page_count(self, count: u32) -> String {
+        let unit = if count == 1 { Text::Page } else { Text::Pages };
+        format!("{count} {}", self.text(unit))
+    }
+
     pub fn text(self, text: Text) -> &'static str {
         let (fr, en) = text.translations();
         match self {
@@ -281,6 +287,18 @@ texts! {
     ImageUnreadable => "Cette image est illisible ou incomplète.", "This image is unreadable or incomplete.";
     ImageTooLarge => "Cette image a trop de pixels (50 millions au plus).",
         "This image has too many pixels (50 million at most).";
+    QrCodeFound => "QR code trouvé :", "QR code found:";
+    ShowQrCode => "Afficher le QR code", "Show the QR code";
+    HideQrCode => "Masquer le QR code", "Hide the QR code";
+    QrCodeForScanner => "QR code trouvé dans le document, à lire avec la douchette", "QR code found in the document, for the scanner";
+    Copy => "Copier", "Copy";
+    Copied => "Copié", "Copied";
+    Page => "page", "page";
+    PageLabel => "Page", "Page";
+    Pages => "pages", "pages";
+    TooManyPages => "Un document peut avoir 20 pages au plus.", "A document can have 20 pages at most.";
+    PageNotPhoto => "Chaque page doit être une photo JPEG ou PNG.", "Each page must be a JPEG or PNG photo.";
+    NameTooLong => "Ce nom est trop long.", "This name is too long.";
     UploadInterrupted => "L'envoi a été interrompu. Réessayez.", "The upload was interrupted. Try again.";
     TooManyFiles => "Ce code ne permet pas d'envoyer plus de documents.", "This code allows no more documents.";
     TransferCode => "Code de transfert", "Transfer code";
@@ -292,7 +310,15 @@ texts! {
     SendUntil => "Code valable jusqu'au :", "Code valid until:";
     AnotherCode => "Vous avez un autre code ?", "Have another code?";
     TipWholePage => "Photographiez la page entière, à plat et bien éclairée.", "Photograph the whole page, flat and in good light.";
-    TipOneDocument => "Un document par photo ou par PDF.", "One document per photo or PDF.";
+    TipOneDocument => "Les photos prises à la suite sont les pages d'un même document ; chaque fichier choisi est envoyé à part.",
+        "Photos taken one after another are the pages of one document; each file chosen is sent on its own.";
+    Prescription => "Ordonnance", "Prescription";
+    DocumentName => "Nom du document", "Document name";
+    MoveUp => "monter", "move up";
+    MoveDown => "descendre", "move down";
+    PagesHeading => "Pages", "Pages";
+    FingerprintOfAssembled => "Empreinte du PDF que le serveur a assemblé à partir de vos photos.",
+        "Fingerprint of the PDF the server put together from your photos.";
     TipWhatNext => "Votre pharmacie reçoit vos documents aussitôt, et vous gardez un reçu.",
         "Your pharmacy receives your documents at once, and you keep a receipt.";
     TakePhoto => "Prendre une photo", "Take a photo";

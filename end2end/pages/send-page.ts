@@ -26,6 +26,12 @@ export class SendPage extends AppPage {
     await this.page.locator('#choose-files').setInputFiles(files);
   }
 
+  // A photo taken with the phone's camera: the next page of the document being put
+  // together.
+  async takePhoto(file: ChosenFile): Promise<void> {
+    await this.page.locator('#take-photo').setInputFiles(file);
+  }
+
   chosen(name: string): Locator {
     return this.chosenFiles.filter({ hasText: name });
   }

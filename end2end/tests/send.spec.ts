@@ -114,3 +114,67 @@ test('while someone guesses codes, a patient typing theirs gets in after a short
   await expect(send.pharmacyName).toHaveText('Pharmacie du Canal');
   expect(answers).toEqual([429, 200]);
 });
+
+// A phone photo of a page carrying an e-prescription's QR code, made by
+// tests/fixtures/images.rs (`page_photo(900, 1200, Some("2025-E2E-PAGE-0042"))`).
+const pageWithCode = readFileSync(join(__dirname, '..', '..', 'tests', 'fixtures', 'page-with-qr.jpg'));
+const scan = readFileSync(join(__dirname, '..', '..', 'tests', 'fixtures', 'scan-with-text.png'));
+
+test('a patient photographs three pages, puts them in order and sends one document; the pharmacy sees a 3-page PDF and its QR code', async ({
+  page,
+  patientPage,
+}) => {
+  await pages(page).register.register('Pharmacie des Tilleuls', 'Camille Martin', uniqueEmail('pages'));
+  const dashboard = new DashboardPage(page);
+  const code = await dashboard.createCode(1, 'Mme Roux');
+
+  const send = new SendPage(patientPage);
+  await send.open('/send');
+  await send.typeCode(code);
+  await expect(send.remaining).toHaveText('1');
+  for (const file of [
+    { name: 'IMG_1.jpg', mimeType: 'image/jpeg', buffer: photo },
+    { name: 'IMG_2.png', mimeType: 'image/png', buffer: scan },
+    { name: 'IMG_3.jpg', mimeType: 'image/jpeg', buffer: pageWithCode },
+  ]) {
+    await send.takePhoto(file);
+  }
+  await expect(send.chosenFiles).toHaveCount(1);
+  const document = send.chosenFiles.first();
+  await expect(document.locator('.file-name')).toHaveText('Ordonnance - 3 pages');
+  await expect(document.getByRole('img', { name: /^Page \d$/ })).toHaveCount(3);
+  const sources = async () =>
+    Promise.all([1, 2, 3].map((n) => document.getByRole('img', { name: `Page ${n}`, exact: true }).getAttribute('src')));
+  const [first, second, third] = await sources();
+
+  // The page with the code goes first and the scan second, by touch, both ways.
+  await document.getByRole('button', { name: 'Page 1 : descendre' }).tap();
+  await document.getByRole('button', { name: 'Page 3 : monter' }).tap();
+  await document.getByRole('button', { name: 'Page 2 : monter' }).tap();
+  expect(await sources()).toEqual([third, second, first]);
+  await expect(document.getByRole('button', { name: 'Page 1 : monter' })).toBeDisabled();
+  await document.getByLabel('Nom du document').fill('Ordonnance Dr Bernard');
+
+  await send.sendButton.tap();
+  await expect(document.getByRole('status')).toHaveText('Envoyé');
+  const entry = send.receiptEntry('Ordonnance Dr Bernard.pdf');
+  await expect(entry.locator('.receipt-pages')).toHaveText('3 pages');
+  await expect(entry).toContainText('Empreinte du PDF que le serveur a assemblé');
+  await expect(send.remaining).toHaveText('0');
+
+  // The pharmacist sees one PDF of 3 pages, the number its first page carries, and can
+  // show that number again as a QR code for the scanner.
+  const row = dashboard.documentRow('Ordonnance Dr Bernard.pdf');
+  await expect(row).toContainText('3 pages', { timeout: 15_000 });
+  await expect(row.locator('.found-code-text')).toHaveText('2025-E2E-PAGE-0042');
+  await row.getByRole('button', { name: 'Afficher le QR code' }).click();
+  await expect(row.getByRole('img', { name: /QR code trouvé dans le document/ }).locator('svg')).toBeVisible();
+
+  // In the PDF the pages are in the patient's order: the JPEG with the code, the PNG
+  // (deflated again), then the other JPEG.
+  const href = await row.locator('a.document-name').getAttribute('href');
+  const pdf = (await (await page.request.get(href!)).body()).toString('latin1');
+  expect(pdf).toContain('/Count 3');
+  const filters = [...pdf.matchAll(/\/Subtype \/Image[^]*?\/Filter \/(\w+)/g)].map((m) => m[1]);
+  expect(filters).toEqual(['DCTDecode', 'FlateDecode', 'DCTDecode']);
+});

@@ -2,10 +2,11 @@
 //! concurrent HTTP clients and prints a JSON report. Later features add scenarios here.
 //!
 //! Usage: santhium-bench [--seconds N] [--server target/release/santhium] [--site-root target/site]
-//! [--only transfers]
+//! [--only transfers|photos]
 //!
 //! `--only transfers` measures just the uploads and downloads, in a directory and in a
-//! bucket.
+//! bucket; `--only photos` just the QR code search and the page assembly on 12-megapixel
+//! phone photos, in this process (also part of the whole run).
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -17,7 +18,7 @@ struct Options {
     seconds: u64,
     server: PathBuf,
     site_root: PathBuf,
-    transfers_only: bool,
+    only: Option<String>,
 }
 
 fn options() -> Result<Options, String> {
@@ -25,7 +26,7 @@ fn options() -> Result<Options, String> {
         seconds: 5,
         server: "target/release/santhium".into(),
         site_root: "target/site".into(),
-        transfers_only: false,
+        only: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -34,7 +35,7 @@ fn options() -> Result<Options, String> {
             "--seconds" => options.seconds = value.parse().map_err(|_| "--seconds takes a whole number")?,
             "--server" => options.server = value.into(),
             "--site-root" => options.site_root = value.into(),
-            "--only" if value == "transfers" => options.transfers_only = true,
+            "--only" if ["transfers", "photos"].contains(&value.as_str()) => options.only = Some(value),
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -218,11 +219,15 @@ async fn run(options: Options) -> Result<serde_json::Value, String> {
         .pool_max_idle_per_host(64)
         .build()
         .map_err(|e| e.to_string())?;
-    if options.transfers_only {
-        return Ok(serde_json::json!({
-            "documents": document_scenarios(&options, &client).await?,
-            "documents_in_a_bucket": bucket_scenarios(&options, &client).await?,
-        }));
+    match options.only.as_deref() {
+        Some("transfers") => {
+            return Ok(serde_json::json!({
+                "documents": document_scenarios(&options, &client).await?,
+                "documents_in_a_bucket": bucket_scenarios(&options, &client).await?,
+            }));
+        }
+        Some(_) => return Ok(serde_json::json!({ "photos": photo_scenarios() })),
+        None => {}
     }
     let mut startups = Vec::new();
     for _ in 0..3 {
@@ -252,12 +257,78 @@ async fn run(options: Options) -> Result<serde_json::Value, String> {
     scenarios.insert("login_burst".into(), login_burst);
     scenarios.insert("documents".into(), documents);
     scenarios.insert("documents_in_a_bucket".into(), bucket);
+    scenarios.insert("photos".into(), photo_scenarios());
     Ok(serde_json::json!({
         "startup_to_ready_ms": { "median": startups[1], "runs": startups },
         "scenarios": scenarios,
         "assets": asset_sizes(&client, &server.base).await?,
         "server_peak_rss_kib": server.peak_rss_kib(),
     }))
+}
+
+#[path = "../../tests/fixtures/images.rs"]
+mod images;
+
+/// This process's resident memory now and at its peak since the peak was last reset,
+/// in KiB (Linux).
+fn rss_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Runs `work` five times: the median time in milliseconds, and how far above what it
+/// started from the process's memory peaked, in KiB.
+fn measured<T>(mut work: impl FnMut() -> T) -> (f64, u64, T) {
+    let mut times = Vec::new();
+    let mut extra = 0;
+    let mut last = None;
+    for _ in 0..5 {
+        // Writing 5 to clear_refs resets the peak (VmHWM) to the current size.
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        let (before, _) = rss_kib();
+        let started = Instant::now();
+        last = Some(work());
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        extra = extra.max(rss_kib().1.saturating_sub(before));
+    }
+    times.sort_by(f64::total_cmp);
+    (times[2], extra, last.expect("ran"))
+}
+
+/// The QR code search on a 12-megapixel phone photo of a page carrying a small code (and
+/// on one without), and three such photos put together as one PDF.
+fn photo_scenarios() -> serde_json::Value {
+    use santhium::server::files::FileType;
+    use santhium::server::page_assembly::{Page, assemble};
+    use santhium::server::qr_reading::read;
+    eprintln!("bench: QR codes and pages on 12-megapixel photos");
+    let number = "2025-BENCH-0000-0001";
+    let with_code = images::page_photo(4000, 3000, Some(number));
+    let without = images::page_photo(4000, 3000, None);
+    let (found_ms, found_kib, found) = measured(|| read(FileType::Jpeg, &with_code));
+    let (none_ms, none_kib, _) = measured(|| read(FileType::Jpeg, &without));
+    let pages = || {
+        (0..3)
+            .map(|_| Page {
+                file_type: FileType::Jpeg,
+                bytes: with_code.clone(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let (assembly_ms, assembly_kib, pdf) = measured(|| assemble(&pages()).map(|pdf| pdf.len()));
+    serde_json::json!({
+        "photo_bytes": with_code.len(),
+        "qr_search_12_mp": { "median_ms": found_ms, "peak_extra_kib": found_kib, "found": found == [number] },
+        "qr_search_12_mp_no_code": { "median_ms": none_ms, "peak_extra_kib": none_kib },
+        "three_12_mp_pages_to_pdf": { "median_ms": assembly_ms, "peak_extra_kib": assembly_kib, "pdf_bytes": pdf.ok() },
+    })
 }
 
 /// Median time of one argon2id hash with the server's parameters, in this process.
@@ -425,7 +496,7 @@ async fn document_scenarios(options: &Options, client: &reqwest::Client) -> Resu
     let base = server.base.clone();
     let staff = registered_staff(client, &base).await?;
     let (uploads, downloads) = transfers(client, std::slice::from_ref(&base), &staff).await?;
-    if options.transfers_only {
+    if options.only.is_some() {
         let peak_rss = server.peak_rss_kib();
         return Ok(serde_json::json!({ "uploads": uploads, "downloads": downloads, "server_peak_rss_kib": peak_rss }));
     }

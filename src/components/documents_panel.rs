@@ -4,7 +4,7 @@
 use crate::api::documents::{DeleteDocuments, PreviewDocument, SetDocumentViewed, list_documents};
 use crate::components::form::{DayRange, DayRangeFields, action_error};
 use crate::components::session::use_auth;
-use crate::components::use_refresh;
+use crate::components::{FoundCodes, use_refresh};
 use crate::i18n::{Text, use_i18n};
 use crate::model::documents::{DocumentFilter, DocumentPage, DocumentView, download_path};
 use crate::time_format::date_time;
@@ -269,6 +269,8 @@ fn DocumentRow(document: DocumentView, previews: bool, actions: RowActions) -> i
         mime_type,
         size,
         received_at,
+        page_count,
+        qr_codes,
         code_id,
         code,
         note,
@@ -347,8 +349,13 @@ fn DocumentRow(document: DocumentView, previews: bool, actions: RowActions) -> i
             <input type="checkbox" aria-label=format!("{filename} ({reference})") prop:checked=checked on:change=select />
             <div class="document-facts">
                 <a class="document-name" href=download.clone() download>{filename.clone()}</a>
-                <span>{kind} " · " {move || i18n.lang.get().file_size(size)} " · " {i18n.t(Text::ReceivedAt)} " " {date_time(received_at, zone)}</span>
+                <span>
+                    {kind}
+                    {page_count.map(|count| view! { " · " <span class="page-count">{move || i18n.lang.get().page_count(count)}</span> })}
+                    " · " {move || i18n.lang.get().file_size(size)} " · " {i18n.t(Text::ReceivedAt)} " " {date_time(received_at, zone)}
+                </span>
                 <span>{i18n.t(Text::Reference)} " " {reference.clone()} {code} {note.map(|note| view! { " · " <span class="note">{note}</span> })}</span>
+                {(!qr_codes.is_empty()).then(|| view! { <FoundCodes codes=qr_codes /> })}
                 <span class="badge viewed-status">{viewed}</span>
                 <span class="hint">{i18n.t(Text::DeletedOn)} " " {date_time(deletion_date, zone)}</span>
             </div>

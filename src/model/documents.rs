@@ -15,6 +15,10 @@ pub struct DocumentView {
     pub mime_type: String,
     pub size: u64,
     pub received_at: i64,
+    /// The pages the server put together into this PDF, when it did.
+    pub page_count: Option<u32>,
+    /// The texts of the QR codes found in it (an electronic prescription's number).
+    pub qr_codes: Vec<String>,
     /// The code it came with, while that code is kept.
     pub code_id: Option<String>,
     pub code: Option<String>,

@@ -48,6 +48,9 @@ pub struct DocumentReceipt {
     pub filename: String,
     pub size: u64,
     pub received_at: i64,
-    /// Of the bytes as they arrived, in lower-case hexadecimal.
+    /// Of the bytes as they arrived, in lower-case hexadecimal; for pages the server
+    /// put together, of the PDF it stored.
     pub sha256: String,
+    /// The pages the server put together into one PDF, when it did.
+    pub page_count: Option<u32>,
 }

@@ -93,6 +93,13 @@ pub async fn list(
             };
             let code = reveal(&row.code_ciphertext, bound_to::transfer_code)?;
             let note = reveal(&row.note_ciphertext, bound_to::code_note)?;
+            let qr_codes = match &row.qr_codes_ciphertext {
+                Some(blob) => {
+                    let json = codes::open_text(state, blob, &bound_to::document_qr_codes(&row.id))?;
+                    serde_json::from_str(&json).map_err(|_| AppError::Internal)?
+                }
+                None => Vec::new(),
+            };
             Ok(DocumentView {
                 reference: reference(&row.id),
                 id: row.id,
@@ -101,6 +108,8 @@ pub async fn list(
                 mime_type: row.mime_type,
                 size: u64::try_from(row.file_size).unwrap_or(0),
                 received_at: row.uploaded_at,
+                page_count: row.page_count.and_then(|count| u32::try_from(count).ok()),
+                qr_codes,
                 code,
                 note,
                 viewed_at: row.viewed_at,

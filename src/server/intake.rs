@@ -13,9 +13,10 @@ use crate::model::send::DocumentReceipt;
 use crate::server::blob_store::{BlobWriter, storage_error};
 use crate::server::documents::{reference, search_name};
 use crate::server::files::{self, FileType};
-use crate::server::keys::{DataKey, bound_to};
+use crate::server::keys::{DataKey, Keyring, bound_to};
 use crate::server::metadata::{ImageError, Scrubber};
 use crate::server::meters;
+use crate::server::page_assembly::Page;
 use crate::server::repo::audit::{self, NewAuditEvent};
 use crate::server::repo::documents::{self, NewDocument};
 use crate::server::repo::{new_id, pharmacies};
@@ -24,77 +25,65 @@ use crate::server::sealed_stream::Sealer;
 use crate::server::state::AppState;
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 use std::time::Duration;
 
-/// One file on its way in, as a pure pipeline: bytes in, sealed bytes out.
-pub struct Intake {
+/// The checks every file and every page goes through as it streams: its size against a
+/// limit, its first bytes against its declared type, and its metadata removed.
+pub struct Screening {
     declared: FileType,
     max_bytes: u64,
     size: u64,
-    sha256: Sha256,
     /// The first bytes, held until there are enough to recognise the type.
     head: Vec<u8>,
     scrubber: Option<Scrubber>,
-    sealer: Sealer,
-    clean: Vec<u8>,
 }
 
-/// What an intake produced once the whole file went through it.
-pub struct Intaken {
-    pub sealed_tail: Vec<u8>,
-    pub size: u64,
-    pub sha256: String,
-}
-
-fn image_error(error: ImageError) -> AppError {
+pub fn image_error(error: ImageError) -> AppError {
     match error {
         ImageError::Malformed => AppError::invalid("file", Text::ImageUnreadable),
         ImageError::TooManyPixels => AppError::invalid("file", Text::ImageTooLarge),
     }
 }
 
-impl Intake {
-    pub fn new(declared: FileType, max_bytes: u64, sealer: Sealer) -> Intake {
-        Intake {
+impl Screening {
+    pub fn new(declared: FileType, max_bytes: u64) -> Screening {
+        Screening {
             declared,
             max_bytes,
             size: 0,
-            sha256: Sha256::new(),
             head: Vec::with_capacity(FileType::SNIFF_LEN),
             scrubber: None,
-            sealer,
-            clean: Vec::new(),
         }
     }
 
-    /// Takes the next bytes of the file; returns the sealed bytes ready to store.
-    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<u8>, AppError> {
+    /// Takes the next bytes of the file and appends what is kept of them to `clean`.
+    pub fn push(&mut self, bytes: &[u8], clean: &mut Vec<u8>) -> Result<(), AppError> {
         self.size += bytes.len() as u64;
         if self.size > self.max_bytes {
             return Err(AppError::PayloadTooLarge);
         }
-        self.sha256.update(bytes);
-        self.clean.clear();
         match &mut self.scrubber {
-            Some(scrubber) => scrubber.push(bytes, &mut self.clean).map_err(image_error)?,
+            Some(scrubber) => scrubber.push(bytes, clean).map_err(image_error),
             None => {
                 self.head.extend_from_slice(bytes);
                 if self.head.len() < FileType::SNIFF_LEN {
-                    return Ok(Vec::new());
+                    return Ok(());
                 }
                 let mut scrubber = match FileType::sniff(&self.head) {
                     Some(found) if found == self.declared => Scrubber::new(found),
                     _ => return Err(AppError::invalid("file", Text::FileTypeMismatch)),
                 };
-                scrubber.push(&self.head, &mut self.clean).map_err(image_error)?;
+                scrubber.push(&self.head, clean).map_err(image_error)?;
                 self.scrubber = Some(scrubber);
                 self.head = Vec::new();
+                Ok(())
             }
         }
-        Ok(self.sealer.push(&self.clean))
     }
 
-    pub fn finish(self) -> Result<Intaken, AppError> {
+    /// Checks the file was whole; returns its size as sent.
+    pub fn finish(self) -> Result<u64, AppError> {
         if self.size == 0 {
             return Err(AppError::invalid("file", Text::FileEmpty));
         }
@@ -102,17 +91,88 @@ impl Intake {
             .scrubber
             .ok_or_else(|| AppError::invalid("file", Text::FileTypeMismatch))?;
         scrubber.finish().map_err(image_error)?;
+        Ok(self.size)
+    }
+}
+
+/// One file on its way in, as a pure pipeline: bytes in, screened, fingerprinted and
+/// sealed bytes out.
+pub struct Intake {
+    screening: Screening,
+    sha256: Sha256,
+    sealer: Sealer,
+    clean: Vec<u8>,
+    /// The whole file as stored, kept for reading its QR codes once it is whole.
+    held: Option<Vec<u8>>,
+}
+
+/// What an intake produced once the whole file went through it.
+pub struct Intaken {
+    pub sealed_tail: Vec<u8>,
+    pub size: u64,
+    pub sha256: String,
+    pub held: Option<Vec<u8>>,
+}
+
+impl Intake {
+    pub fn new(declared: FileType, max_bytes: u64, sealer: Sealer) -> Intake {
+        Intake {
+            screening: Screening::new(declared, max_bytes),
+            sha256: Sha256::new(),
+            sealer,
+            clean: Vec::new(),
+            held: None,
+        }
+    }
+
+    /// Keeps the whole file as stored, for reading its QR codes before its row is written.
+    pub fn holding(self) -> Intake {
+        Intake {
+            held: Some(Vec::new()),
+            ..self
+        }
+    }
+
+    /// Takes the next bytes of the file; returns the sealed bytes ready to store.
+    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<u8>, AppError> {
+        self.clean.clear();
+        self.screening.push(bytes, &mut self.clean)?;
+        self.sha256.update(bytes);
+        if let Some(held) = &mut self.held {
+            held.extend_from_slice(&self.clean);
+        }
+        Ok(self.sealer.push(&self.clean))
+    }
+
+    pub fn finish(self) -> Result<Intaken, AppError> {
+        let size = self.screening.finish()?;
         Ok(Intaken {
             sealed_tail: self.sealer.finish(),
-            size: self.size,
+            size,
             sha256: format!("{:x}", self.sha256.finalize()),
+            held: self.held,
         })
     }
 }
 
 /// Where the file's bytes come from: a multipart field, as the upload routes give it.
 pub trait FileBody {
+    /// Whether the file is put together from pages, whose QR codes are read page by page
+    /// (the file made of them is then not read again).
+    const ASSEMBLED: bool = false;
+
     fn next_chunk(&mut self) -> impl Future<Output = Result<Option<Bytes>, AppError>> + Send;
+
+    /// What the pages put together were, once read.
+    fn assembled(&self) -> Option<&Assembled> {
+        None
+    }
+}
+
+/// A file the server put together from pages: how many, and the QR codes found on them.
+pub struct Assembled {
+    pub page_count: u32,
+    pub qr_codes: Vec<String>,
 }
 
 /// A document arriving with a code.
@@ -130,6 +190,8 @@ pub struct Received {
     pub code_id: String,
     pub mime_type: &'static str,
     pub receipt: DocumentReceipt,
+    /// For the pharmacy's client (the REST answer), not the patient's receipt.
+    pub qr_codes: Vec<String>,
 }
 
 /// Receives one document for the code. The use it takes is a reservation: given back if
@@ -169,14 +231,14 @@ async fn give_back(state: &AppState, id: &str, code_id: &str) -> Result<(), sqlx
     tx.commit().await
 }
 
-async fn store(
+async fn store<B: FileBody>(
     state: &AppState,
     id: &str,
     upload: &Upload<'_>,
     pharmacy_id: &str,
     declared: FileType,
     filename: &str,
-    body: &mut impl FileBody,
+    body: &mut B,
 ) -> Result<Received, AppError> {
     let pharmacy = pharmacies::find(&state.db, pharmacy_id)
         .await?
@@ -187,9 +249,11 @@ async fn store(
     let (sealer, header) = Sealer::new(&data_key, &context);
     let mut blob = state.blobs.create(id).map_err(storage_error)?;
     let intake = Intake::new(declared, state.settings.max_file_size_bytes(), sealer);
+    let intake = if B::ASSEMBLED { intake } else { intake.holding() };
     // Done before the reservation expires, or given up: past it, the sweep may end it.
     let deadline = Duration::from_secs(state.settings.longest_upload_secs().unsigned_abs());
-    let intaken = match tokio::time::timeout(deadline, seal_into(state, id, &mut blob, intake, header, body)).await {
+    let mut intaken = match tokio::time::timeout(deadline, seal_into(state, id, &mut blob, intake, header, body)).await
+    {
         Ok(Ok(intaken)) => intaken,
         Ok(Err(error)) => {
             blob.abort().await;
@@ -202,10 +266,23 @@ async fn store(
         }
     };
     blob.commit().await.map_err(storage_error)?;
+    let page_count = body.assembled().map(|assembled| assembled.page_count);
+    let qr_codes = match (body.assembled(), intaken.held.take()) {
+        (Some(assembled), _) => assembled.qr_codes.clone(),
+        (None, Some(bytes)) => {
+            let file = Page {
+                file_type: declared,
+                bytes,
+            };
+            state.qr_reader.read(Arc::new(vec![file])).await
+        }
+        (None, None) => Vec::new(),
+    };
 
     let now = state.clock.now();
     let size = i64::try_from(intaken.size).unwrap_or(i64::MAX);
     let file_type = files::extension(filename).unwrap_or_default();
+    let sealed_qr_codes = seal_qr_codes(master, id, &qr_codes);
     let row = NewDocument {
         id,
         pharmacy_id: &pharmacy.id,
@@ -220,8 +297,17 @@ async fn store(
         wrapped_key: &master.wrap(&data_key, &context).to_blob(),
         deletion_date: now + pharmacy.retention_days * 86_400,
         sender: upload.sender,
+        page_count: page_count.map(i64::from),
+        qr_codes_ciphertext: sealed_qr_codes.as_deref(),
     };
-    let details = format!("code={} size={size} type={}", upload.code_id, declared.mime());
+    let mut details = format!("code={} size={size} type={}", upload.code_id, declared.mime());
+    if let Some(count) = page_count {
+        details.push_str(&format!(" pages={count}"));
+    }
+    // How many codes, never what they say.
+    if !qr_codes.is_empty() {
+        details.push_str(&format!(" qr_codes={}", qr_codes.len()));
+    }
     let event = NewAuditEvent {
         pharmacy_id: Some(&pharmacy.id),
         user_id: None,
@@ -255,11 +341,19 @@ async fn store(
             size: intaken.size,
             received_at: now,
             sha256: intaken.sha256,
+            page_count,
         },
         mime_type: declared.mime(),
+        qr_codes,
         code_id: upload.code_id.to_owned(),
         id: id.to_owned(),
     })
+}
+
+/// The QR codes of document `id`, sealed for its row; none when there are none.
+fn seal_qr_codes(master: &Keyring, id: &str, qr_codes: &[String]) -> Option<Vec<u8>> {
+    let json = serde_json::to_vec(qr_codes).ok()?;
+    (!qr_codes.is_empty()).then(|| master.seal(&json, &bound_to::document_qr_codes(id)).to_blob())
 }
 
 /// Streams the body through the intake into the blob `id`, header first.

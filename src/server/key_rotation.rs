@@ -30,6 +30,7 @@ pub enum RotationError {
 fn context(column: SealedColumn, value: &SealedValue) -> Vec<u8> {
     match column {
         SealedColumn::DocumentKey => bound_to::document(&value.pharmacy_id, &value.id, &value.key_id),
+        SealedColumn::DocumentQrCodes => bound_to::document_qr_codes(&value.id),
         SealedColumn::TransferCode => bound_to::transfer_code(&value.id),
         SealedColumn::TransferCodeNote => bound_to::code_note(&value.id),
         SealedColumn::TotpSecret | SealedColumn::PendingTotpSecret => bound_to::totp_secret(&value.id),

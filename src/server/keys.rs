@@ -324,6 +324,11 @@ pub mod bound_to {
         format!("document/v1/{pharmacy_id}/{document_id}/{key_id}").into_bytes()
     }
 
+    /// The texts of the QR codes found in a document.
+    pub fn document_qr_codes(document_id: &str) -> Vec<u8> {
+        format!("document-qr-codes/{document_id}").into_bytes()
+    }
+
     /// A transfer code as typed, kept so its pharmacy can show it again.
     pub fn transfer_code(code_id: &str) -> Vec<u8> {
         format!("transfer-code/{code_id}").into_bytes()

@@ -4,7 +4,9 @@
 use crate::server::config::{self, ConfigError, Settings};
 use crate::server::http::connections;
 use crate::server::state::AppState;
-use crate::server::{blob_store, clock, db, documents, notifications, passwords, retention, router, transfer_codes};
+use crate::server::{
+    blob_store, clock, db, documents, notifications, passwords, qr_reading, retention, router, transfer_codes,
+};
 use leptos::prelude::*;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -52,6 +54,7 @@ pub async fn state(settings: Settings, leptos_options: LeptosOptions) -> Result<
         blobs,
         settings: Arc::new(settings),
         clock: clock::Clock::default(),
+        qr_reader: qr_reading::QrReader::default(),
     };
     transfer_codes::link_older_codes(&state).await?;
     documents::index_older_names(&state).await?;

@@ -2,7 +2,7 @@
 //! settings, the clock, the password hasher and the document store. Never global.
 
 use crate::server::config::Settings;
-use crate::server::{blob_store, clock, passwords};
+use crate::server::{blob_store, clock, passwords, qr_reading};
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use sqlx::AnyPool;
@@ -17,4 +17,5 @@ pub struct AppState {
     pub clock: clock::Clock,
     pub hasher: passwords::PasswordHasher,
     pub blobs: blob_store::BlobStore,
+    pub qr_reader: qr_reading::QrReader,
 }

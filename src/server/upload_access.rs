@@ -10,8 +10,10 @@ use crate::i18n::Text;
 use crate::model::send::{DocumentReceipt, SendAccess, SendStatus};
 use crate::server::code_lookups;
 use crate::server::documents::reference;
+use crate::server::files::{self, FileType};
 use crate::server::http::web::{RequestMeta, SiteCookie};
-use crate::server::intake::{self, FileBody, Received, Upload};
+use crate::server::intake::{self, Assembled, FileBody, Received, Screening, Upload};
+use crate::server::page_assembly::{self, MAX_PAGES, Page};
 use crate::server::repo::transfer_codes::{self, CodeRow};
 use crate::server::repo::{documents, pharmacies};
 use crate::server::state::AppState;
@@ -21,6 +23,7 @@ use axum::extract::Request;
 use axum::http::{HeaderMap, header};
 use http_body_util::LengthLimitError;
 use leptos::server_fn::error::ServerFnErrorWrapper;
+use std::sync::Arc;
 
 const UPLOAD_COOKIE: SiteCookie = SiteCookie("santhium_upload");
 /// How long an opened code stays open in the patient's browser, at most.
@@ -99,6 +102,7 @@ async fn receipts(state: &AppState, grant: &Grant) -> Result<Vec<DocumentReceipt
             size: u64::try_from(document.file_size).unwrap_or(0),
             received_at: document.uploaded_at,
             sha256: document.sha256,
+            page_count: document.page_count.and_then(|count| u32::try_from(count).ok()),
         })
         .collect())
 }
@@ -213,15 +217,16 @@ pub enum CodeFrom<'a> {
 /// Longest text a `code` field may hold.
 const MAX_CODE_FIELD: usize = 64;
 
-async fn code_field(field: &mut multer::Field<'_>) -> Result<String, AppError> {
+/// A short text field; none when it is longer than `max` bytes or not UTF-8.
+async fn text_field(field: &mut multer::Field<'_>, max: usize) -> Result<Option<String>, AppError> {
     let mut text = Vec::new();
     while let Some(chunk) = field.next_chunk().await? {
         text.extend_from_slice(&chunk);
-        if text.len() > MAX_CODE_FIELD {
-            return Err(AppError::invalid_code());
+        if text.len() > max {
+            return Ok(None);
         }
     }
-    String::from_utf8(text).map_err(|_| AppError::invalid_code())
+    Ok(String::from_utf8(text).ok())
 }
 
 /// The multipart boundary a request's `Content-Type` names; without one, the upload is
@@ -242,7 +247,9 @@ pub fn multipart(request: Request) -> Result<(RequestMeta, multer::Multipart<'st
     Ok((meta, multer::Multipart::new(body.into_data_stream(), boundary)))
 }
 
-/// One file (multipart field `file`) for a code, streamed into the store.
+/// One file (multipart field `file`) for a code, streamed into the store; or, after a
+/// field `combine` saying `true`, every `file` field that follows as the pages of one
+/// PDF, named by the field `name` when one came before them.
 pub async fn receive(
     state: &AppState,
     meta: &RequestMeta,
@@ -256,25 +263,145 @@ pub async fn receive(
         }
         CodeFrom::Field { .. } => (None, None),
     };
+    let mut combine = false;
+    let mut name = None;
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         match (field.name(), from) {
             (Some("code"), CodeFrom::Field { proof }) if code_id.is_none() => {
-                let code = code_field(&mut field).await?;
+                let code = text_field(&mut field, MAX_CODE_FIELD)
+                    .await?
+                    .ok_or_else(AppError::invalid_code)?;
                 code_id = Some(find_usable(state, meta, &code, proof).await?.id);
+            }
+            (Some("combine"), _) => {
+                combine = text_field(&mut field, "true".len()).await?.as_deref() == Some("true");
+            }
+            (Some("name"), _) => {
+                let text = text_field(&mut field, MAX_NAME_FIELD).await?;
+                name = Some(text.ok_or_else(|| AppError::invalid("name", Text::NameTooLong))?);
             }
             (Some("file"), _) => {
                 let code_id = code_id.as_deref().ok_or_else(AppError::invalid_code)?;
-                let filename = field.file_name().unwrap_or_default().to_owned();
+                let filename = if combine {
+                    combined_name(name.as_deref())
+                } else {
+                    field.file_name().unwrap_or_default().to_owned()
+                };
                 let upload = Upload {
                     code_id,
                     sender: sender.as_deref(),
                     filename: &filename,
                     ip: meta.ip.as_deref(),
                 };
-                return intake::receive(state, upload, &mut field).await;
+                return if combine {
+                    intake::receive(state, upload, &mut Pages::new(state, field, &mut multipart)).await
+                } else {
+                    intake::receive(state, upload, &mut field).await
+                };
             }
             _ => {}
         }
     }
     Err(AppError::invalid("file", Text::FileMissing))
+}
+
+/// The name of pages put together: the patient's, made a PDF's, or "Ordonnance.pdf".
+fn combined_name(chosen: Option<&str>) -> String {
+    let chosen = chosen
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .unwrap_or("Ordonnance");
+    let pdf = files::extension(chosen).is_some_and(|extension| extension == "pdf");
+    if pdf {
+        chosen.to_owned()
+    } else {
+        format!("{chosen}.pdf")
+    }
+}
+
+/// Longest name a patient may give pages put together, in bytes.
+const MAX_NAME_FIELD: usize = 200;
+
+/// The pages of one document, read from the multipart fields `file` one after the other
+/// (each checked by its first bytes and freed of its metadata as it streams in, all of
+/// them within the size limit), then put together into a PDF that goes into the store
+/// like any file. Only this document's pages are ever held.
+struct Pages<'a, 'r> {
+    state: &'a AppState,
+    first: Option<multer::Field<'r>>,
+    multipart: &'a mut multer::Multipart<'r>,
+    /// The PDF once put together, handed out a piece at a time.
+    pdf: Option<Bytes>,
+    assembled: Option<Assembled>,
+}
+
+impl<'a, 'r> Pages<'a, 'r> {
+    fn new(state: &'a AppState, first: multer::Field<'r>, multipart: &'a mut multer::Multipart<'r>) -> Self {
+        Pages {
+            state,
+            first: Some(first),
+            multipart,
+            pdf: None,
+            assembled: None,
+        }
+    }
+
+    async fn read(&mut self) -> Result<Vec<Page>, AppError> {
+        let settings = &self.state.settings;
+        let mut pages = Vec::new();
+        let mut total = 0;
+        loop {
+            let field = match self.first.take() {
+                Some(field) => field,
+                None => match self.multipart.next_field().await.map_err(multipart_error)? {
+                    Some(field) => field,
+                    None => return Ok(pages),
+                },
+            };
+            if field.name() != Some("file") {
+                continue;
+            }
+            if pages.len() == MAX_PAGES {
+                return Err(AppError::invalid("file", Text::TooManyPages));
+            }
+            let file_type = files::extension(&files::sanitise_filename(field.file_name().unwrap_or_default()))
+                .filter(|extension| settings.allowed_extensions.contains(extension))
+                .and_then(|extension| FileType::from_extension(&extension))
+                .filter(|file_type| *file_type != FileType::Pdf)
+                .ok_or_else(|| AppError::invalid("file", Text::PageNotPhoto))?;
+            let mut screening = Screening::new(file_type, settings.max_file_size_bytes() - total);
+            let mut bytes = Vec::new();
+            let mut field = field;
+            while let Some(chunk) = field.next_chunk().await? {
+                screening.push(&chunk, &mut bytes)?;
+            }
+            total += screening.finish()?;
+            pages.push(Page { file_type, bytes });
+        }
+    }
+}
+
+impl FileBody for Pages<'_, '_> {
+    const ASSEMBLED: bool = true;
+
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>, AppError> {
+        if self.pdf.is_none() {
+            let pages = Arc::new(self.read().await?);
+            let page_count = u32::try_from(pages.len()).map_err(|_| AppError::Internal)?;
+            let qr_codes = self.state.qr_reader.read(pages.clone()).await;
+            let pdf = tokio::task::spawn_blocking(move || page_assembly::assemble(&pages))
+                .await
+                .map_err(|_| AppError::Internal)?
+                .map_err(intake::image_error)?;
+            self.pdf = Some(Bytes::from(pdf));
+            self.assembled = Some(Assembled { page_count, qr_codes });
+        }
+        let pdf = self.pdf.as_mut().expect("put together above");
+        const PIECE: usize = 64 * 1024;
+        Ok((!pdf.is_empty()).then(|| pdf.split_to(pdf.len().min(PIECE))))
+    }
+
+    fn assembled(&self) -> Option<&Assembled> {
+        self.assembled.as_ref()
+    }
 }

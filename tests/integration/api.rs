@@ -2,7 +2,7 @@
 //! bearer tokens. On SQLite and PostgreSQL.
 
 use crate::on_both_databases;
-use crate::support::{TestApp, TestResponse};
+use crate::support::{Part, TestApp, TestResponse, form};
 use crate::uploads::{patient, prescription};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -22,12 +22,18 @@ on_both_databases!(
 
 const PASSWORD: &str = "vélo citron orage 92";
 
-async fn api(app: &TestApp, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> TestResponse {
+pub(crate) async fn api(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> TestResponse {
     crate::support::api_from(app, None, method, path, token, body).await
 }
 
 /// A pharmacy registered through the API; its access and refresh tokens.
-async fn registered(app: &TestApp, email: &str) -> (String, String) {
+pub(crate) async fn registered(app: &TestApp, email: &str) -> (String, String) {
     let body = json!({ "email": email, "password": PASSWORD, "pharmacy_name": "Pharmacie du Port", "full_name": "Camille Martin" });
     let answer = api(app, "POST", "/auth/register", None, Some(body)).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
@@ -342,10 +348,12 @@ async fn disabling_a_user_or_a_new_password_revokes_their_tokens(backend: Backen
 /// `POST /documents/upload` as the original's clients send it: the code, then the file;
 /// with a proof of work when given.
 pub async fn upload(app: &TestApp, proof: Option<&str>, code: &str, filename: &str, content: &[u8]) -> TestResponse {
-    let (content_type, file_part) = crate::support::multipart(filename, content);
-    let boundary = content_type.rsplit('=').next().expect("boundary");
-    let code_part = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"code\"\r\n\r\n{code}\r\n");
-    let body = [code_part.as_bytes(), &file_part].concat();
+    upload_form(app, proof, &[Part::Text("code", code), Part::File(filename, content)]).await
+}
+
+/// `POST /documents/upload` with the parts given.
+pub async fn upload_form(app: &TestApp, proof: Option<&str>, parts: &[Part<'_>]) -> TestResponse {
+    let (content_type, body) = form(parts);
     let query = proof.map(|proof| format!("?proof={proof}")).unwrap_or_default();
     let request = Request::post(format!("/api/v1/documents/upload{query}"))
         .header("content-type", content_type)

@@ -3,9 +3,11 @@
 
 use crate::accounts::enrol;
 use crate::on_both_databases;
-use crate::uploads::{new_code, patient, prescription};
+use crate::uploads::{new_code, patient};
 use santhium::api::codes::{CreateTransferCode, ListTransferCodes};
+use santhium::api::documents::ListDocuments;
 use santhium::model::codes::{CodeView, TransferCodes};
+use santhium::model::documents::DocumentPage;
 use santhium::server::config::Backend;
 use santhium::server::key_rotation::RotationError;
 use santhium::server::key_rotation::reseal_all;
@@ -33,8 +35,9 @@ async fn a_new_master_key_takes_over_and_rewrap_keys_moves_everything_to_it(back
         .await
         .expect("created");
     let (sender, _) = patient(&app, &old_code.code).await;
-    let pdf = prescription();
-    sender.send_file("ordonnance.pdf", &pdf).await.expect("sent");
+    // A scan carrying an e-prescription's QR code, whose text is sealed too.
+    let scan = crate::images::qr_png("2025-ROTATION-0001", 4);
+    sender.send_file("ordonnance.png", &scan).await.expect("sent");
 
     // A new key takes over; the old one still opens what it sealed.
     let rotated = app
@@ -71,6 +74,7 @@ async fn a_new_master_key_takes_over_and_rewrap_keys_moves_everything_to_it(back
         moved(&report),
         [
             (SealedColumn::DocumentKey, 1, 1),
+            (SealedColumn::DocumentQrCodes, 1, 1),
             (SealedColumn::TransferCode, 2, 3),
             (SealedColumn::TransferCodeNote, 1, 2),
             (SealedColumn::TotpSecret, 1, 1),
@@ -122,5 +126,10 @@ async fn a_new_master_key_takes_over_and_rewrap_keys_moves_everything_to_it(back
         .expect("header")
         .open_all(body)
         .expect("opens");
-    assert_eq!(content, pdf, "the content itself never needed re-encrypting");
+    assert_eq!(content, scan, "the content itself never needed re-encrypting");
+    let documents: DocumentPage = staff_k2
+        .call::<ListDocuments, _>(&[("skip", "0"), ("limit", "20")])
+        .await
+        .expect("opens with k2");
+    assert_eq!(documents.documents[0].qr_codes, ["2025-ROTATION-0001"]);
 }

@@ -351,12 +351,34 @@ const BOUNDARY: &str = "santhium-test-boundary-7MA4FWCG";
 
 /// A multipart body holding one file in the field `file`, and its content type.
 pub fn multipart(filename: &str, content: &[u8]) -> (String, Vec<u8>) {
-    let head = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
-         Content-Type: application/octet-stream\r\n\r\n"
-    );
-    let tail = format!("\r\n--{BOUNDARY}--\r\n");
-    let body = [head.as_bytes(), content, tail.as_bytes()].concat();
+    form(&[Part::File(filename, content)])
+}
+
+/// A field of a multipart form: text, or a file in the field `file`.
+pub enum Part<'a> {
+    Text(&'a str, &'a str),
+    File(&'a str, &'a [u8]),
+}
+
+/// A multipart body holding the parts in order, and its content type.
+pub fn form(parts: &[Part]) -> (String, Vec<u8>) {
+    let mut body = Vec::new();
+    for part in parts {
+        let (disposition, content) = match part {
+            Part::Text(name, value) => (format!("name=\"{name}\""), value.as_bytes()),
+            Part::File(filename, content) => (format!("name=\"file\"; filename=\"{filename}\""), *content),
+        };
+        body.extend(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; {disposition}\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend(content);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{BOUNDARY}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }
 
@@ -382,7 +404,19 @@ impl Visitor<'_> {
 
     /// Sends one file to the `send_document` server function, as the patient's page does.
     pub async fn send_file(&self, filename: &str, content: &[u8]) -> Result<DocumentReceipt, Refused> {
-        let (content_type, body) = multipart(filename, content);
+        self.send_form(&[Part::File(filename, content)]).await
+    }
+
+    /// Sends photos as the pages of one document, as the patient's page does.
+    pub async fn send_pages(&self, name: &str, pages: &[(&str, &[u8])]) -> Result<DocumentReceipt, Refused> {
+        let fields = [Part::Text("combine", "true"), Part::Text("name", name)];
+        let files = pages.iter().map(|(filename, content)| Part::File(filename, content));
+        self.send_form(&fields.into_iter().chain(files).collect::<Vec<_>>())
+            .await
+    }
+
+    async fn send_form(&self, parts: &[Part<'_>]) -> Result<DocumentReceipt, Refused> {
+        let (content_type, body) = form(parts);
         let mut request = self.request("POST", SendDocument::PATH, Body::from(body));
         request
             .headers_mut()

@@ -19,6 +19,10 @@ pub struct NewDocument<'a> {
     pub deletion_date: i64,
     /// The patient's upload cookie that sent it, for the page's receipt.
     pub sender: Option<&'a str>,
+    /// Pages the server put together into this PDF, when it did.
+    pub page_count: Option<i64>,
+    /// The texts of the QR codes found in it, as a JSON list, sealed.
+    pub qr_codes_ciphertext: Option<&'a [u8]>,
 }
 
 pub async fn insert<'e>(
@@ -28,8 +32,9 @@ pub async fn insert<'e>(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO documents (id, pharmacy_id, code_id, original_filename, search_name, file_type, mime_type,
-                                file_size, sha256, key_id, wrapped_key, uploaded_at, deletion_date, sender)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                                file_size, sha256, key_id, wrapped_key, uploaded_at, deletion_date, sender, page_count,
+                                qr_codes_ciphertext)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(new.id)
     .bind(new.pharmacy_id)
@@ -45,6 +50,8 @@ pub async fn insert<'e>(
     .bind(now)
     .bind(new.deletion_date)
     .bind(new.sender)
+    .bind(new.page_count)
+    .bind(new.qr_codes_ciphertext)
     .execute(db)
     .await?;
     Ok(())
@@ -58,6 +65,7 @@ pub struct SentDocument {
     pub file_size: i64,
     pub sha256: String,
     pub uploaded_at: i64,
+    pub page_count: Option<i64>,
 }
 
 /// The documents still kept at `now` that one upload cookie sent with a code, oldest
@@ -69,7 +77,7 @@ pub async fn sent_by<'e>(
     now: i64,
 ) -> Result<Vec<SentDocument>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, original_filename, file_size, sha256, uploaded_at FROM documents
+        "SELECT id, original_filename, file_size, sha256, uploaded_at, page_count FROM documents
          WHERE code_id = $1 AND sender = $2 AND deletion_date > $3 ORDER BY uploaded_at, id",
     )
     .bind(code_id)
@@ -180,6 +188,8 @@ pub struct ListedDocument {
     pub mime_type: String,
     pub file_size: i64,
     pub uploaded_at: i64,
+    pub page_count: Option<i64>,
+    pub qr_codes_ciphertext: Option<Vec<u8>>,
     pub code_id: Option<String>,
     pub code_ciphertext: Option<Vec<u8>>,
     pub note_ciphertext: Option<Vec<u8>>,
@@ -231,7 +241,7 @@ pub async fn list<'e>(
     limit: i64,
 ) -> Result<Vec<ListedDocument>, sqlx::Error> {
     let sql = format!(
-        "SELECT d.id, d.original_filename, d.mime_type, d.file_size, d.uploaded_at, d.code_id,
+        "SELECT d.id, d.original_filename, d.mime_type, d.file_size, d.uploaded_at, d.page_count, d.qr_codes_ciphertext, d.code_id,
                 c.code_ciphertext, c.note_ciphertext, d.viewed_at, u.full_name AS viewed_by, d.deletion_date
          {FILTERED} ORDER BY d.uploaded_at DESC, d.id DESC LIMIT $7 OFFSET $8"
     );

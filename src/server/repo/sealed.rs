@@ -6,6 +6,7 @@ use sqlx::{Any, Executor, FromRow};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SealedColumn {
     DocumentKey,
+    DocumentQrCodes,
     TransferCode,
     TransferCodeNote,
     TotpSecret,
@@ -24,8 +25,9 @@ pub struct SealedValue {
 }
 
 impl SealedColumn {
-    pub const ALL: [SealedColumn; 5] = [
+    pub const ALL: [SealedColumn; 6] = [
         SealedColumn::DocumentKey,
+        SealedColumn::DocumentQrCodes,
         SealedColumn::TransferCode,
         SealedColumn::TransferCodeNote,
         SealedColumn::TotpSecret,
@@ -36,6 +38,7 @@ impl SealedColumn {
     fn sql_names(self) -> (&'static str, &'static str, &'static str) {
         match self {
             SealedColumn::DocumentKey => ("documents", "wrapped_key", "key_id"),
+            SealedColumn::DocumentQrCodes => ("documents", "qr_codes_ciphertext", "''"),
             SealedColumn::TransferCode => ("transfer_codes", "code_ciphertext", "''"),
             SealedColumn::TransferCodeNote => ("transfer_codes", "note_ciphertext", "''"),
             SealedColumn::TotpSecret => ("users", "totp_secret", "''"),
@@ -46,6 +49,7 @@ impl SealedColumn {
     pub fn name(self) -> &'static str {
         match self {
             SealedColumn::DocumentKey => "document keys",
+            SealedColumn::DocumentQrCodes => "documents' QR codes",
             SealedColumn::TransferCode => "transfer codes",
             SealedColumn::TransferCodeNote => "transfer code notes",
             SealedColumn::TotpSecret => "second-factor secrets",

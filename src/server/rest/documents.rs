@@ -30,6 +30,11 @@ pub(super) struct DocumentJson {
     uploaded_at: String,
     is_viewed: bool,
     code_id: Option<String>,
+    /// Pages the server put together into this PDF (`combine=true`), when it did.
+    page_count: Option<u32>,
+    /// The texts of the QR codes found in it (an electronic prescription's number);
+    /// empty when none.
+    qr_codes: Vec<String>,
 }
 
 impl From<DocumentView> for DocumentJson {
@@ -44,6 +49,8 @@ impl From<DocumentView> for DocumentJson {
             uploaded_at: iso_8601(document.received_at),
             is_viewed: document.viewed_at.is_some(),
             code_id: document.code_id,
+            page_count: document.page_count,
+            qr_codes: document.qr_codes,
         }
     }
 }
@@ -86,11 +93,19 @@ pub(super) async fn list_documents(
 pub(super) struct UploadForm {
     /// The transfer code, before the file.
     code: String,
+    /// `true`, before the files: every `file` field that follows is a page (JPEG or PNG,
+    /// at most 20), and the pages become one PDF document.
+    combine: Option<String>,
+    /// With `combine`, before the files: the document's name (".pdf" is added);
+    /// "Ordonnance.pdf" without it.
+    name: Option<String>,
+    /// The file; with `combine`, repeated, one field a page, in order.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
 }
 
-/// A patient's file with its code (multipart fields `code`, then `file`).
+/// A patient's file with its code (multipart fields `code`, then `file`); or photos as
+/// the pages of one PDF (`code`, `combine=true`, optionally `name`, then one `file` a page).
 #[utoipa::path(post, path = "/documents/upload", tag = "documents", params(ProofQuery),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 200, body = DocumentJson), (status = 400, body = ErrorJson), (status = 413, body = ErrorJson),
@@ -114,6 +129,8 @@ pub(super) async fn upload_document(
         uploaded_at: iso_8601(received.receipt.received_at),
         is_viewed: false,
         code_id: Some(received.code_id),
+        page_count: received.receipt.page_count,
+        qr_codes: received.qr_codes,
     }))
 }
 

@@ -1,0 +1,337 @@
+//! QR codes found in what a patient sends: an electronic prescription carries its unique
+//! number as one, which the pharmacy's software reads with a scanner. Photos (and the
+//! JPEG images a PDF holds) are brought down to at most `SCAN_SIDE` pixels on their
+//! longer side as they are decoded, in grey, then searched with `rqrr`. A few searches
+//! run at once, on blocking threads, each given a time limit: a document is never
+//! refused or held up long because of its codes.
+
+use crate::server::files::FileType;
+use crate::server::metadata::MAX_PIXELS;
+use crate::server::page_assembly::Page;
+use std::io::Cursor;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// The longer side, in pixels, an image is searched at: a code two centimetres wide on a
+/// photographed A4 page keeps 3 pixels or more a module.
+const SCAN_SIDE: usize = 2048;
+/// Most codes kept from one document, and most characters of each.
+const MAX_CODES: usize = 8;
+const MAX_TEXT: usize = 512;
+/// Most images of one PDF searched.
+const MAX_IMAGES: usize = 20;
+/// Searches running at once in this process.
+const AT_ONCE: usize = 2;
+/// How long a document waits for a search to start, and then for it to end.
+const WAIT: Duration = Duration::from_secs(5);
+const LIMIT: Duration = Duration::from_secs(10);
+
+/// The searches of this process.
+#[derive(Clone)]
+pub struct QrReader {
+    slots: Arc<Semaphore>,
+}
+
+impl Default for QrReader {
+    fn default() -> QrReader {
+        QrReader {
+            slots: Arc::new(Semaphore::new(AT_ONCE)),
+        }
+    }
+}
+
+impl QrReader {
+    /// The codes in the images: none when there are none, or when the search could not
+    /// start or end in time.
+    pub async fn read(&self, images: Arc<Vec<Page>>) -> Vec<String> {
+        let Ok(Ok(slot)) = tokio::time::timeout(WAIT, self.slots.clone().acquire_owned()).await else {
+            tracing::warn!("QR codes not searched: every search slot stayed busy");
+            return Vec::new();
+        };
+        let search = tokio::task::spawn_blocking(move || {
+            // Held until the search ends, even past the time limit.
+            let _slot = slot;
+            let mut found = Vec::new();
+            for image in images.iter() {
+                found.extend(read(image.file_type, &image.bytes));
+            }
+            distinct(found)
+        });
+        match tokio::time::timeout(LIMIT, search).await {
+            Ok(Ok(found)) => found,
+            _ => {
+                tracing::warn!("QR codes not searched: the search ran out of time");
+                Vec::new()
+            }
+        }
+    }
+}
+
+fn distinct(found: Vec<String>) -> Vec<String> {
+    let mut kept: Vec<String> = Vec::new();
+    for text in found {
+        if !kept.contains(&text) && kept.len() < MAX_CODES {
+            kept.push(text);
+        }
+    }
+    kept
+}
+
+/// The texts of the QR codes in one file; anything unreadable holds none.
+pub fn read(file_type: FileType, bytes: &[u8]) -> Vec<String> {
+    let images: Vec<Grey> = match file_type {
+        FileType::Jpeg => jpeg(bytes).into_iter().collect(),
+        FileType::Png => png(bytes).into_iter().collect(),
+        FileType::Pdf => pdf_jpegs(bytes).filter_map(jpeg).take(MAX_IMAGES).collect(),
+    };
+    distinct(images.iter().flat_map(Grey::codes).collect())
+}
+
+/// An image in grey levels, a byte a pixel, row after row.
+struct Grey {
+    width: usize,
+    height: usize,
+    pixels: Vec<u8>,
+}
+
+impl Grey {
+    fn codes(&self) -> Vec<String> {
+        let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(self.width, self.height, |x, y| {
+            self.pixels[y * self.width + x]
+        });
+        prepared
+            .detect_grids()
+            .iter()
+            .take(MAX_CODES)
+            .filter_map(|grid| grid.decode().ok())
+            .map(|(_, text)| text.chars().take(MAX_TEXT).collect())
+            .filter(|text: &String| !text.trim().is_empty())
+            .collect()
+    }
+}
+
+/// An image averaged down as its rows come, blocks of `factor` by `factor` pixels into
+/// one, so that its longer side is at most `SCAN_SIDE`: the full-size image is never
+/// held.
+struct Shrinking {
+    factor: usize,
+    width: usize,
+    height: usize,
+    sums: Vec<(u32, u32)>,
+}
+
+impl Shrinking {
+    fn new(width: usize, height: usize) -> Shrinking {
+        let factor = excess(width, height);
+        let (width, height) = (width.div_ceil(factor), height.div_ceil(factor));
+        Shrinking {
+            factor,
+            width,
+            height,
+            sums: vec![(0, 0); width * height],
+        }
+    }
+
+    fn add_row(&mut self, y: usize, row: impl Iterator<Item = u8>) {
+        let line = (y / self.factor) * self.width;
+        for (x, grey) in row.enumerate() {
+            if let Some(sum) = self.sums.get_mut(line + x / self.factor) {
+                sum.0 += u32::from(grey);
+                sum.1 += 1;
+            }
+        }
+    }
+
+    fn finish(self) -> Grey {
+        let pixels = self
+            .sums
+            .into_iter()
+            .map(|(sum, count)| (sum / count.max(1)) as u8)
+            .collect();
+        Grey {
+            width: self.width,
+            height: self.height,
+            pixels,
+        }
+    }
+}
+
+/// How many times an image's longer side exceeds `SCAN_SIDE`, rounded up.
+fn excess(width: usize, height: usize) -> usize {
+    width.max(height).div_ceil(SCAN_SIDE)
+}
+
+fn bounded(width: usize, height: usize) -> bool {
+    width > 0 && height > 0 && (width as u64) * (height as u64) <= MAX_PIXELS
+}
+
+/// A JPEG decoded at 1/2, 1/4 or 1/8 of its size where that is enough (the decoder
+/// skips the detail instead of computing it), then averaged down if still too large.
+fn jpeg(bytes: &[u8]) -> Option<Grey> {
+    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    decoder.read_info().ok()?;
+    let info = decoder.info()?;
+    let (width, height) = (usize::from(info.width), usize::from(info.height));
+    if !bounded(width, height) {
+        return None;
+    }
+    let scale = excess(width, height).next_power_of_two().min(8);
+    let (width, height) = decoder
+        .scale((width / scale).max(1) as u16, (height / scale).max(1) as u16)
+        .ok()?;
+    let (width, height) = (usize::from(width), usize::from(height));
+    let decoded = decoder.decode().ok()?;
+    let grey: fn(&[u8]) -> u8 = match info.pixel_format {
+        jpeg_decoder::PixelFormat::L8 | jpeg_decoder::PixelFormat::L16 => |p| p[0],
+        jpeg_decoder::PixelFormat::RGB24 => |p| luma(p[0], p[1], p[2]),
+        // Adobe's inverted CMYK, as scanners write it.
+        jpeg_decoder::PixelFormat::CMYK32 => |p| luma(p[0], p[1], p[2]).saturating_sub(255 - p[3]),
+    };
+    let pixel = info.pixel_format.pixel_bytes();
+    if decoded.len() != width * height * pixel {
+        return None;
+    }
+    let mut image = Shrinking::new(width, height);
+    for (y, row) in decoded.chunks_exact(width * pixel).enumerate() {
+        image.add_row(y, row.chunks_exact(pixel).map(grey));
+    }
+    Some(image.finish())
+}
+
+fn luma(red: u8, green: u8, blue: u8) -> u8 {
+    ((u32::from(red) * 299 + u32::from(green) * 587 + u32::from(blue) * 114) / 1000) as u8
+}
+
+/// A PNG read row by row, transparent pixels as if on white paper.
+fn png(bytes: &[u8]) -> Option<Grey> {
+    let mut decoder = png::Decoder::new(Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().ok()?;
+    let (width, height) = (reader.info().width as usize, reader.info().height as usize);
+    if !bounded(width, height) {
+        return None;
+    }
+    let grey: fn(&[u8]) -> u8 = match reader.output_color_type().0 {
+        png::ColorType::Grayscale | png::ColorType::Indexed => |p| p[0],
+        png::ColorType::GrayscaleAlpha => |p| on_white(p[0], p[1]),
+        png::ColorType::Rgb => |p| luma(p[0], p[1], p[2]),
+        png::ColorType::Rgba => |p| on_white(luma(p[0], p[1], p[2]), p[3]),
+    };
+    let pixel = reader.output_color_type().0.samples();
+    let mut image = Shrinking::new(width, height);
+    let mut y = 0;
+    while let Some(row) = reader.next_row().ok()? {
+        image.add_row(y, row.data().chunks_exact(pixel).map(grey));
+        y += 1;
+    }
+    Some(image.finish())
+}
+
+fn on_white(grey: u8, alpha: u8) -> u8 {
+    255 - ((255 - u32::from(grey)) * u32::from(alpha) / 255) as u8
+}
+
+/// Where the JPEG images of a PDF begin: the data of each stream whose filter is
+/// `/DCTDecode` alone. The decoder stops at the image's end, so the rest of the file
+/// after it does no harm.
+fn pdf_jpegs(pdf: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = pdf;
+    std::iter::from_fn(move || {
+        loop {
+            let filter = find(rest, b"/DCTDecode")?;
+            rest = &rest[filter + 1..];
+            let stream = find(rest, b"stream")?;
+            let data = &rest[stream + b"stream".len()..];
+            let data = data.strip_prefix(b"\r").unwrap_or(data);
+            if let Some(data) = data.strip_prefix(b"\n")
+                && data.starts_with(&[0xFF, 0xD8])
+            {
+                rest = data;
+                return Some(data);
+            }
+        }
+    })
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|window| window == needle)
+}
+
+#[cfg(test)]
+#[path = "../../tests/fixtures/images.rs"]
+mod images;
+
+#[cfg(test)]
+mod tests {
+    use super::images::{page_photo, qr_png};
+    use super::*;
+    use crate::server::page_assembly::assemble;
+
+    /// An e-prescription's number as its QR code holds it (the format is made up).
+    const NUMBER: &str = "1A2B3C4D5E6F7G8H";
+
+    #[test]
+    fn a_plain_qr_code_is_read() {
+        assert_eq!(read(FileType::Png, &qr_png(NUMBER, 6)), [NUMBER]);
+    }
+
+    #[test]
+    fn a_small_turned_code_on_a_photographed_page_is_read() {
+        let photo = page_photo(1500, 2000, Some(NUMBER));
+        assert_eq!(read(FileType::Jpeg, &photo), [NUMBER]);
+    }
+
+    #[test]
+    fn a_code_in_a_pdf_holding_such_a_photo_is_read() {
+        let photo = page_photo(1500, 2000, Some(NUMBER));
+        let page = Page {
+            file_type: FileType::Jpeg,
+            bytes: photo,
+        };
+        let pdf = assemble(&[page]).expect("assembled");
+        assert_eq!(read(FileType::Pdf, &pdf), [NUMBER]);
+    }
+
+    #[test]
+    fn a_page_without_a_code_and_garbage_hold_none() {
+        assert!(read(FileType::Jpeg, &page_photo(600, 800, None)).is_empty());
+        assert!(read(FileType::Jpeg, b"\xFF\xD8\xFF\xE0 not a photo").is_empty());
+        assert!(read(FileType::Png, b"\x89PNG\r\n\x1a\n broken").is_empty());
+        assert!(read(FileType::Pdf, b"%PDF-1.7 /DCTDecode stream\n\xFF\xD8 cut").is_empty());
+    }
+
+    #[test]
+    fn a_large_photo_is_searched_at_a_bounded_size() {
+        // A 12-megapixel phone photo is decoded at half its size, then searched.
+        let photo = page_photo(4000, 3000, Some(NUMBER));
+        let grey = jpeg(&photo).expect("decoded");
+        assert_eq!((grey.width, grey.height), (2000, 1500));
+        assert_eq!(grey.codes(), [NUMBER]);
+    }
+
+    #[tokio::test]
+    async fn the_reader_reads_each_image_and_keeps_each_text_once() {
+        let images = vec![
+            Page {
+                file_type: FileType::Png,
+                bytes: qr_png(NUMBER, 4),
+            },
+            Page {
+                file_type: FileType::Png,
+                bytes: qr_png(NUMBER, 5),
+            },
+            Page {
+                file_type: FileType::Png,
+                bytes: qr_png("2ND-PAGE", 4),
+            },
+        ];
+        assert_eq!(QrReader::default().read(Arc::new(images)).await, [NUMBER, "2ND-PAGE"]);
+    }
+
+    #[test]
+    fn the_browser_tests_photo_holds_its_number() {
+        let photo = include_bytes!("../../tests/fixtures/page-with-qr.jpg");
+        assert_eq!(read(FileType::Jpeg, photo), ["2025-E2E-PAGE-0042"]);
+    }
+}
