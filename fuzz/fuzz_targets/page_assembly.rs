@@ -14,7 +14,7 @@ fuzz_target!(|pages: Vec<(bool, Vec<u8>)>| {
             bytes,
         })
         .collect();
-    if let Ok(pdf) = assemble(&pages) {
+    if let Ok(pdf) = assemble(&pages, 1 << 24) {
         assert!(pdf.starts_with(b"%PDF-"));
         let count = format!("/Count {}", pages.len());
         assert!(pdf.windows(count.len()).any(|w| w == count.as_bytes()));

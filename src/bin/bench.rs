@@ -322,7 +322,7 @@ fn photo_scenarios() -> serde_json::Value {
             })
             .collect::<Vec<_>>()
     };
-    let (assembly_ms, assembly_kib, pdf) = measured(|| assemble(&pages()).map(|pdf| pdf.len()));
+    let (assembly_ms, assembly_kib, pdf) = measured(|| assemble(&pages(), 100 << 20).map(|pdf| pdf.len()));
     serde_json::json!({
         "photo_bytes": with_code.len(),
         "qr_search_12_mp": { "median_ms": found_ms, "peak_extra_kib": found_kib, "found": found == [number] },

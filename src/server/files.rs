@@ -64,9 +64,16 @@ pub fn extension(name: &str) -> Option<String> {
     (!stem.is_empty() && SUPPORTED_EXTENSIONS.contains(&extension.as_str())).then_some(extension)
 }
 
+/// The type a file named `name` declares, if its extension is one of `allowed`.
+pub fn allowed_type(name: &str, allowed: &[String]) -> Option<FileType> {
+    extension(name)
+        .filter(|extension| allowed.contains(extension))
+        .and_then(|extension| FileType::from_extension(&extension))
+}
+
 /// Characters that must not reach a stored name: controls, and the invisible ones that
 /// reorder or hide text (with U+202E, `facture<U+202E>fdp.exe` shows as `factureexe.pdf`).
-fn unsafe_char(c: char) -> bool {
+pub fn unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }

@@ -43,6 +43,7 @@ pub fn image_error(error: ImageError) -> AppError {
     match error {
         ImageError::Malformed => AppError::invalid("file", Text::ImageUnreadable),
         ImageError::TooManyPixels => AppError::invalid("file", Text::ImageTooLarge),
+        ImageError::TooLarge => AppError::PayloadTooLarge,
     }
 }
 
@@ -198,9 +199,7 @@ pub struct Received {
 /// the upload fails here, or by the retention sweep if this instance dies mid-way.
 pub async fn receive(state: &AppState, upload: Upload<'_>, body: &mut impl FileBody) -> Result<Received, AppError> {
     let filename = files::sanitise_filename(upload.filename);
-    let declared = files::extension(&filename)
-        .filter(|extension| state.settings.allowed_extensions.contains(extension))
-        .and_then(|extension| FileType::from_extension(&extension))
+    let declared = files::allowed_type(&filename, &state.settings.allowed_extensions)
         .ok_or_else(|| AppError::invalid("file", Text::FileTypeNotAllowed))?;
     let id = new_id();
     let now = state.clock.now();
@@ -252,9 +251,24 @@ async fn store<B: FileBody>(
     let intake = if B::ASSEMBLED { intake } else { intake.holding() };
     // Done before the reservation expires, or given up: past it, the sweep may end it.
     let deadline = Duration::from_secs(state.settings.longest_upload_secs().unsigned_abs());
-    let mut intaken = match tokio::time::timeout(deadline, seal_into(state, id, &mut blob, intake, header, body)).await
-    {
-        Ok(Ok(intaken)) => intaken,
+    // The QR codes are read within the same time: past it, the reservation may be gone.
+    let sealed = async {
+        let mut intaken = seal_into(state, id, &mut blob, intake, header, body).await?;
+        let qr_codes = match (body.assembled(), intaken.held.take()) {
+            (Some(assembled), _) => assembled.qr_codes.clone(),
+            (None, Some(bytes)) => {
+                let file = Page {
+                    file_type: declared,
+                    bytes,
+                };
+                state.qr_reader.read(Arc::new(vec![file])).await
+            }
+            (None, None) => Vec::new(),
+        };
+        Ok::<_, AppError>((intaken, qr_codes))
+    };
+    let (intaken, qr_codes) = match tokio::time::timeout(deadline, sealed).await {
+        Ok(Ok(sealed)) => sealed,
         Ok(Err(error)) => {
             blob.abort().await;
             return Err(error);
@@ -267,17 +281,6 @@ async fn store<B: FileBody>(
     };
     blob.commit().await.map_err(storage_error)?;
     let page_count = body.assembled().map(|assembled| assembled.page_count);
-    let qr_codes = match (body.assembled(), intaken.held.take()) {
-        (Some(assembled), _) => assembled.qr_codes.clone(),
-        (None, Some(bytes)) => {
-            let file = Page {
-                file_type: declared,
-                bytes,
-            };
-            state.qr_reader.read(Arc::new(vec![file])).await
-        }
-        (None, None) => Vec::new(),
-    };
 
     let now = state.clock.now();
     let size = i64::try_from(intaken.size).unwrap_or(i64::MAX);

@@ -15,6 +15,8 @@ pub enum ImageError {
     Malformed,
     #[error("the image has too many pixels")]
     TooManyPixels,
+    #[error("the pages put together pass the size limit")]
+    TooLarge,
 }
 
 /// Removes metadata from one file as it streams; PDFs pass through unchanged.

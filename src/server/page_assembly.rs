@@ -44,11 +44,13 @@ enum Color {
     Cmyk,
 }
 
-/// The pages in order as one PDF.
-pub fn assemble(pages: &[Page]) -> Result<Vec<u8>, ImageError> {
+/// The pages in order as one PDF, its images within `max_bytes` together (a PNG of
+/// few bytes may hold pixels that deflate again to far more: that stops at the limit).
+pub fn assemble(pages: &[Page], max_bytes: u64) -> Result<Vec<u8>, ImageError> {
     if pages.is_empty() || pages.len() > MAX_PAGES {
         return Err(ImageError::Malformed);
     }
+    let mut left = max_bytes;
     let mut pdf = Pdf::new();
     let mut ids = (1..).map(Ref::new);
     let mut next = || ids.next().expect("ids never run out");
@@ -61,7 +63,9 @@ pub fn assemble(pages: &[Page]) -> Result<Vec<u8>, ImageError> {
         .count(page_ids.len() as i32);
     let image_name = Name(b"Page");
     for (page, &page_id) in pages.iter().zip(&page_ids) {
-        let raster = raster(page)?;
+        let raster = raster(page, left)?;
+        let size = (raster.data.len() + raster.alpha.as_ref().map_or(0, Vec::len)) as u64;
+        left = left.checked_sub(size).ok_or(ImageError::TooLarge)?;
         let (image_id, content_id) = (next(), next());
         let (width, height) = page_size(&raster);
         let mut pdf_page = pdf.page(page_id);
@@ -135,10 +139,11 @@ fn placement(orientation: u16, width: f32, height: f32) -> [f32; 6] {
     }
 }
 
-fn raster(page: &Page) -> Result<Raster, ImageError> {
+/// The page's image, its pixels within `max_bytes`.
+fn raster(page: &Page, max_bytes: u64) -> Result<Raster, ImageError> {
     match page.file_type {
         FileType::Jpeg => jpeg(&page.bytes),
-        FileType::Png => png(&page.bytes),
+        FileType::Png => png(&page.bytes, max_bytes),
         FileType::Pdf => Err(ImageError::Malformed),
     }
 }
@@ -180,7 +185,7 @@ pub fn jpeg_orientation(bytes: &[u8]) -> u16 {
         .unwrap_or(1)
 }
 
-fn png(bytes: &[u8]) -> Result<Raster, ImageError> {
+fn png(bytes: &[u8], max_bytes: u64) -> Result<Raster, ImageError> {
     let mut decoder = png::Decoder::new(Cursor::new(bytes));
     // Palettes and grey levels under 8 bits become plain channels; 16 bits stay.
     decoder.set_transformations(png::Transformations::EXPAND);
@@ -189,6 +194,10 @@ fn png(bytes: &[u8]) -> Result<Raster, ImageError> {
     let (width, height) = (info.width, info.height);
     if u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(ImageError::TooManyPixels);
+    }
+    // Rows of an interlaced image come pass by pass, not top to bottom.
+    if info.interlaced {
+        return Err(ImageError::Malformed);
     }
     let (color_type, depth) = reader.output_color_type();
     let (color, has_alpha) = match color_type {
@@ -203,9 +212,13 @@ fn png(bytes: &[u8]) -> Result<Raster, ImageError> {
         Color::Gray => 1,
         _ => 3,
     };
-    let mut pixels = ZlibEncoder::new(Vec::new(), Compression::default());
-    let mut alpha = has_alpha.then(|| ZlibEncoder::new(Vec::new(), Compression::default()));
+    let mut pixels = ZlibEncoder::new(Vec::new(), Compression::fast());
+    let mut alpha = has_alpha.then(|| ZlibEncoder::new(Vec::new(), Compression::fast()));
     while let Some(row) = reader.next_row().map_err(|_| ImageError::Malformed)? {
+        let written = pixels.get_ref().len() + alpha.as_ref().map_or(0, |alpha| alpha.get_ref().len());
+        if written as u64 > max_bytes {
+            return Err(ImageError::TooLarge);
+        }
         let row = row.data();
         match &mut alpha {
             None => pixels.write_all(row),
@@ -293,7 +306,7 @@ mod tests {
             page(FileType::Png, SCAN),
             page(FileType::Jpeg, PHOTO),
         ];
-        let pdf = assemble(&pages).expect("assembled");
+        let pdf = assemble(&pages, 1 << 20).expect("assembled");
         assert!(pdf.starts_with(b"%PDF-"));
         assert!(String::from_utf8_lossy(&pdf).contains("/Count 3"));
         let (sizes, streams) = read(&pdf);
@@ -311,7 +324,7 @@ mod tests {
             .expect("png")
             .info()
             .clone();
-        let (sizes, _) = read(&assemble(&[png]).expect("assembled"));
+        let (sizes, _) = read(&assemble(&[png], 1 << 20).expect("assembled"));
         let (width, height) = sizes[0];
         assert_eq!(width.max(height), LONG_SIDE);
         let ratio = info.width as f32 / info.height as f32;
@@ -332,10 +345,13 @@ mod tests {
         let turned = with_orientation(&jpeg.bytes, 6);
         assert_eq!(jpeg_orientation(&turned), 6);
         let (sizes, _) = read(
-            &assemble(&[Page {
-                file_type: FileType::Jpeg,
-                bytes: turned,
-            }])
+            &assemble(
+                &[Page {
+                    file_type: FileType::Jpeg,
+                    bytes: turned,
+                }],
+                1 << 20,
+            )
             .expect("assembled"),
         );
         let (width, height) = sizes[0];
@@ -376,13 +392,16 @@ mod tests {
 
     #[test]
     fn no_page_too_many_pages_and_broken_pages_are_refused() {
-        assert_eq!(assemble(&[]).err(), Some(ImageError::Malformed));
+        assert_eq!(assemble(&[], 1 << 20).err(), Some(ImageError::Malformed));
         let many: Vec<Page> = (0..=MAX_PAGES).map(|_| page(FileType::Png, SCAN)).collect();
-        assert_eq!(assemble(&many).err(), Some(ImageError::Malformed));
+        assert_eq!(assemble(&many, 1 << 20).err(), Some(ImageError::Malformed));
         let broken = Page {
             file_type: FileType::Jpeg,
             bytes: vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 2],
         };
-        assert_eq!(assemble(&[broken]).err(), Some(ImageError::Malformed));
+        assert_eq!(assemble(&[broken], 1 << 20).err(), Some(ImageError::Malformed));
+        // Pixels that deflate again to more than is left of the limit stop there.
+        let scan = page(FileType::Png, SCAN);
+        assert_eq!(assemble(&[scan], 16).err(), Some(ImageError::TooLarge));
     }
 }

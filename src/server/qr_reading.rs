@@ -1,21 +1,25 @@
 //! QR codes found in what a patient sends: an electronic prescription carries its unique
 //! number as one, which the pharmacy's software reads with a scanner. Photos (and the
-//! JPEG images a PDF holds) are brought down to at most `SCAN_SIDE` pixels on their
-//! longer side as they are decoded, in grey, then searched with `rqrr`. A few searches
-//! run at once, on blocking threads, each given a time limit: a document is never
-//! refused or held up long because of its codes.
+//! JPEG images a PDF holds) are brought down towards `SCAN_SIDE` pixels on their longer
+//! side as they are decoded, in grey, then searched with `rqrr`. A few searches run at
+//! once, on blocking threads, each stopping at a time limit: a document is never refused
+//! or held up long because of its codes.
 
-use crate::server::files::FileType;
+use crate::server::files::{FileType, unsafe_char};
 use crate::server::metadata::MAX_PIXELS;
 use crate::server::page_assembly::Page;
 use std::io::Cursor;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
-/// The longer side, in pixels, an image is searched at: a code two centimetres wide on a
-/// photographed A4 page keeps 3 pixels or more a module.
-const SCAN_SIDE: usize = 2048;
+/// The longer side, in pixels, an image is searched at, at least (when it has as many)
+/// and under twice that: a code two centimetres wide on a photographed A4 page keeps 3
+/// pixels or more a module.
+const SCAN_SIDE: usize = 1800;
+/// Most memory the JPEG decoder may take for one image (a progressive JPEG keeps all its
+/// coefficients, whatever the scale it is decoded at): past it, the image is not searched.
+const MAX_DECODING_BYTES: usize = 96 << 20;
 /// Most codes kept from one document, and most characters of each.
 const MAX_CODES: usize = 8;
 const MAX_TEXT: usize = 512;
@@ -52,9 +56,10 @@ impl QrReader {
         let search = tokio::task::spawn_blocking(move || {
             // Held until the search ends, even past the time limit.
             let _slot = slot;
+            let deadline = Instant::now() + LIMIT;
             let mut found = Vec::new();
             for image in images.iter() {
-                found.extend(read(image.file_type, &image.bytes));
+                found.extend(read_until(image.file_type, &image.bytes, deadline));
             }
             distinct(found)
         });
@@ -80,12 +85,22 @@ fn distinct(found: Vec<String>) -> Vec<String> {
 
 /// The texts of the QR codes in one file; anything unreadable holds none.
 pub fn read(file_type: FileType, bytes: &[u8]) -> Vec<String> {
-    let images: Vec<Grey> = match file_type {
-        FileType::Jpeg => jpeg(bytes).into_iter().collect(),
-        FileType::Png => png(bytes).into_iter().collect(),
-        FileType::Pdf => pdf_jpegs(bytes).filter_map(jpeg).take(MAX_IMAGES).collect(),
+    read_until(file_type, bytes, Instant::now() + LIMIT)
+}
+
+/// The texts found before `deadline`, checked between images and between codes.
+fn read_until(file_type: FileType, bytes: &[u8], deadline: Instant) -> Vec<String> {
+    let images: Box<dyn Iterator<Item = Option<Grey>>> = match file_type {
+        FileType::Jpeg => Box::new(std::iter::once(jpeg(bytes))),
+        FileType::Png => Box::new(std::iter::once(png(bytes))),
+        FileType::Pdf => Box::new(pdf_jpegs(bytes).take(MAX_IMAGES).map(jpeg)),
     };
-    distinct(images.iter().flat_map(Grey::codes).collect())
+    let found = images
+        .take_while(|_| Instant::now() < deadline)
+        .flatten()
+        .flat_map(|image| image.codes(deadline))
+        .collect();
+    distinct(found)
 }
 
 /// An image in grey levels, a byte a pixel, row after row.
@@ -96,7 +111,9 @@ struct Grey {
 }
 
 impl Grey {
-    fn codes(&self) -> Vec<String> {
+    /// The texts of its codes, without the characters a scanner would type as keys (line
+    /// ends, tabs) or that reorder text.
+    fn codes(&self, deadline: Instant) -> Vec<String> {
         let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(self.width, self.height, |x, y| {
             self.pixels[y * self.width + x]
         });
@@ -104,16 +121,17 @@ impl Grey {
             .detect_grids()
             .iter()
             .take(MAX_CODES)
+            .take_while(|_| Instant::now() < deadline)
             .filter_map(|grid| grid.decode().ok())
-            .map(|(_, text)| text.chars().take(MAX_TEXT).collect())
+            .map(|(_, text)| text.chars().filter(|c| !unsafe_char(*c)).take(MAX_TEXT).collect())
             .filter(|text: &String| !text.trim().is_empty())
             .collect()
     }
 }
 
 /// An image averaged down as its rows come, blocks of `factor` by `factor` pixels into
-/// one, so that its longer side is at most `SCAN_SIDE`: the full-size image is never
-/// held.
+/// one, so that its longer side comes down towards `SCAN_SIDE`: the full-size image is
+/// never held.
 struct Shrinking {
     factor: usize,
     width: usize,
@@ -123,7 +141,7 @@ struct Shrinking {
 
 impl Shrinking {
     fn new(width: usize, height: usize) -> Shrinking {
-        let factor = excess(width, height);
+        let factor = reduction(width, height);
         let (width, height) = (width.div_ceil(factor), height.div_ceil(factor));
         Shrinking {
             factor,
@@ -157,9 +175,9 @@ impl Shrinking {
     }
 }
 
-/// How many times an image's longer side exceeds `SCAN_SIDE`, rounded up.
-fn excess(width: usize, height: usize) -> usize {
-    width.max(height).div_ceil(SCAN_SIDE)
+/// By how much an image can be reduced while its longer side stays `SCAN_SIDE` or more.
+fn reduction(width: usize, height: usize) -> usize {
+    (width.max(height) / SCAN_SIDE).max(1)
 }
 
 fn bounded(width: usize, height: usize) -> bool {
@@ -167,16 +185,19 @@ fn bounded(width: usize, height: usize) -> bool {
 }
 
 /// A JPEG decoded at 1/2, 1/4 or 1/8 of its size where that is enough (the decoder
-/// skips the detail instead of computing it), then averaged down if still too large.
+/// skips the detail instead of computing it), then averaged down if still large.
 fn jpeg(bytes: &[u8]) -> Option<Grey> {
     let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    decoder.set_max_decoding_buffer_size(MAX_DECODING_BYTES);
     decoder.read_info().ok()?;
     let info = decoder.info()?;
     let (width, height) = (usize::from(info.width), usize::from(info.height));
     if !bounded(width, height) {
         return None;
     }
-    let scale = excess(width, height).next_power_of_two().min(8);
+    // The largest power of two the reduction holds, as the decoder scales by 1/2, 1/4, 1/8.
+    let reduction = reduction(width, height);
+    let scale = (1 << reduction.ilog2()).min(8);
     let (width, height) = decoder
         .scale((width / scale).max(1) as u16, (height / scale).max(1) as u16)
         .ok()?;
@@ -209,7 +230,8 @@ fn png(bytes: &[u8]) -> Option<Grey> {
     decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
     let mut reader = decoder.read_info().ok()?;
     let (width, height) = (reader.info().width as usize, reader.info().height as usize);
-    if !bounded(width, height) {
+    // Rows of an interlaced image come pass by pass, not top to bottom.
+    if !bounded(width, height) || reader.info().interlaced {
         return None;
     }
     let grey: fn(&[u8]) -> u8 = match reader.output_color_type().0 {
@@ -277,6 +299,11 @@ mod tests {
     }
 
     #[test]
+    fn keys_a_scanner_would_type_are_taken_out_of_the_text() {
+        assert_eq!(read(FileType::Png, &qr_png("1234\r\n\t5678\u{202E}", 6)), ["12345678"]);
+    }
+
+    #[test]
     fn a_small_turned_code_on_a_photographed_page_is_read() {
         let photo = page_photo(1500, 2000, Some(NUMBER));
         assert_eq!(read(FileType::Jpeg, &photo), [NUMBER]);
@@ -289,7 +316,7 @@ mod tests {
             file_type: FileType::Jpeg,
             bytes: photo,
         };
-        let pdf = assemble(&[page]).expect("assembled");
+        let pdf = assemble(&[page], 1 << 24).expect("assembled");
         assert_eq!(read(FileType::Pdf, &pdf), [NUMBER]);
     }
 
@@ -303,11 +330,14 @@ mod tests {
 
     #[test]
     fn a_large_photo_is_searched_at_a_bounded_size() {
-        // A 12-megapixel phone photo is decoded at half its size, then searched.
+        // A 12-megapixel phone photo is decoded at half its size, then searched; a
+        // 4,624-pixel-wide one too, not at a quarter.
         let photo = page_photo(4000, 3000, Some(NUMBER));
         let grey = jpeg(&photo).expect("decoded");
         assert_eq!((grey.width, grey.height), (2000, 1500));
-        assert_eq!(grey.codes(), [NUMBER]);
+        assert_eq!(grey.codes(Instant::now() + LIMIT), [NUMBER]);
+        assert_eq!(reduction(4624, 3468), 2);
+        assert_eq!(reduction(900, 1200), 1, "a small image is searched whole");
     }
 
     #[tokio::test]

@@ -305,22 +305,24 @@ pub async fn receive(
     Err(AppError::invalid("file", Text::FileMissing))
 }
 
-/// The name of pages put together: the patient's, made a PDF's, or "Ordonnance.pdf".
+/// The name of pages put together: the patient's, made safe and a PDF's, or
+/// "Ordonnance.pdf".
 fn combined_name(chosen: Option<&str>) -> String {
     let chosen = chosen
         .map(str::trim)
         .filter(|name| !name.is_empty())
         .unwrap_or("Ordonnance");
-    let pdf = files::extension(chosen).is_some_and(|extension| extension == "pdf");
-    if pdf {
-        chosen.to_owned()
+    let safe = files::sanitise_filename(chosen);
+    if files::extension(&safe).as_deref() == Some("pdf") {
+        safe
     } else {
-        format!("{chosen}.pdf")
+        files::sanitise_filename(&format!("{safe}.pdf"))
     }
 }
 
-/// Longest name a patient may give pages put together, in bytes.
-const MAX_NAME_FIELD: usize = 200;
+/// Longest name a patient may give pages put together, in bytes: 120 characters (the
+/// page's limit, as a file name's) of up to 4 bytes.
+const MAX_NAME_FIELD: usize = 480;
 
 /// The pages of one document, read from the multipart fields `file` one after the other
 /// (each checked by its first bytes and freed of its metadata as it streams in, all of
@@ -364,9 +366,8 @@ impl<'a, 'r> Pages<'a, 'r> {
             if pages.len() == MAX_PAGES {
                 return Err(AppError::invalid("file", Text::TooManyPages));
             }
-            let file_type = files::extension(&files::sanitise_filename(field.file_name().unwrap_or_default()))
-                .filter(|extension| settings.allowed_extensions.contains(extension))
-                .and_then(|extension| FileType::from_extension(&extension))
+            let filename = files::sanitise_filename(field.file_name().unwrap_or_default());
+            let file_type = files::allowed_type(&filename, &settings.allowed_extensions)
                 .filter(|file_type| *file_type != FileType::Pdf)
                 .ok_or_else(|| AppError::invalid("file", Text::PageNotPhoto))?;
             let mut screening = Screening::new(file_type, settings.max_file_size_bytes() - total);
@@ -389,7 +390,8 @@ impl FileBody for Pages<'_, '_> {
             let pages = Arc::new(self.read().await?);
             let page_count = u32::try_from(pages.len()).map_err(|_| AppError::Internal)?;
             let qr_codes = self.state.qr_reader.read(pages.clone()).await;
-            let pdf = tokio::task::spawn_blocking(move || page_assembly::assemble(&pages))
+            let max_bytes = self.state.settings.max_file_size_bytes();
+            let pdf = tokio::task::spawn_blocking(move || page_assembly::assemble(&pages, max_bytes))
                 .await
                 .map_err(|_| AppError::Internal)?
                 .map_err(intake::image_error)?;
