@@ -16,7 +16,7 @@ use crate::server::files::{self, FileType};
 use crate::server::keys::{DataKey, Keyring, bound_to};
 use crate::server::metadata::{ImageError, Scrubber};
 use crate::server::meters;
-use crate::server::page_assembly::Page;
+use crate::server::qr_reading::Searchable;
 use crate::server::repo::audit::{self, NewAuditEvent};
 use crate::server::repo::documents::{self, NewDocument};
 use crate::server::repo::{new_id, pharmacies};
@@ -103,8 +103,8 @@ pub struct Intake {
     sha256: Sha256,
     sealer: Sealer,
     clean: Vec<u8>,
-    /// The whole file as stored, kept for reading its QR codes once it is whole.
-    held: Option<Vec<u8>>,
+    /// What is kept of the file as stored, to search it for QR codes once it is whole.
+    searchable: Option<Searchable>,
 }
 
 /// What an intake produced once the whole file went through it.
@@ -112,7 +112,7 @@ pub struct Intaken {
     pub sealed_tail: Vec<u8>,
     pub size: u64,
     pub sha256: String,
-    pub held: Option<Vec<u8>>,
+    pub searchable: Option<Searchable>,
 }
 
 impl Intake {
@@ -122,14 +122,14 @@ impl Intake {
             sha256: Sha256::new(),
             sealer,
             clean: Vec::new(),
-            held: None,
+            searchable: None,
         }
     }
 
-    /// Keeps the whole file as stored, for reading its QR codes before its row is written.
-    pub fn holding(self) -> Intake {
+    /// Keeps what can be searched for QR codes, for reading them before the row is written.
+    pub fn searching(self, declared: FileType) -> Intake {
         Intake {
-            held: Some(Vec::new()),
+            searchable: Some(Searchable::new(declared)),
             ..self
         }
     }
@@ -139,8 +139,8 @@ impl Intake {
         self.clean.clear();
         self.screening.push(bytes, &mut self.clean)?;
         self.sha256.update(bytes);
-        if let Some(held) = &mut self.held {
-            held.extend_from_slice(&self.clean);
+        if let Some(searchable) = &mut self.searchable {
+            searchable.push(&self.clean);
         }
         Ok(self.sealer.push(&self.clean))
     }
@@ -151,7 +151,7 @@ impl Intake {
             sealed_tail: self.sealer.finish(),
             size,
             sha256: format!("{:x}", self.sha256.finalize()),
-            held: self.held,
+            searchable: self.searchable,
         })
     }
 }
@@ -248,21 +248,19 @@ async fn store<B: FileBody>(
     let (sealer, header) = Sealer::new(&data_key, &context);
     let mut blob = state.blobs.create(id).map_err(storage_error)?;
     let intake = Intake::new(declared, state.settings.max_file_size_bytes(), sealer);
-    let intake = if B::ASSEMBLED { intake } else { intake.holding() };
+    let intake = if B::ASSEMBLED {
+        intake
+    } else {
+        intake.searching(declared)
+    };
     // Done before the reservation expires, or given up: past it, the sweep may end it.
     let deadline = Duration::from_secs(state.settings.longest_upload_secs().unsigned_abs());
     // The QR codes are read within the same time: past it, the reservation may be gone.
     let sealed = async {
         let mut intaken = seal_into(state, id, &mut blob, intake, header, body).await?;
-        let qr_codes = match (body.assembled(), intaken.held.take()) {
+        let qr_codes = match (body.assembled(), intaken.searchable.take()) {
             (Some(assembled), _) => assembled.qr_codes.clone(),
-            (None, Some(bytes)) => {
-                let file = Page {
-                    file_type: declared,
-                    bytes,
-                };
-                state.qr_reader.read(Arc::new(vec![file])).await
-            }
+            (None, Some(searchable)) => state.qr_reader.read(Arc::new(searchable.into_images())).await,
             (None, None) => Vec::new(),
         };
         Ok::<_, AppError>((intaken, qr_codes))

@@ -46,24 +46,19 @@ impl Default for QrReader {
 }
 
 impl QrReader {
-    /// The codes in the images: none when there are none, or when the search could not
-    /// start or end in time.
+    /// The codes in the images (JPEG or PNG): none when there are none, or when the
+    /// search could not start or end in time.
     pub async fn read(&self, images: Arc<Vec<Page>>) -> Vec<String> {
         let Ok(Ok(slot)) = tokio::time::timeout(WAIT, self.slots.clone().acquire_owned()).await else {
             tracing::warn!("QR codes not searched: every search slot stayed busy");
             return Vec::new();
         };
-        let search = tokio::task::spawn_blocking(move || {
-            // Held until the search ends, even past the time limit.
+        let searched = tokio::task::spawn_blocking(move || {
+            // Held until the search ends.
             let _slot = slot;
-            let deadline = Instant::now() + LIMIT;
-            let mut found = Vec::new();
-            for image in images.iter() {
-                found.extend(read_until(image.file_type, &image.bytes, deadline));
-            }
-            distinct(found)
+            search(&images, Instant::now() + LIMIT)
         });
-        match tokio::time::timeout(LIMIT, search).await {
+        match tokio::time::timeout(LIMIT, searched).await {
             Ok(Ok(found)) => found,
             _ => {
                 tracing::warn!("QR codes not searched: the search ran out of time");
@@ -85,19 +80,22 @@ fn distinct(found: Vec<String>) -> Vec<String> {
 
 /// The texts of the QR codes in one file; anything unreadable holds none.
 pub fn read(file_type: FileType, bytes: &[u8]) -> Vec<String> {
-    read_until(file_type, bytes, Instant::now() + LIMIT)
+    let mut searchable = Searchable::new(file_type);
+    searchable.push(bytes);
+    search(&searchable.into_images(), Instant::now() + LIMIT)
 }
 
-/// The texts found before `deadline`, checked between images and between codes.
-fn read_until(file_type: FileType, bytes: &[u8], deadline: Instant) -> Vec<String> {
-    let images: Box<dyn Iterator<Item = Option<Grey>>> = match file_type {
-        FileType::Jpeg => Box::new(std::iter::once(jpeg(bytes))),
-        FileType::Png => Box::new(std::iter::once(png(bytes))),
-        FileType::Pdf => Box::new(pdf_jpegs(bytes).take(MAX_IMAGES).map(jpeg)),
-    };
+/// The texts of the codes in JPEG and PNG images found before `deadline`, which is
+/// checked between images and between codes.
+fn search(images: &[Page], deadline: Instant) -> Vec<String> {
     let found = images
+        .iter()
         .take_while(|_| Instant::now() < deadline)
-        .flatten()
+        .filter_map(|image| match image.file_type {
+            FileType::Jpeg => jpeg(&image.bytes),
+            FileType::Png => png(&image.bytes),
+            FileType::Pdf => None,
+        })
         .flat_map(|image| image.codes(deadline))
         .collect();
     distinct(found)
@@ -254,26 +252,131 @@ fn on_white(grey: u8, alpha: u8) -> u8 {
     255 - ((255 - u32::from(grey)) * u32::from(alpha) / 255) as u8
 }
 
-/// Where the JPEG images of a PDF begin: the data of each stream whose filter is
-/// `/DCTDecode` alone. The decoder stops at the image's end, so the rest of the file
-/// after it does no harm.
-fn pdf_jpegs(pdf: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut rest = pdf;
-    std::iter::from_fn(move || {
+/// What of a file is kept as it streams in, to be searched once it is whole: an image
+/// whole, only the JPEG images of a PDF (a PDF of text keeps nothing).
+pub enum Searchable {
+    Image(Page),
+    Pdf(PdfJpegs),
+}
+
+impl Searchable {
+    pub fn new(file_type: FileType) -> Searchable {
+        match file_type {
+            FileType::Pdf => Searchable::Pdf(PdfJpegs::default()),
+            file_type => Searchable::Image(Page {
+                file_type,
+                bytes: Vec::new(),
+            }),
+        }
+    }
+
+    pub fn push(&mut self, bytes: &[u8]) {
+        match self {
+            Searchable::Image(image) => image.bytes.extend_from_slice(bytes),
+            Searchable::Pdf(jpegs) => jpegs.push(bytes),
+        }
+    }
+
+    pub fn into_images(self) -> Vec<Page> {
+        match self {
+            Searchable::Image(image) => vec![image],
+            Searchable::Pdf(jpegs) => jpegs
+                .images
+                .into_iter()
+                .map(|bytes| Page {
+                    file_type: FileType::Jpeg,
+                    bytes,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The JPEG images of a PDF, picked out as it streams past: the data of the streams
+/// whose filter is `/DCTDecode` alone (at most `MAX_IMAGES`). Between them, only a few
+/// bytes are held, where a keyword may be cut in two.
+#[derive(Default)]
+pub struct PdfJpegs {
+    pending: Vec<u8>,
+    phase: Phase,
+    images: Vec<Vec<u8>>,
+}
+
+#[derive(Default, Clone, Copy)]
+enum Phase {
+    /// Looking for the next `/DCTDecode`.
+    #[default]
+    Filter,
+    /// Past it, looking for its stream's data.
+    Stream,
+    /// Inside an image's data, up to its `endstream`.
+    Image,
+}
+
+/// Longest stretch held between a `/DCTDecode` and its stream's data.
+const MAX_DICTIONARY_TAIL: usize = 4096;
+
+impl PdfJpegs {
+    pub fn push(&mut self, bytes: &[u8]) {
+        if self.images.len() >= MAX_IMAGES {
+            return;
+        }
+        self.pending.extend_from_slice(bytes);
         loop {
-            let filter = find(rest, b"/DCTDecode")?;
-            rest = &rest[filter + 1..];
-            let stream = find(rest, b"stream")?;
-            let data = &rest[stream + b"stream".len()..];
-            let data = data.strip_prefix(b"\r").unwrap_or(data);
-            if let Some(data) = data.strip_prefix(b"\n")
-                && data.starts_with(&[0xFF, 0xD8])
-            {
-                rest = data;
-                return Some(data);
+            match self.phase {
+                Phase::Filter => {
+                    let Some(filter) = find(&self.pending, b"/DCTDecode") else {
+                        // Keep what may be the start of a cut keyword.
+                        self.keep_last(b"/DCTDecode".len());
+                        return;
+                    };
+                    self.pending.drain(..filter + b"/DCTDecode".len());
+                    self.phase = Phase::Stream;
+                }
+                Phase::Stream => {
+                    let Some(stream) = find(&self.pending, b"stream") else {
+                        if self.pending.len() > MAX_DICTIONARY_TAIL {
+                            self.phase = Phase::Filter;
+                        }
+                        return;
+                    };
+                    let data = stream + b"stream".len();
+                    // The end of line after `stream`, then the JPEG's first two bytes.
+                    let Some(head) = self.pending.get(data..data + 4) else {
+                        return;
+                    };
+                    let (start, phase) = match head {
+                        [b'\r', b'\n', 0xFF, 0xD8] => (data + 2, Phase::Image),
+                        [b'\n', 0xFF, 0xD8, _] => (data + 1, Phase::Image),
+                        _ => (data, Phase::Filter),
+                    };
+                    self.pending.drain(..start);
+                    self.phase = phase;
+                }
+                Phase::Image => {
+                    let Some(end) = find(&self.pending, b"endstream") else {
+                        return;
+                    };
+                    let mut image: Vec<u8> = self.pending.drain(..end).collect();
+                    // The end of line before `endstream` is not the image's.
+                    let data = image.strip_suffix(b"\n").unwrap_or(&image);
+                    let data = data.strip_suffix(b"\r").unwrap_or(data);
+                    image.truncate(data.len());
+                    self.images.push(image);
+                    self.phase = Phase::Filter;
+                    if self.images.len() >= MAX_IMAGES {
+                        self.pending = Vec::new();
+                        return;
+                    }
+                }
             }
         }
-    })
+    }
+
+    fn keep_last(&mut self, count: usize) {
+        let keep = self.pending.len().min(count);
+        self.pending.drain(..self.pending.len() - keep);
+    }
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -318,6 +421,30 @@ mod tests {
         };
         let pdf = assemble(&[page], 1 << 24).expect("assembled");
         assert_eq!(read(FileType::Pdf, &pdf), [NUMBER]);
+    }
+
+    #[test]
+    fn a_pdf_keeps_only_its_jpeg_images_whatever_the_pieces_it_comes_in() {
+        let photo = page_photo(300, 400, None);
+        let page = Page {
+            file_type: FileType::Jpeg,
+            bytes: photo.clone(),
+        };
+        let pdf = assemble(&[page], 1 << 24).expect("assembled");
+        for piece in [1, 7, 1000, pdf.len()] {
+            let mut jpegs = PdfJpegs::default();
+            for part in pdf.chunks(piece) {
+                jpegs.push(part);
+            }
+            assert_eq!(jpegs.images, std::slice::from_ref(&photo), "pieces of {piece}");
+            assert!(jpegs.pending.len() <= 16, "pieces of {piece}");
+        }
+        let mut text = PdfJpegs::default();
+        text.push(&b"%PDF-1.7 BT (Ordonnance) Tj ET stream endstream ".repeat(10_000));
+        assert!(
+            text.images.is_empty() && text.pending.len() <= 16,
+            "a PDF of text keeps nothing"
+        );
     }
 
     #[test]
