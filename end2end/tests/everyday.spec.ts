@@ -132,7 +132,7 @@ test('a patient who reloads after sending still sees the receipt, and another br
   await send.typeCode(code);
   // Instructions come before the buttons that choose files.
   const tips = patientPage.getByRole('list').filter({ hasText: 'Photographiez la page entière, à plat et bien éclairée.' });
-  await expect(tips).toContainText('Un document par photo ou par PDF.');
+  await expect(tips).toContainText("Les photos prises à la suite sont les pages d'un même document");
   const [tipsBox, photoBox] = [await tips.boundingBox(), await patientPage.getByText('Prendre une photo').boundingBox()];
   expect(tipsBox!.y).toBeLessThan(photoBox!.y);
   await send.choose([{ name: 'ordonnance.pdf', mimeType: 'application/pdf', buffer: prescription }]);

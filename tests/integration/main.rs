@@ -9,8 +9,8 @@ mod database;
 mod documents;
 mod downloads;
 mod http;
-// The unit tests and the benchmark make photos of pages with it too; these tests use the
-// photo kept in `tests/fixtures/page-with-qr.jpg` instead, made in seconds unoptimised.
+// The unit tests and the benchmark also make photos of pages with it; these tests take the
+// one kept in `tests/fixtures/page-with-qr.jpg`, as making one unoptimised takes seconds.
 #[allow(dead_code)]
 #[path = "../fixtures/images.rs"]
 mod images;
