@@ -191,7 +191,7 @@ pub struct Received {
     pub code_id: String,
     pub mime_type: &'static str,
     pub receipt: DocumentReceipt,
-    /// For the pharmacy's client (the REST answer), not the patient's receipt.
+    /// For the REST answer to whoever sent it, not the patient page's receipt.
     pub qr_codes: Vec<String>,
 }
 

@@ -58,7 +58,8 @@ impl Scrubber {
     }
 }
 
-fn check_pixels(width: u64, height: u64) -> Result<(), ImageError> {
+/// An image of `width` by `height` pixels: neither empty nor over `MAX_PIXELS`.
+pub fn check_pixels(width: u64, height: u64) -> Result<(), ImageError> {
     if width == 0 || height == 0 {
         Err(ImageError::Malformed)
     } else if width * height > MAX_PIXELS {

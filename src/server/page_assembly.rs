@@ -5,7 +5,7 @@
 //! EXIF orientation says, the longer side as long as an A4 page's.
 
 use crate::server::files::FileType;
-use crate::server::metadata::{ImageError, MAX_PIXELS};
+use crate::server::metadata::{ImageError, check_pixels};
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref};
@@ -185,20 +185,24 @@ pub fn jpeg_orientation(bytes: &[u8]) -> u16 {
         .unwrap_or(1)
 }
 
-fn png(bytes: &[u8], max_bytes: u64) -> Result<Raster, ImageError> {
+/// A PNG's reader, its rows to come top to bottom as `transformations` make them, once
+/// its size is checked. An interlaced PNG, whose rows come pass by pass, is refused.
+pub fn png_rows(bytes: &[u8], transformations: png::Transformations) -> Result<png::Reader<Cursor<&[u8]>>, ImageError> {
     let mut decoder = png::Decoder::new(Cursor::new(bytes));
-    // Palettes and grey levels under 8 bits become plain channels; 16 bits stay.
-    decoder.set_transformations(png::Transformations::EXPAND);
-    let mut reader = decoder.read_info().map_err(|_| ImageError::Malformed)?;
+    decoder.set_transformations(transformations);
+    let reader = decoder.read_info().map_err(|_| ImageError::Malformed)?;
     let info = reader.info();
-    let (width, height) = (info.width, info.height);
-    if u64::from(width) * u64::from(height) > MAX_PIXELS {
-        return Err(ImageError::TooManyPixels);
-    }
-    // Rows of an interlaced image come pass by pass, not top to bottom.
+    check_pixels(u64::from(info.width), u64::from(info.height))?;
     if info.interlaced {
         return Err(ImageError::Malformed);
     }
+    Ok(reader)
+}
+
+fn png(bytes: &[u8], max_bytes: u64) -> Result<Raster, ImageError> {
+    // Palettes and grey levels under 8 bits become plain channels; 16 bits stay.
+    let mut reader = png_rows(bytes, png::Transformations::EXPAND)?;
+    let (width, height) = (reader.info().width, reader.info().height);
     let (color_type, depth) = reader.output_color_type();
     let (color, has_alpha) = match color_type {
         png::ColorType::Grayscale => (Color::Gray, false),

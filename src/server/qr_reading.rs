@@ -6,8 +6,8 @@
 //! or held up long because of its codes.
 
 use crate::server::files::{FileType, unsafe_char};
-use crate::server::metadata::MAX_PIXELS;
-use crate::server::page_assembly::Page;
+use crate::server::metadata::check_pixels;
+use crate::server::page_assembly::{Page, png_rows};
 use std::io::Cursor;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -178,10 +178,6 @@ fn reduction(width: usize, height: usize) -> usize {
     (width.max(height) / SCAN_SIDE).max(1)
 }
 
-fn bounded(width: usize, height: usize) -> bool {
-    width > 0 && height > 0 && (width as u64) * (height as u64) <= MAX_PIXELS
-}
-
 /// A JPEG decoded at 1/2, 1/4 or 1/8 of its size where that is enough (the decoder
 /// skips the detail instead of computing it), then averaged down if still large.
 fn jpeg(bytes: &[u8]) -> Option<Grey> {
@@ -189,10 +185,8 @@ fn jpeg(bytes: &[u8]) -> Option<Grey> {
     decoder.set_max_decoding_buffer_size(MAX_DECODING_BYTES);
     decoder.read_info().ok()?;
     let info = decoder.info()?;
+    check_pixels(u64::from(info.width), u64::from(info.height)).ok()?;
     let (width, height) = (usize::from(info.width), usize::from(info.height));
-    if !bounded(width, height) {
-        return None;
-    }
     // The largest power of two the reduction holds, as the decoder scales by 1/2, 1/4, 1/8.
     let reduction = reduction(width, height);
     let scale = (1 << reduction.ilog2()).min(8);
@@ -224,14 +218,8 @@ fn luma(red: u8, green: u8, blue: u8) -> u8 {
 
 /// A PNG read row by row, transparent pixels as if on white paper.
 fn png(bytes: &[u8]) -> Option<Grey> {
-    let mut decoder = png::Decoder::new(Cursor::new(bytes));
-    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut reader = decoder.read_info().ok()?;
+    let mut reader = png_rows(bytes, png::Transformations::EXPAND | png::Transformations::STRIP_16).ok()?;
     let (width, height) = (reader.info().width as usize, reader.info().height as usize);
-    // Rows of an interlaced image come pass by pass, not top to bottom.
-    if !bounded(width, height) || reader.info().interlaced {
-        return None;
-    }
     let grey: fn(&[u8]) -> u8 = match reader.output_color_type().0 {
         png::ColorType::Grayscale | png::ColorType::Indexed => |p| p[0],
         png::ColorType::GrayscaleAlpha => |p| on_white(p[0], p[1]),

@@ -46,6 +46,20 @@ pub(crate) async fn registered(app: &TestApp, email: &str) -> (String, String) {
     )
 }
 
+/// A code for `max_uses` documents, generated through the API.
+pub(crate) async fn generated_code(app: &TestApp, token: &str, max_uses: u32) -> String {
+    let code = api(
+        app,
+        "POST",
+        "/codes/generate",
+        Some(token),
+        Some(json!({ "max_uses": max_uses })),
+    )
+    .await
+    .json();
+    code["code"].as_str().expect("code").to_owned()
+}
+
 /// A document a patient sent with a code generated through the API; its id.
 async fn sent_document(app: &TestApp, token: &str) -> String {
     let code = api(app, "POST", "/codes/generate", Some(token), Some(json!({})))
@@ -370,16 +384,7 @@ fn assert_refused(answer: &TestResponse, status: StatusCode, why: &str) {
 async fn patients_validate_codes_and_upload_through_the_api(backend: Backend) {
     let app = crate::support::spawn_app_on(backend, &[("MAX_FILE_SIZE_MB", "1")]).await;
     let (token, _) = registered(&app, "port@pharmacie.fr").await;
-    let code = api(
-        &app,
-        "POST",
-        "/codes/generate",
-        Some(&token),
-        Some(json!({ "max_uses": 1 })),
-    )
-    .await
-    .json();
-    let code = code["code"].as_str().expect("code").to_owned();
+    let code = generated_code(&app, &token, 1).await;
 
     let valid = api(&app, "POST", &format!("/codes/validate?code={code}"), None, None).await;
     assert_eq!(valid.status, StatusCode::OK);

@@ -1,7 +1,7 @@
 //! Photos sent as the pages of one PDF, and the QR codes read from what patients send,
 //! through the patient's page and the REST API, on SQLite and PostgreSQL.
 
-use crate::api::{api, registered, upload_form};
+use crate::api::{api, generated_code, registered, upload_form};
 use crate::images;
 use crate::on_both_databases;
 use crate::support::{Part, Refused, Visitor, invalid, spawn_app_on};
@@ -153,16 +153,7 @@ async fn pages_are_checked_one_by_one_and_a_refused_document_keeps_its_use(backe
 async fn integrators_send_pages_with_combine_and_read_the_codes(backend: Backend) {
     let app = spawn_app_on(backend, &[]).await;
     let (token, _) = registered(&app, "port@pharmacie.fr").await;
-    let code = api(
-        &app,
-        "POST",
-        "/codes/generate",
-        Some(&token),
-        Some(json!({ "max_uses": 2 })),
-    )
-    .await
-    .json();
-    let code = code["code"].as_str().expect("code").to_owned();
+    let code = generated_code(&app, &token, 2).await;
     let qr = images::qr_png(NUMBER, 6);
     let parts = [
         Part::Text("code", &code),
