@@ -17,8 +17,9 @@ cargo clippy --lib --target wasm32-unknown-unknown --features hydrate -- -D warn
 echo "==> unit and integration tests (SQLite and PostgreSQL)"
 cargo test --features ssr --lib --test integration
 
-echo "==> release build"
+echo "==> release build, and the fake Pro Santé Connect the end-to-end tests sign in with"
 cargo leptos build --release --precompress --split
+cargo build --features ssr --example fake_psc
 
 echo "==> the release server behind nginx and facing slow clients"
 cargo test --features ssr --test server

@@ -386,6 +386,37 @@ texts! {
     AuditLoginSucceeded => "Connexion", "Logged in";
     AuditLoginFailed => "Échec de connexion", "Failed login";
     AuditLogout => "Déconnexion", "Logged out";
+    PscLogIn => "Se connecter avec", "Sign in with";
+    PscOr => "ou avec votre adresse e-mail", "or with your email address";
+    PscLinked => "Votre compte est lié à Pro Santé Connect : vous pouvez vous connecter avec votre e-CPS ou votre carte CPS.",
+        "Your account is linked to Pro Santé Connect: you can sign in with your e-CPS or your CPS card.";
+    PscFailed => "La connexion avec Pro Santé Connect n'a pas abouti. Réessayez.",
+        "Signing in with Pro Santé Connect did not work. Try again.";
+    PscAbandoned => "La connexion avec Pro Santé Connect a été annulée ou a expiré. Recommencez.",
+        "Signing in with Pro Santé Connect was cancelled or took too long. Start again.";
+    PscUnknownAccount => "Aucun compte n'est lié à votre identité Pro Santé Connect. Demandez à l'administrateur de votre pharmacie de vous inviter avec votre numéro RPPS, ou connectez-vous avec votre mot de passe puis liez votre compte.",
+        "No account is linked to your Pro Santé Connect identity. Ask your pharmacy's admin to invite you with your RPPS number, or sign in with your password and link your account.";
+    PscProfession => "Pro Santé Connect indique une profession qui n'a pas accès à ce service (pharmacien requis).",
+        "Pro Santé Connect gives a profession that cannot use this service (pharmacist required).";
+    PscDisabled => "Ce compte est désactivé. Adressez-vous à l'administrateur de votre pharmacie.",
+        "This account is deactivated. Ask your pharmacy's admin.";
+    PscAlreadyLinked => "Cette identité Pro Santé Connect est déjà liée à un autre compte.",
+        "This Pro Santé Connect identity is already linked to another account.";
+    RppsInvalid => "Un numéro RPPS compte 11 chiffres.", "An RPPS number has 11 digits.";
+    RppsTaken => "Ce numéro RPPS est déjà lié à un autre compte.", "This RPPS number is already linked to another account.";
+    PscLinkedTo => "Votre compte se connecte avec Pro Santé Connect, RPPS", "Your account signs in with Pro Santé Connect, RPPS";
+    PscUnlink => "Délier de Pro Santé Connect", "Unlink from Pro Santé Connect";
+    PscLinkWith => "Lier mon compte à", "Link my account to";
+    PscLinkHint => "Liez votre compte une fois : vous vous connecterez ensuite avec votre e-CPS ou votre carte CPS, sans mot de passe ni code.",
+        "Link your account once: you will then sign in with your e-CPS or your CPS card, with no password or code.";
+    PscLinkNeedsSecondFactor => "Pour lier votre compte à Pro Santé Connect, activez la double authentification puis connectez-vous avec votre mot de passe et votre code.",
+        "To link your account to Pro Santé Connect, turn on two-step verification, then sign in with your password and your code.";
+    Rpps => "N° RPPS (Pro Santé Connect)", "RPPS number (Pro Santé Connect)";
+    RppsHint => "Facultatif : 11 chiffres. La personne pourra se connecter avec son e-CPS.",
+        "Optional: 11 digits. They will be able to sign in with their e-CPS.";
+    AuditLoginPsc => "Connexion avec Pro Santé Connect", "Logged in with Pro Santé Connect";
+    AuditPscLinked => "Compte lié à Pro Santé Connect", "Account linked to Pro Santé Connect";
+    AuditPscUnlinked => "Compte délié de Pro Santé Connect", "Account unlinked from Pro Santé Connect";
     AuditSecondFactorEnrolled => "Double authentification activée", "Two-step verification turned on";
     AuditSecondFactorRemoved => "Double authentification désactivée", "Two-step verification turned off";
     AuditRecoveryCodeUsed => "Code de secours utilisé", "Recovery code used";

@@ -49,6 +49,21 @@ export class LoginPage extends AppPage {
   }
 }
 
+export class ProSanteConnect extends AppPage {
+  /** At the fake provider's page, signs in as the test professional named `who`. */
+  async signInAs(who: RegExp): Promise<void> {
+    await expect(this.page.getByRole('heading', { name: 'Fake Pro Santé Connect' })).toBeVisible();
+    await this.page.getByRole('button', { name: who }).click();
+  }
+
+  /** From the login page, through the provider, as `who`. */
+  async logIn(who: RegExp): Promise<void> {
+    await this.open('/login');
+    await this.page.getByRole('link', { name: 'Se connecter avec Pro Santé Connect' }).click();
+    await this.signInAs(who);
+  }
+}
+
 export class SecondFactorPage extends AppPage {
   /** Sets up TOTP; returns the key, the code that confirmed it, and the recovery codes shown once. */
   async setUp(): Promise<{ secret: string; confirmationCode: string; recoveryCodes: string[] }> {
@@ -77,11 +92,12 @@ export class PasswordPage extends AppPage {
 }
 
 export class StaffPage extends AppPage {
-  /** Creates an account and returns its temporary password. */
-  async createStaff(fullName: string, email: string): Promise<string> {
+  /** Creates an account (linked to Pro Santé Connect when `rpps` is given) and returns its temporary password. */
+  async createStaff(fullName: string, email: string, rpps = ''): Promise<string> {
     await this.open('/staff');
     await this.page.getByLabel('Nom complet').fill(fullName);
     await this.page.getByLabel('Adresse e-mail').fill(email);
+    await this.page.getByLabel('N° RPPS (Pro Santé Connect)').fill(rpps);
     await this.page.getByLabel('Rôle').selectOption({ label: 'Pharmacien' });
     await this.page.getByRole('button', { name: 'Créer le compte' }).click();
     const password = this.page.getByTestId('temporary-password');
@@ -106,5 +122,6 @@ export function pages(page: Page) {
     secondFactor: new SecondFactorPage(page),
     password: new PasswordPage(page),
     staff: new StaffPage(page),
+    psc: new ProSanteConnect(page),
   };
 }

@@ -100,3 +100,16 @@ pub async fn end_other_sessions() -> Result<u64, AppError> {
     })
     .await
 }
+
+/// Unlinks the signed-in user's account from Pro Santé Connect.
+#[server]
+pub async fn unlink_pro_sante_connect() -> Result<(), AppError> {
+    use crate::server::http::web;
+    use crate::server::{accounts, session};
+    web::answer(async {
+        let (state, meta) = web::context()?;
+        let caller = session::staff(&state, &meta).await?;
+        accounts::unlink_pro_sante_connect(&state, &caller).await
+    })
+    .await
+}

@@ -60,18 +60,37 @@ pub async fn verify_second_factor(code: String) -> Result<SessionStage, AppError
     .await
 }
 
+/// Ends the session. A session opened with Pro Santé Connect answers where the browser
+/// goes to end the provider's session too, when the provider offers that.
 #[server]
-pub async fn logout() -> Result<(), AppError> {
+pub async fn logout() -> Result<Option<String>, AppError> {
     use crate::server::http::web;
-    use crate::server::{accounts, session};
+    use crate::server::{accounts, pro_sante_connect, session};
     web::answer(async {
         let (state, meta) = web::context()?;
         web::set_cookie(&session::expired_cookie(&state.settings));
         match session::caller(&state, &meta).await {
-            Ok(caller) => accounts::logout(&state, &caller).await,
-            Err(AppError::Unauthorized) => Ok(()),
+            Ok(caller) => {
+                accounts::logout(&state, &caller).await?;
+                Ok(pro_sante_connect::provider_logout(&state, &caller).await)
+            }
+            Err(AppError::Unauthorized) => Ok(None),
             Err(error) => Err(error),
         }
+    })
+    .await
+}
+
+/// The name on the Pro Santé Connect button; none when the server has no PSC client.
+#[server]
+pub async fn pro_sante_connect_name() -> Result<Option<String>, AppError> {
+    use crate::server::http::web;
+    web::answer(async {
+        let (state, _) = web::context()?;
+        Ok(state
+            .pro_sante_connect
+            .as_ref()
+            .map(|psc| psc.display_name().to_owned()))
     })
     .await
 }

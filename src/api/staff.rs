@@ -17,14 +17,41 @@ pub async fn list_staff() -> Result<StaffOverview, AppError> {
     .await
 }
 
+/// Invites a member of staff with a temporary password, and with their RPPS number
+/// when they will sign in with Pro Santé Connect.
 #[server]
-pub async fn create_staff(email: String, full_name: String, role: Role) -> Result<NewStaffAccount, AppError> {
+pub async fn create_staff(
+    email: String,
+    full_name: String,
+    role: Role,
+    #[server(default)] rpps: String,
+) -> Result<NewStaffAccount, AppError> {
     use crate::server::http::web;
     use crate::server::{session, staff};
     web::answer(async {
         let (state, meta) = web::context()?;
         let admin = session::admin(&state, &meta).await?;
-        staff::create(&state, &admin, &email, &full_name, role).await
+        let invitation = staff::Invitation {
+            email: &email,
+            full_name: &full_name,
+            role,
+            rpps: &rpps,
+        };
+        staff::create(&state, &admin, invitation).await
+    })
+    .await
+}
+
+/// Links a colleague's account to their RPPS number for Pro Santé Connect, or unlinks
+/// it (blank).
+#[server]
+pub async fn set_staff_rpps(user_id: String, #[server(default)] rpps: String) -> Result<(), AppError> {
+    use crate::server::http::web;
+    use crate::server::{session, staff};
+    web::answer(async {
+        let (state, meta) = web::context()?;
+        let admin = session::admin(&state, &meta).await?;
+        staff::set_rpps(&state, &admin, &user_id, &rpps).await
     })
     .await
 }

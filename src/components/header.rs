@@ -15,7 +15,13 @@ pub fn Header() -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     let navigate = use_navigate();
     Effect::new(move || {
-        if let Some(Ok(())) = logout.value().get() {
+        let Some(Ok(provider)) = logout.value().get() else {
+            return;
+        };
+        // Signed in with Pro Santé Connect: its session ends at the provider too, which
+        // sends the browser back to the login page.
+        let left = provider.is_some_and(|provider| window().location().assign(&provider).is_ok());
+        if !left {
             auth.refresh();
             navigate("/login", Default::default());
         }

@@ -7,6 +7,7 @@ pub mod form;
 mod found_codes;
 mod header;
 mod language_switch;
+pub mod pro_sante_connect;
 mod qr_code;
 mod refresh;
 pub mod session;

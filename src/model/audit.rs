@@ -12,8 +12,13 @@ pub const EXPORT_PATH: &str = "/audit/export.csv";
 pub enum Action {
     PharmacyRegistered,
     LoginSucceeded,
+    /// Signed in with Pro Santé Connect.
+    LoginPsc,
     LoginFailed,
     Logout,
+    /// An account linked to a Pro Santé Connect identity, or unlinked from it.
+    PscLinked,
+    PscUnlinked,
     SecondFactorEnrolled,
     SecondFactorRemoved,
     RecoveryCodeUsed,
@@ -53,8 +58,11 @@ impl Action {
         match self {
             Action::PharmacyRegistered => Text::AuditPharmacyRegistered,
             Action::LoginSucceeded => Text::AuditLoginSucceeded,
+            Action::LoginPsc => Text::AuditLoginPsc,
             Action::LoginFailed => Text::AuditLoginFailed,
             Action::Logout => Text::AuditLogout,
+            Action::PscLinked => Text::AuditPscLinked,
+            Action::PscUnlinked => Text::AuditPscUnlinked,
             Action::SecondFactorEnrolled => Text::AuditSecondFactorEnrolled,
             Action::SecondFactorRemoved => Text::AuditSecondFactorRemoved,
             Action::RecoveryCodeUsed => Text::AuditRecoveryCodeUsed,

@@ -25,4 +25,4 @@ macro_rules! stored_as_text {
     )*};
 }
 
-stored_as_text!(staff::Role, session::SessionStage);
+stored_as_text!(staff::Role, session::SessionStage, session::SignIn);

@@ -1,5 +1,6 @@
 //! Who is signed in, and where their session stands.
 
+use crate::i18n::Text;
 use crate::model::staff::Role;
 use crate::time_format::Tz;
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,58 @@ impl SessionStage {
     }
 }
 
+/// How a session was opened. Stored in snake case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::AsRefStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+pub enum SignIn {
+    /// A password, then the second factor when one is set up.
+    Password,
+    /// Pro Santé Connect (e-CPS app or CPS card): strong authentication in itself.
+    ProSanteConnect,
+}
+
+/// Where a Pro Santé Connect login begins (a link to follow, off to the provider).
+pub const PSC_LOGIN_PATH: &str = "/auth/psc/login";
+/// Where a signed-in user's link to Pro Santé Connect begins.
+pub const PSC_LINK_PATH: &str = "/auth/psc/link";
+
+/// How a Pro Santé Connect login or link ended when it did not open a session, as
+/// `/login?psc=...` and `/account?psc=...` tell the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::AsRefStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+pub enum PscOutcome {
+    /// The account is now linked (on the account page).
+    Linked,
+    /// The provider could not be reached, or its answer did not hold.
+    Failed,
+    /// The login was cancelled at the provider, or started too long ago.
+    Abandoned,
+    /// No account is linked to this professional.
+    UnknownAccount,
+    /// The professional is not a pharmacist (or of a profession the service lets in).
+    Profession,
+    Disabled,
+    /// Too many failed logins from this address.
+    Limited,
+    /// Another account is linked to this professional.
+    AlreadyLinked,
+}
+
+impl PscOutcome {
+    pub fn text(self) -> Text {
+        match self {
+            PscOutcome::Linked => Text::PscLinked,
+            PscOutcome::Failed => Text::PscFailed,
+            PscOutcome::Abandoned => Text::PscAbandoned,
+            PscOutcome::UnknownAccount => Text::PscUnknownAccount,
+            PscOutcome::Profession => Text::PscProfession,
+            PscOutcome::Disabled => Text::PscDisabled,
+            PscOutcome::Limited => Text::ErrorRateLimited,
+            PscOutcome::AlreadyLinked => Text::PscAlreadyLinked,
+        }
+    }
+}
+
 /// The signed-in user, as pages show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentUser {
@@ -42,10 +95,15 @@ pub struct CurrentUser {
     pub second_factor_required: bool,
     /// The pharmacy's: pages show times in it.
     pub time_zone: Tz,
+    /// The RPPS number this account signs in with through Pro Santé Connect, if linked.
+    pub rpps: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
     pub user: CurrentUser,
     pub stage: SessionStage,
+    /// This session may link the account to Pro Santé Connect: it was opened with the
+    /// password and a second factor, and the account is not linked yet.
+    pub may_link_psc: bool,
 }

@@ -44,6 +44,8 @@ pub struct StaffMember {
     pub second_factor_enabled: bool,
     /// Still on the temporary password an admin gave.
     pub must_change_password: bool,
+    /// The RPPS number they sign in with through Pro Santé Connect, when linked.
+    pub rpps: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

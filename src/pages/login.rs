@@ -1,13 +1,15 @@
 use crate::api::auth::{Login, VerifySecondFactor};
 use crate::components::form::{Field, FormAlert, SecondFactorCode, Submit, action_error};
+use crate::components::pro_sante_connect::{PscButton, PscNotice, use_psc_name};
 use crate::components::session::use_auth;
 use crate::i18n::{Text, use_i18n};
-use crate::model::session::SessionStage;
+use crate::model::session::{PSC_LOGIN_PATH, SessionStage};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
-/// Where pharmacy staff sign in: email and password, then the second factor if set up.
+/// Where pharmacy staff sign in: with Pro Santé Connect when the server offers it, or
+/// email and password, then the second factor if set up.
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -17,6 +19,7 @@ pub fn LoginPage() -> impl IntoView {
     let login_error = action_error(login.value());
     let verify_error = action_error(verify.value());
     let code_step = RwSignal::new(false);
+    let psc_name = use_psc_name();
 
     // A reload at the code step, or a password just accepted, shows the code form.
     Effect::new(move || {
@@ -46,6 +49,20 @@ pub fn LoginPage() -> impl IntoView {
                 fallback=move || {
                     view! {
                         <p>{i18n.t(Text::LoginIntro)}</p>
+                        <PscNotice />
+                        <Suspense>
+                            {move || {
+                                psc_name
+                                    .get()
+                                    .flatten()
+                                    .map(|name| {
+                                        view! {
+                                            <PscButton name href=PSC_LOGIN_PATH label=Text::PscLogIn />
+                                            <p class="divider">{i18n.t(Text::PscOr)}</p>
+                                        }
+                                    })
+                            }}
+                        </Suspense>
                         <ActionForm action=login attr:class="form">
                             <Field name="email" label=Text::Email kind="email" autocomplete="username" error=login_error />
                             <Field

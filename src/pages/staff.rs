@@ -1,6 +1,6 @@
 use crate::api::staff::{
     CreateStaff, RequireSecondFactor, SetNotificationEmail, SetRetentionDays, SetStaffActive, SetStaffRole,
-    SetTimeZone, list_staff,
+    SetStaffRpps, SetTimeZone, list_staff,
 };
 use crate::components::ApiKeysSection;
 use crate::components::form::{Field, FormAlert, Submit, action_error};
@@ -29,6 +29,7 @@ fn StaffManagement() -> impl IntoView {
     let create = ServerAction::<CreateStaff>::new();
     let set_role = ServerAction::<SetStaffRole>::new();
     let set_active = ServerAction::<SetStaffActive>::new();
+    let set_rpps = ServerAction::<SetStaffRpps>::new();
     let require = ServerAction::<RequireSecondFactor>::new();
     let retention = ServerAction::<SetRetentionDays>::new();
     let retention_error = action_error(retention.value());
@@ -40,6 +41,7 @@ fn StaffManagement() -> impl IntoView {
     let change_errors = [
         action_error(set_role.value()),
         action_error(set_active.value()),
+        action_error(set_rpps.value()),
         action_error(require.value()),
     ];
     let staff = Resource::new(
@@ -48,6 +50,7 @@ fn StaffManagement() -> impl IntoView {
                 create.version().get(),
                 set_role.version().get(),
                 set_active.version().get(),
+                set_rpps.version().get(),
                 require.version().get(),
                 retention.version().get(),
                 notify.version().get(),
@@ -147,7 +150,7 @@ fn StaffManagement() -> impl IntoView {
                                 {overview
                                     .members
                                     .into_iter()
-                                    .map(|member| view! { <MemberRow member set_role set_active /> })
+                                    .map(|member| view! { <MemberRow member set_role set_active set_rpps /> })
                                     .collect_view()}
                             </ul>
                         }
@@ -160,6 +163,7 @@ fn StaffManagement() -> impl IntoView {
             <ActionForm action=create attr:class="form">
                 <Field name="full_name" label=Text::FullName error=create_error />
                 <Field name="email" label=Text::Email kind="email" error=create_error />
+                <Field name="rpps" label=Text::Rpps required=false hint=Text::RppsHint error=create_error />
                 <div class="field">
                     <label for="field-role">{i18n.t(Text::Role)}</label>
                     <select id="field-role" name="role">
@@ -196,6 +200,7 @@ fn MemberRow(
     member: StaffMember,
     set_role: ServerAction<SetStaffRole>,
     set_active: ServerAction<SetStaffActive>,
+    set_rpps: ServerAction<SetStaffRpps>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let StaffMember {
@@ -206,6 +211,7 @@ fn MemberRow(
         is_active,
         second_factor_enabled,
         must_change_password,
+        rpps,
     } = member;
     let other_role = if role == Role::Admin {
         Role::Pharmacist
@@ -218,6 +224,8 @@ fn MemberRow(
         Text::MakeAdmin
     };
     let role_id = id.clone();
+    let rpps_id = id.clone();
+    let linked = rpps.is_some();
     view! {
         <li class:inactive=!is_active>
             <div>
@@ -230,6 +238,7 @@ fn MemberRow(
                 <span class="badge">{i18n.t(if is_active { Text::Active } else { Text::Deactivated })}</span>
                 {second_factor_enabled.then(|| view! { <span class="badge">{i18n.t(Text::SecondFactorShort)}</span> })}
                 {must_change_password.then(|| view! { <span class="badge">{i18n.t(Text::TemporaryPasswordBadge)}</span> })}
+                {rpps.map(|rpps| view! { <span class="badge">"RPPS " {rpps}</span> })}
             </div>
             <div class="row-actions">
                 <button
@@ -246,6 +255,15 @@ fn MemberRow(
                 >
                     {i18n.t(if is_active { Text::Deactivate } else { Text::Reactivate })}
                 </button>
+                {linked.then(|| view! {
+                    <button
+                        type="button"
+                        class="button"
+                        on:click=move |_| { set_rpps.dispatch(SetStaffRpps { user_id: rpps_id.clone(), rpps: String::new() }); }
+                    >
+                        {i18n.t(Text::PscUnlink)}
+                    </button>
+                })}
             </div>
         </li>
     }

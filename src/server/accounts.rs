@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::i18n::Text;
 use crate::model::account::{SecondFactorEnabled, SessionInfo, TotpEnrolment};
 use crate::model::audit::Action;
-use crate::model::session::{CurrentUser, Session, SessionStage};
+use crate::model::session::{CurrentUser, Session, SessionStage, SignIn};
 use crate::model::staff::Role;
 use crate::server::audit::{self, Actor};
 use crate::server::http::web::RequestMeta;
@@ -13,6 +13,7 @@ use crate::server::keys::Sealed;
 use crate::server::keys::bound_to;
 use crate::server::login_limit::{self, Factor};
 use crate::server::passwords::{self, Verified};
+use crate::server::pro_sante_connect;
 use crate::server::rate_limit::{self, Limit, address_key};
 use crate::server::repo::pharmacies::{self, NewPharmacy};
 use crate::server::repo::users::{self, NewUser, User};
@@ -66,7 +67,7 @@ async fn advance(
     meta: &RequestMeta,
 ) -> Result<String, AppError> {
     sessions::delete(&state.db, &caller.session.id, &caller.user.id).await?;
-    session::open(state, &caller.user, stage, meta).await
+    session::open(state, &caller.user, caller.session.proof, stage, meta).await
 }
 
 pub struct Registration<'a> {
@@ -85,8 +86,11 @@ pub async fn register(
     form: Registration<'_>,
 ) -> Result<(SessionStage, String), AppError> {
     let admin = register_pharmacy(state, meta, form).await?;
-    let stage = session::owed_stage(&admin.user, &admin.pharmacy);
-    Ok((stage, session::open(state, &admin.user, stage, meta).await?))
+    let stage = session::owed_stage(&admin.user, &admin.pharmacy, SignIn::Password);
+    Ok((
+        stage,
+        session::open(state, &admin.user, SignIn::Password, stage, meta).await?,
+    ))
 }
 
 /// Takes a registration's hits, per address and for all clients. Every valid attempt
@@ -147,6 +151,7 @@ pub async fn register_pharmacy(
         password_hash: &password_hash,
         role: Role::Admin,
         temporary_until: None,
+        rpps: None,
     };
     let user = match users::insert(&mut *tx, &new_user, now).await {
         Err(error) if is_unique_violation(&error) => return Err(AppError::invalid("email", Text::EmailTaken)),
@@ -244,9 +249,12 @@ pub async fn login(
         SessionStage::SecondFactor
     } else {
         audit::record(state, (&staff).into(), Action::LoginSucceeded, None).await?;
-        session::owed_stage(&staff.user, &staff.pharmacy)
+        session::owed_stage(&staff.user, &staff.pharmacy, SignIn::Password)
     };
-    Ok((stage, session::open(state, &staff.user, stage, meta).await?))
+    Ok((
+        stage,
+        session::open(state, &staff.user, SignIn::Password, stage, meta).await?,
+    ))
 }
 
 fn open_totp_secret(state: &AppState, user_id: &str, blob: &[u8]) -> Result<Vec<u8>, AppError> {
@@ -271,7 +279,7 @@ pub async fn verify_second_factor(
     code: &str,
 ) -> Result<(SessionStage, String), AppError> {
     accept_second_factor(state, caller, meta, code).await?;
-    let stage = session::owed_stage(&caller.user, &caller.pharmacy);
+    let stage = session::owed_stage(&caller.user, &caller.pharmacy, caller.session.proof);
     Ok((stage, advance(state, caller, stage, meta).await?))
 }
 
@@ -331,9 +339,16 @@ pub fn current(caller: &Caller) -> Session {
             second_factor_enabled: user.totp_secret.is_some(),
             second_factor_required: caller.pharmacy.require_second_factor,
             time_zone: caller.pharmacy.zone(),
+            rpps: user.rpps.clone(),
         },
         stage: caller.session.stage,
+        may_link_psc: pro_sante_connect::may_link(caller),
     }
+}
+
+/// Unlinks the caller's own account from Pro Santé Connect.
+pub async fn unlink_pro_sante_connect(state: &AppState, caller: &Caller) -> Result<(), AppError> {
+    pro_sante_connect::set_link(state, caller, &caller.user.id, None).await
 }
 
 /// A new password, the current one being proven. Every other session ends; this one
@@ -364,7 +379,7 @@ pub async fn change_password(
         ..user.clone()
     };
     let stage = match caller.session.stage {
-        SessionStage::ChangePassword => session::owed_stage(&changed, &caller.pharmacy),
+        SessionStage::ChangePassword => session::owed_stage(&changed, &caller.pharmacy, caller.session.proof),
         stage => stage,
     };
     Ok((stage, advance(state, caller, stage, meta).await?))

@@ -2,7 +2,8 @@
 //! password, per account (separately) for second-factor codes, and per client address
 //! for both. An attempt takes its hits before the password is hashed or the code
 //! checked; a right answer gives them back. The account is keyed by the email as typed,
-//! so the answer is the same whether or not the account exists.
+//! so the answer is the same whether or not the account exists. Pro Santé Connect's
+//! answers count against the address's limit.
 
 use crate::error::AppError;
 use crate::server::rate_limit::{self, Hits, Limit, address_key};
@@ -38,6 +39,17 @@ pub async fn attempt(state: &AppState, factor: Factor, email: &str, ip: Option<&
     if let Some(address) = &address {
         limits.push((limit(state, "login-address"), address.as_str()));
     }
+    rate_limit::take(state, &limits).await
+}
+
+/// Takes a Pro Santé Connect answer's hit on its address's limit, before anything is
+/// checked: whose account it is, nobody knows until the provider has vouched for it.
+pub async fn provider_answer(state: &AppState, ip: Option<&str>) -> Result<Hits, AppError> {
+    let address = ip.map(address_key);
+    let limits: Vec<_> = address
+        .iter()
+        .map(|address| (limit(state, "login-address"), address.as_str()))
+        .collect();
     rate_limit::take(state, &limits).await
 }
 

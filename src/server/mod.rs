@@ -31,6 +31,7 @@ pub mod meters;
 pub mod notifications;
 pub mod page_assembly;
 pub mod passwords;
+pub mod pro_sante_connect;
 pub mod qr_reading;
 pub mod rate_limit;
 pub mod repo;

@@ -2,7 +2,7 @@
 //! database, idle and absolute timeouts, and the guard every server function calls.
 
 use crate::error::AppError;
-use crate::model::session::SessionStage;
+use crate::model::session::{SessionStage, SignIn};
 use crate::model::staff::Role;
 use crate::server::config::{SessionPolicy, Settings};
 use crate::server::http::web::{RequestMeta, SiteCookie};
@@ -59,10 +59,13 @@ pub fn is_live(session: &SessionRow, policy: SessionPolicy, now: i64) -> bool {
     now - session.last_seen_at < i64::from(policy.idle_minutes) * 60 && now < session.expires_at
 }
 
-/// The stage an account owes before acting fully: a temporary password to replace, or
-/// a second factor its pharmacy requires to set up.
-pub fn owed_stage(user: &User, pharmacy: &Pharmacy) -> SessionStage {
-    if user.must_change_password {
+/// The stage an account signed in by `proof` owes before acting fully: a temporary
+/// password to replace, or a second factor its pharmacy requires to set up. Pro Santé
+/// Connect owes neither: it is strong authentication, and needs no password.
+pub fn owed_stage(user: &User, pharmacy: &Pharmacy, proof: SignIn) -> SessionStage {
+    if proof == SignIn::ProSanteConnect {
+        SessionStage::Active
+    } else if user.must_change_password {
         SessionStage::ChangePassword
     } else if pharmacy.require_second_factor && user.totp_secret.is_none() {
         SessionStage::EnrolSecondFactor
@@ -71,13 +74,19 @@ pub fn owed_stage(user: &User, pharmacy: &Pharmacy) -> SessionStage {
     }
 }
 
-/// Whether the account may act fully, owing nothing.
+/// Whether the account, signed in with its password, may act fully, owing nothing.
 pub fn fully_signed_in(staff: &Staff) -> bool {
-    owed_stage(&staff.user, &staff.pharmacy) == SessionStage::Active
+    owed_stage(&staff.user, &staff.pharmacy, SignIn::Password) == SessionStage::Active
 }
 
-/// Opens a session at `stage` and returns its token, for the cookie.
-pub async fn open(state: &AppState, user: &User, stage: SessionStage, meta: &RequestMeta) -> Result<String, AppError> {
+/// Opens a session signed in by `proof` at `stage` and returns its token, for the cookie.
+pub async fn open(
+    state: &AppState,
+    user: &User,
+    proof: SignIn,
+    stage: SessionStage,
+    meta: &RequestMeta,
+) -> Result<String, AppError> {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
@@ -86,6 +95,7 @@ pub async fn open(state: &AppState, user: &User, stage: SessionStage, meta: &Req
         token_hash: &token_hash(state, &token),
         user_id: &user.id,
         stage,
+        proof,
         ip: meta.ip.as_deref(),
         user_agent: meta.user_agent.as_deref(),
         expires_at: now + i64::from(state.settings.sessions.max_hours) * 3600,
@@ -132,7 +142,7 @@ async fn caller_in(state: &AppState, mut session: SessionRow, meta: &RequestMeta
     if session.stage == SessionStage::Active {
         // A requirement set since login (the pharmacy now requires a second factor)
         // applies at once.
-        session.stage = owed_stage(&staff.user, &staff.pharmacy);
+        session.stage = owed_stage(&staff.user, &staff.pharmacy, session.proof);
     }
     if now - session.last_seen_at >= TOUCH_EVERY_SECS {
         sessions::touch(&state.db, &session.id, now).await?;
@@ -197,6 +207,7 @@ mod tests {
             id: "s".into(),
             user_id: "u".into(),
             stage: SessionStage::Active,
+            proof: SignIn::Password,
             ip: None,
             user_agent: None,
             created_at: start,

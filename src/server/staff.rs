@@ -9,6 +9,7 @@ use crate::model::staff::Role;
 use crate::model::staff::{NewStaffAccount, StaffMember, StaffOverview};
 use crate::server::accounts::{check_email, normalise_email, required_text};
 use crate::server::audit;
+use crate::server::pro_sante_connect;
 use crate::server::repo::users::{self, NewUser, User};
 use crate::server::repo::{api_tokens, documents, pharmacies, sessions};
 use crate::server::session::Staff;
@@ -41,6 +42,7 @@ fn member(user: User) -> StaffMember {
         role: user.role,
         is_active: user.is_active,
         must_change_password: user.must_change_password,
+        rpps: user.rpps,
     }
 }
 
@@ -65,16 +67,23 @@ pub async fn overview(state: &AppState, admin: &Staff) -> Result<StaffOverview, 
 }
 
 /// A new account with a temporary password, shown this once to the admin.
-pub async fn create(
-    state: &AppState,
-    admin: &Staff,
-    email: &str,
-    full_name: &str,
-    role: Role,
-) -> Result<NewStaffAccount, AppError> {
-    let email = normalise_email(email);
+pub async fn create(state: &AppState, admin: &Staff, invitation: Invitation<'_>) -> Result<NewStaffAccount, AppError> {
+    let email = normalise_email(invitation.email);
     check_email("email", &email)?;
-    let full_name = required_text("full_name", full_name, 200)?;
+    let full_name = required_text("full_name", invitation.full_name, 200)?;
+    let rpps = Some(invitation.rpps.trim()).filter(|rpps| !rpps.is_empty());
+    if rpps.is_some_and(|rpps| !pro_sante_connect::is_rpps(rpps)) {
+        return Err(AppError::invalid("rpps", Text::RppsInvalid));
+    }
+    let rpps_taken = || async {
+        match rpps {
+            Some(rpps) => users::find_by_rpps(&state.db, rpps).await.map(|user| user.is_some()),
+            None => Ok(false),
+        }
+    };
+    if rpps_taken().await? {
+        return Err(AppError::invalid("rpps", Text::RppsTaken));
+    }
     let password = temporary_password();
     let password_hash = state.hasher.hash(&password).await?;
     let now = state.clock.now();
@@ -84,21 +93,46 @@ pub async fn create(
         email: &email,
         full_name,
         password_hash: &password_hash,
-        role,
+        role: invitation.role,
         temporary_until: Some(expires_at),
+        rpps,
     };
     let user = match users::insert(&state.db, &new, now).await {
         Err(error) if error.as_database_error().is_some_and(|e| e.is_unique_violation()) => {
-            return Err(AppError::invalid("email", Text::EmailTaken));
+            let field = if rpps_taken().await? {
+                ("rpps", Text::RppsTaken)
+            } else {
+                ("email", Text::EmailTaken)
+            };
+            return Err(AppError::invalid(field.0, field.1));
         }
         other => other?,
     };
     audit::record(state, admin.into(), Action::UserCreated, Some(("user", &user.id))).await?;
+    if rpps.is_some() {
+        audit::record(state, admin.into(), Action::PscLinked, Some(("user", &user.id))).await?;
+    }
     Ok(NewStaffAccount {
         email,
         temporary_password: password,
         expires_at,
     })
+}
+
+/// Who an admin invites: their email, name and role, and their RPPS number (blank when
+/// they will not sign in with Pro Santé Connect, or will link their account themselves).
+pub struct Invitation<'a> {
+    pub email: &'a str,
+    pub full_name: &'a str,
+    pub role: Role,
+    pub rpps: &'a str,
+}
+
+/// Links a colleague's account to their RPPS number, or unlinks it (blank).
+pub async fn set_rpps(state: &AppState, admin: &Staff, user_id: &str, rpps: &str) -> Result<(), AppError> {
+    let user = colleague(state, admin, user_id).await?;
+    let rpps = Some(rpps.trim()).filter(|rpps| !rpps.is_empty());
+    pro_sante_connect::set_link(state, admin, &user.id, rpps).await
 }
 
 /// A role change, never leaving the pharmacy without an active admin: the pharmacy's

@@ -5,7 +5,8 @@ use crate::server::config::{self, ConfigError, Settings};
 use crate::server::http::connections;
 use crate::server::state::AppState;
 use crate::server::{
-    blob_store, clock, db, documents, notifications, passwords, qr_reading, retention, router, transfer_codes,
+    blob_store, clock, db, documents, notifications, passwords, pro_sante_connect, qr_reading, retention, router,
+    transfer_codes,
 };
 use leptos::prelude::*;
 use std::net::SocketAddr;
@@ -47,7 +48,9 @@ pub async fn state(settings: Settings, leptos_options: LeptosOptions) -> Result<
     let blobs = blob_store::BlobStore::connect(&settings.storage).await?;
     blobs.ping().await?;
     let hasher = passwords::PasswordHasher::for_this_machine(settings.password_hash_queue);
+    let pro_sante_connect = pro_sante_connect::Connector::new(&settings)?;
     let state = AppState {
+        pro_sante_connect,
         hasher,
         leptos_options,
         db,

@@ -3,6 +3,7 @@
 //! with one line naming the variable and what it expects.
 
 pub mod dev_keys;
+pub mod pro_sante_connect;
 pub mod storage;
 
 use crate::server::keys::{Keyring, MasterKey, SecretKey};
@@ -69,6 +70,8 @@ pub struct Settings {
     pub smtp: Option<Smtp>,
     /// Least minutes between two arrival emails to one pharmacy.
     pub notification_minutes: u32,
+    /// The Pro Santé Connect client (`OIDC_*`); unset, passwords only.
+    pub pro_sante_connect: Option<pro_sante_connect::ProSanteConnect>,
 }
 
 /// The mail server arrival notifications are sent through.
@@ -467,6 +470,7 @@ impl Settings {
             smtp: smtp(env)?,
             notification_minutes: env.number("NOTIFICATION_INTERVAL_MINUTES", 5, 1, 1440)?,
             storage: storage::storage(env, &data_dir)?,
+            pro_sante_connect: pro_sante_connect::pro_sante_connect(env, production)?,
             metrics_addr: env
                 .get("METRICS_ADDR")
                 .map(|addr| {

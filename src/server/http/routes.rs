@@ -1,5 +1,5 @@
-//! The plain GET routes: where a QR code leads, document downloads and the audit CSV
-//! export. Each is a link a browser follows, which a server function cannot be (Leptos
+//! The plain GET routes: where a QR code leads, document downloads, the audit CSV
+//! export, and the way to Pro Santé Connect and back. Each is a link a browser follows, which a server function cannot be (Leptos
 //! answers a server function request that accepts HTML and names a referrer with a
 //! redirect to that referrer); each answers from a service.
 
@@ -9,6 +9,7 @@ use crate::model::send::LinkRefusal;
 use crate::server::audit_trail;
 use crate::server::downloads::{Delivery, deliver};
 use crate::server::http::web::RequestMeta;
+use crate::server::pro_sante_connect::{self, Answer, Landing};
 use crate::server::session;
 use crate::server::state::AppState;
 use crate::server::upload_access;
@@ -21,19 +22,13 @@ use axum::response::{IntoResponse, Response};
 /// so the token leaves the address bar at once.
 pub async fn follow_link(State(state): State<AppState>, Path(token): Path<String>, request: Request) -> Response {
     let meta = RequestMeta::from_parts(&request.into_parts().0);
-    let (location, cookie) = match upload_access::open_by_link(&state, &meta, &token).await {
-        Ok(cookie) => ("/send".to_owned(), Some(cookie)),
+    match upload_access::open_by_link(&state, &meta, &token).await {
+        Ok(cookie) => see_other("/send", &[cookie]),
         Err(AppError::RateLimited { .. } | AppError::ProofOfWorkRequired { .. }) => {
-            (format!("/send?link={}", LinkRefusal::Limited.as_ref()), None)
+            see_other(&format!("/send?link={}", LinkRefusal::Limited.as_ref()), &[])
         }
-        Err(_) => (format!("/send?link={}", LinkRefusal::Invalid.as_ref()), None),
-    };
-    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
-    let headers = response.headers_mut();
-    if let Some(cookie) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
-        headers.insert(header::SET_COOKIE, cookie);
+        Err(_) => see_other(&format!("/send?link={}", LinkRefusal::Invalid.as_ref()), &[]),
     }
-    response
 }
 
 /// `GET /documents/{id}/download`, for the staff of the document's pharmacy; another
@@ -72,4 +67,53 @@ pub async fn export_audit(
     ];
     let csv = audit_trail::csv_export(state, &admin, filter, meta.lang());
     (headers, Body::from_stream(csv)).into_response()
+}
+
+/// A redirect to `location` that sets `cookies`.
+fn see_other(location: &str, cookies: &[String]) -> Response {
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location.to_owned())]).into_response();
+    for cookie in cookies.iter().filter_map(|c| HeaderValue::from_str(c).ok()) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// `GET /auth/psc/login`: off to Pro Santé Connect to sign in.
+pub async fn begin_psc_login(State(state): State<AppState>) -> Response {
+    match pro_sante_connect::begin(&state, None).await {
+        Ok((provider, cookie)) => see_other(&provider, &[cookie]),
+        Err(outcome) => see_other(&format!("/login?psc={}", outcome.as_ref()), &[]),
+    }
+}
+
+/// `GET /auth/psc/link`: off to Pro Santé Connect to link the signed-in account, when it
+/// may be linked.
+pub async fn begin_psc_link(State(state): State<AppState>, request: Request) -> Response {
+    let meta = RequestMeta::from_parts(&request.into_parts().0);
+    let caller = match session::staff(&state, &meta).await {
+        Ok(caller) if pro_sante_connect::may_link(&caller) => caller,
+        Ok(_) => return see_other("/account", &[]),
+        Err(_) => return see_other("/login", &[]),
+    };
+    match pro_sante_connect::begin(&state, Some(&caller.user)).await {
+        Ok((provider, cookie)) => see_other(&provider, &[cookie]),
+        Err(outcome) => see_other(&format!("/account?psc={}", outcome.as_ref()), &[]),
+    }
+}
+
+/// `GET /auth/psc/callback`: the provider's answer; a session opens, or the login or
+/// account page says why not.
+pub async fn finish_psc(State(state): State<AppState>, Query(answer): Query<Answer>, request: Request) -> Response {
+    let meta = RequestMeta::from_parts(&request.into_parts().0);
+    let cleared = pro_sante_connect::cleared_cookie(&state.settings);
+    match pro_sante_connect::finish(&state, &meta, answer).await {
+        Ok(Landing::SignedIn { stage, token }) => see_other(
+            stage.next_path(),
+            &[cleared, session::session_cookie(&state.settings, &token)],
+        ),
+        Ok(Landing::Account(outcome)) => see_other(&format!("/account?psc={}", outcome.as_ref()), &[cleared]),
+        Ok(Landing::Login(outcome)) => see_other(&format!("/login?psc={}", outcome.as_ref()), &[cleared]),
+        Err(AppError::Unauthorized | AppError::Forbidden) => see_other("/login", &[cleared]),
+        Err(error) => error.into_response(),
+    }
 }

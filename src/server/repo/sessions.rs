@@ -1,6 +1,6 @@
 //! Signed-in sessions. Only a keyed hash of the cookie's token is stored.
 
-use crate::model::session::SessionStage;
+use crate::model::session::{SessionStage, SignIn};
 use sqlx::{Any, Executor, FromRow};
 
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
@@ -9,6 +9,8 @@ pub struct SessionRow {
     pub user_id: String,
     #[sqlx(try_from = "String")]
     pub stage: SessionStage,
+    #[sqlx(try_from = "String")]
+    pub proof: SignIn,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub created_at: i64,
@@ -16,12 +18,13 @@ pub struct SessionRow {
     pub expires_at: i64,
 }
 
-const COLUMNS: &str = "id, user_id, stage, ip, user_agent, created_at, last_seen_at, expires_at";
+const COLUMNS: &str = "id, user_id, stage, proof, ip, user_agent, created_at, last_seen_at, expires_at";
 
 pub struct NewSession<'a> {
     pub token_hash: &'a str,
     pub user_id: &'a str,
     pub stage: SessionStage,
+    pub proof: SignIn,
     pub ip: Option<&'a str>,
     pub user_agent: Option<&'a str>,
     pub expires_at: i64,
@@ -33,13 +36,14 @@ pub async fn insert<'e>(
     now: i64,
 ) -> Result<SessionRow, sqlx::Error> {
     sqlx::query_as(&format!(
-        "INSERT INTO sessions (id, token_hash, user_id, stage, ip, user_agent, created_at, last_seen_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING {COLUMNS}"
+        "INSERT INTO sessions (id, token_hash, user_id, stage, proof, ip, user_agent, created_at, last_seen_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING {COLUMNS}"
     ))
     .bind(super::new_id())
     .bind(new.token_hash)
     .bind(new.user_id)
     .bind(new.stage.as_ref())
+    .bind(new.proof.as_ref())
     .bind(new.ip)
     .bind(new.user_agent)
     .bind(now)

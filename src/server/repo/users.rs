@@ -21,6 +21,8 @@ pub struct User {
     /// Sealed by the master key.
     pub totp_secret: Option<Vec<u8>>,
     pub totp_pending_secret: Option<Vec<u8>>,
+    /// The RPPS number of the professional who signs in with Pro Santé Connect.
+    pub rpps: Option<String>,
     pub created_at: i64,
 }
 
@@ -39,6 +41,7 @@ impl std::fmt::Debug for User {
             .field("password_expires_at", &self.password_expires_at)
             .field("totp_secret", &kept(&self.totp_secret))
             .field("totp_pending_secret", &kept(&self.totp_pending_secret))
+            .field("rpps", &self.rpps)
             .field("created_at", &self.created_at)
             .finish()
     }
@@ -53,10 +56,12 @@ pub struct NewUser<'a> {
     pub role: Role,
     /// A temporary password: changed at first login, unusable after this time.
     pub temporary_until: Option<i64>,
+    /// Linked to Pro Santé Connect from the start.
+    pub rpps: Option<&'a str>,
 }
 
 const COLUMNS: &str = "id, pharmacy_id, email, full_name, password_hash, role, is_active, must_change_password, \
-                       password_expires_at, totp_secret, totp_pending_secret, created_at";
+                       password_expires_at, totp_secret, totp_pending_secret, rpps, created_at";
 
 pub async fn insert<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -65,8 +70,8 @@ pub async fn insert<'e>(
 ) -> Result<User, sqlx::Error> {
     sqlx::query_as(&format!(
         "INSERT INTO users (id, pharmacy_id, email, full_name, password_hash, role, is_active, must_change_password,
-                            password_expires_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $9) RETURNING {COLUMNS}"
+                            password_expires_at, rpps, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $10) RETURNING {COLUMNS}"
     ))
     .bind(new_id())
     .bind(new.pharmacy_id)
@@ -76,6 +81,7 @@ pub async fn insert<'e>(
     .bind(new.role.as_ref())
     .bind(i64::from(new.temporary_until.is_some()))
     .bind(new.temporary_until)
+    .bind(new.rpps)
     .bind(now)
     .fetch_one(db)
     .await
@@ -86,6 +92,31 @@ pub async fn find<'e>(db: impl Executor<'e, Database = Any>, id: &str) -> Result
         .bind(id)
         .fetch_optional(db)
         .await
+}
+
+/// The account linked to Pro Santé Connect identity `rpps`, in whichever pharmacy.
+pub async fn find_by_rpps<'e>(db: impl Executor<'e, Database = Any>, rpps: &str) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE rpps = $1"))
+        .bind(rpps)
+        .fetch_optional(db)
+        .await
+}
+
+/// Links the account to a Pro Santé Connect identity, or unlinks it (`None`). Fails with
+/// a unique violation when another account holds that number.
+pub async fn set_rpps<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    rpps: Option<&str>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET rpps = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(rpps)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn find_by_email<'e>(
@@ -252,6 +283,7 @@ mod tests {
             password_expires_at: None,
             totp_secret: Some(vec![0xAB; 40]),
             totp_pending_secret: None,
+            rpps: None,
             created_at: 0,
         };
         let shown = format!("{user:?}");

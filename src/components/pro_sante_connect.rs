@@ -1,0 +1,53 @@
+//! Pro Santé Connect on the login and account pages: the button, and how a login or a
+//! link that came back from the provider ended (`?psc=...`).
+
+use crate::api::auth::pro_sante_connect_name;
+use crate::i18n::{Text, use_i18n};
+use crate::model::session::PscOutcome;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// The name on the button, when the server has a PSC client; rendered on the server, so
+/// the button is there before the page's code runs.
+pub fn use_psc_name() -> Resource<Option<String>> {
+    Resource::new_blocking(|| (), |()| async { pro_sante_connect_name().await.ok().flatten() })
+}
+
+/// A link (a full page load, off to the provider) with PSC's name: `href` begins a login
+/// or a link.
+#[component]
+pub fn PscButton(name: String, href: &'static str, label: Text) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <a class="button psc" href=href rel="external">
+            {i18n.t(label)} " " {name}
+        </a>
+    }
+}
+
+/// How the last PSC login or link ended, from the address the server sent the browser to.
+#[component]
+pub fn PscNotice() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let outcome = move || {
+        query
+            .read()
+            .get("psc")
+            .and_then(|value| value.parse::<PscOutcome>().ok())
+    };
+    move || {
+        outcome().map(|outcome| {
+            let role = if outcome == PscOutcome::Linked {
+                "status"
+            } else {
+                "alert"
+            };
+            view! {
+                <div class="form-alert" role=role>
+                    <p>{i18n.t(outcome.text())}</p>
+                </div>
+            }
+        })
+    }
+}
