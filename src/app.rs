@@ -1,5 +1,6 @@
 //! The HTML shell, the root component and the routes.
 
+use crate::components::pro_sante_connect::provide_psc_name;
 use crate::components::session::Auth;
 use crate::components::{Footer, Header};
 use crate::i18n::{I18n, LANG_COOKIE, Lang, Text};
@@ -39,6 +40,7 @@ pub fn App() -> impl IntoView {
     };
     provide_context(i18n);
     Auth::provide();
+    provide_psc_name();
 
     // Effects run in the browser only.
     Effect::new(move || remember_lang(i18n.lang.get()));

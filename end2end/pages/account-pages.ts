@@ -50,10 +50,13 @@ export class LoginPage extends AppPage {
 }
 
 export class ProSanteConnect extends AppPage {
-  /** At the fake provider's page, signs in as the test professional named `who`. */
+  /** At the fake provider's page, signs in as the test professional named `who`, and
+   * waits until the page the server sends the browser back to is interactive. */
   async signInAs(who: RegExp): Promise<void> {
     await expect(this.page.getByRole('heading', { name: 'Fake Pro Santé Connect' })).toBeVisible();
     await this.page.getByRole('button', { name: who }).click();
+    await expect(this.page).not.toHaveURL(/\/auth\/realms\//);
+    await this.hydrated();
   }
 
   /** From the login page, through the provider, as `who`. */

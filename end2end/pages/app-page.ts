@@ -13,8 +13,13 @@ export class AppPage {
   // Opens `path` and waits for hydration: clicks before it would do nothing.
   async open(path = '/'): Promise<Response | null> {
     const response = await this.page.goto(path);
-    await this.page.locator('body[data-hydrated="true"]').waitFor();
+    await this.hydrated();
     return response;
+  }
+
+  // Waits until the page loaded last (by a link, a redirect or `open`) is interactive.
+  async hydrated(): Promise<void> {
+    await this.page.locator('body[data-hydrated="true"]').waitFor();
   }
 
   languageButton(name: 'Français' | 'English'): Locator {

@@ -81,20 +81,6 @@ pub async fn logout() -> Result<Option<String>, AppError> {
     .await
 }
 
-/// The name on the Pro Santé Connect button; none when the server has no PSC client.
-#[server]
-pub async fn pro_sante_connect_name() -> Result<Option<String>, AppError> {
-    use crate::server::http::web;
-    web::answer(async {
-        let (state, _) = web::context()?;
-        Ok(state
-            .pro_sante_connect
-            .as_ref()
-            .map(|psc| psc.display_name().to_owned()))
-    })
-    .await
-}
-
 /// The signed-in user and the stage of their session; `None` when signed out.
 #[server]
 pub async fn current_session() -> Result<Option<Session>, AppError> {

@@ -21,7 +21,10 @@ pub fn ApiKeysSection() -> impl IntoView {
         move || (create.version().get(), revoke.version().get()),
         |_| list_api_keys(),
     );
-    let created = move || create.value().get().and_then(Result::ok);
+    // The view may still read the answer while the page is torn down (a logout from it):
+    // the answer's signal is taken now, and read only while it lasts.
+    let answer = create.value();
+    let created = move || answer.try_get().flatten().and_then(Result::ok);
     view! {
         <section class="page narrow" aria-labelledby="api-keys-heading">
             <h2 id="api-keys-heading">{i18n.t(Text::ApiKeysHeading)}</h2>

@@ -1,16 +1,35 @@
 //! Pro Santé Connect on the login and account pages: the button, and how a login or a
 //! link that came back from the provider ended (`?psc=...`).
 
-use crate::api::auth::pro_sante_connect_name;
 use crate::i18n::{Text, use_i18n};
 use crate::model::session::PscOutcome;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-/// The name on the button, when the server has a PSC client; rendered on the server, so
-/// the button is there before the page's code runs.
-pub fn use_psc_name() -> Resource<Option<String>> {
-    Resource::new_blocking(|| (), |()| async { pro_sante_connect_name().await.ok().flatten() })
+/// The name on the PSC button, when the server has a PSC client.
+#[derive(Clone)]
+struct PscName(Option<String>);
+
+/// Reads the name once, on the server, when the app starts in the browser: it is part
+/// of the first page, so the button is there before any code runs, and on pages reached
+/// later without a request of their own.
+pub fn provide_psc_name() {
+    let name = SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        if let Some(state) = use_context::<crate::server::state::AppState>() {
+            return state
+                .pro_sante_connect
+                .as_ref()
+                .map(|psc| psc.display_name().to_owned());
+        }
+        None
+    })
+    .into_inner();
+    provide_context(PscName(name));
+}
+
+pub fn use_psc_name() -> Option<String> {
+    use_context::<PscName>().and_then(|name| name.0)
 }
 
 /// A link (a full page load, off to the provider) with PSC's name: `href` begins a login

@@ -3,7 +3,7 @@ use crate::components::form::{FormAlert, action_error};
 use crate::components::pro_sante_connect::{PscButton, PscNotice, use_psc_name};
 use crate::components::session::{RequireSession, use_auth};
 use crate::i18n::{Text, use_i18n};
-use crate::model::session::PSC_LINK_PATH;
+use crate::model::session::{PSC_LINK_PATH, Session};
 use crate::time_format::date_time;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -44,7 +44,7 @@ pub fn AccountPage() -> impl IntoView {
                     <li><A href="/account/second-factor" attr:class="button">{i18n.t(Text::ManageSecondFactor)}</A></li>
                 </ul>
             </section>
-            <ProSanteConnectLink />
+            {move || auth.current().map(|session| view! { <ProSanteConnectLink session /> })}
             <Sessions />
         </RequireSession>
     }
@@ -53,10 +53,10 @@ pub fn AccountPage() -> impl IntoView {
 /// The account's link to Pro Santé Connect, when the server offers it: the RPPS number
 /// it signs in with and a way to unlink it, or a way to link it.
 #[component]
-fn ProSanteConnectLink() -> impl IntoView {
+fn ProSanteConnectLink(session: Session) -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
-    let psc_name = use_psc_name();
+    let name = use_psc_name()?;
     let unlink = ServerAction::<UnlinkProSanteConnect>::new();
     let unlink_error = action_error(unlink.value());
     Effect::new(move || {
@@ -64,34 +64,29 @@ fn ProSanteConnectLink() -> impl IntoView {
             auth.refresh();
         }
     });
-    let section = move || {
-        let name = psc_name.get().flatten()?;
-        let session = auth.current()?;
-        let state = match (session.user.rpps, session.may_link_psc) {
-            (Some(rpps), _) => view! {
-                <p>{i18n.t(Text::PscLinkedTo)} " " <strong class="rpps">{rpps}</strong></p>
-                <ActionForm action=unlink attr:class="form inline">
-                    <button type="submit" class="button">{i18n.t(Text::PscUnlink)}</button>
-                </ActionForm>
-                <FormAlert error=unlink_error />
-            }
-            .into_any(),
-            (None, true) => view! {
-                <p>{i18n.t(Text::PscLinkHint)}</p>
-                <PscButton name href=PSC_LINK_PATH label=Text::PscLinkWith />
-            }
-            .into_any(),
-            (None, false) => view! { <p>{i18n.t(Text::PscLinkNeedsSecondFactor)}</p> }.into_any(),
-        };
-        Some(view! {
-            <section class="page" aria-labelledby="psc-heading">
-                <h2 id="psc-heading">"Pro Santé Connect"</h2>
-                <PscNotice />
-                {state}
-            </section>
-        })
+    let state = match (session.user.rpps, session.may_link_psc) {
+        (Some(rpps), _) => view! {
+            <p>{i18n.t(Text::PscLinkedTo)} " " <strong class="rpps">{rpps}</strong></p>
+            <ActionForm action=unlink attr:class="form inline">
+                <button type="submit" class="button">{i18n.t(Text::PscUnlink)}</button>
+            </ActionForm>
+            <FormAlert error=unlink_error />
+        }
+        .into_any(),
+        (None, true) => view! {
+            <p>{i18n.t(Text::PscLinkHint)}</p>
+            <PscButton name href=PSC_LINK_PATH label=Text::PscLinkWith />
+        }
+        .into_any(),
+        (None, false) => view! { <p>{i18n.t(Text::PscLinkNeedsSecondFactor)}</p> }.into_any(),
     };
-    view! { <Suspense>{section}</Suspense> }
+    Some(view! {
+        <section class="page" aria-labelledby="psc-heading">
+            <h2 id="psc-heading">"Pro Santé Connect"</h2>
+            <PscNotice />
+            {state}
+        </section>
+    })
 }
 
 /// The user's sessions, each of which can be ended, or all but this one.

@@ -55,7 +55,10 @@ fn TransferCodesPanel() -> impl IntoView {
         move || (create.version().get(), revoke.version().get(), refresh.get()),
         |_| list_transfer_codes(),
     );
-    let created = move || create.value().get().and_then(Result::ok);
+    // The view may still read the answer while the page is torn down (a logout from it):
+    // the answer's signal is taken now, and read only while it lasts.
+    let answer = create.value();
+    let created = move || answer.try_get().flatten().and_then(Result::ok);
     // The form starts afresh for the next patient: no note of the previous one left in it.
     let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move || {

@@ -19,7 +19,6 @@ pub fn LoginPage() -> impl IntoView {
     let login_error = action_error(login.value());
     let verify_error = action_error(verify.value());
     let code_step = RwSignal::new(false);
-    let psc_name = use_psc_name();
 
     // A reload at the code step, or a password just accepted, shows the code form.
     Effect::new(move || {
@@ -50,19 +49,13 @@ pub fn LoginPage() -> impl IntoView {
                     view! {
                         <p>{i18n.t(Text::LoginIntro)}</p>
                         <PscNotice />
-                        <Suspense>
-                            {move || {
-                                psc_name
-                                    .get()
-                                    .flatten()
-                                    .map(|name| {
-                                        view! {
-                                            <PscButton name href=PSC_LOGIN_PATH label=Text::PscLogIn />
-                                            <p class="divider">{i18n.t(Text::PscOr)}</p>
-                                        }
-                                    })
-                            }}
-                        </Suspense>
+                        {use_psc_name()
+                            .map(|name| {
+                                view! {
+                                    <PscButton name href=PSC_LOGIN_PATH label=Text::PscLogIn />
+                                    <p class="divider">{i18n.t(Text::PscOr)}</p>
+                                }
+                            })}
                         <ActionForm action=login attr:class="form">
                             <Field name="email" label=Text::Email kind="email" autocomplete="username" error=login_error />
                             <Field

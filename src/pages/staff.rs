@@ -65,7 +65,10 @@ fn StaffManagement() -> impl IntoView {
             .find_map(|e| e.get())
             .map(|e| e.message(i18n.lang.get()))
     };
-    let created = move || create.value().get().and_then(Result::ok);
+    // The view may still read the answer while the page is torn down (a logout from it):
+    // the answer's signal is taken now, and read only while it lasts.
+    let answer = create.value();
+    let created = move || answer.try_get().flatten().and_then(Result::ok);
     let auth = use_auth();
     // Every page shows times in the new zone from now on.
     Effect::new(move || {

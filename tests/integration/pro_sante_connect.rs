@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
 use santhium::api::account::UnlinkProSanteConnect;
-use santhium::api::auth::{CurrentSession, Logout, ProSanteConnectName, VerifySecondFactor};
+use santhium::api::auth::{CurrentSession, Logout, VerifySecondFactor};
 use santhium::api::staff::{CreateStaff, RequireSecondFactor, SetStaffActive, SetStaffRpps};
 use santhium::error::AppError;
 use santhium::i18n::Text;
@@ -193,9 +193,9 @@ on_both_databases!(
 async fn an_invited_pharmacist_signs_in_with_psc_without_password_or_second_factor(backend: Backend) {
     let psc = fake_provider().await;
     let app = app_with(backend, &psc, &[]).await;
-    assert_eq!(
-        app.visitor().call::<ProSanteConnectName, Option<String>>(&[]).await,
-        Ok(Some("Pro Santé Connect".into())),
+    let page = app.get("/login").await.body;
+    assert!(
+        page.contains(r#"href="/auth/psc/login""#) && page.contains("Pro Santé Connect"),
         "the login page shows the button"
     );
     let mut admin = register(&app, "Pharmacie du Port", "port@pharmacie.fr").await;
@@ -462,10 +462,7 @@ async fn unknown_professionals_other_professions_and_disabled_accounts_are_refus
 
     // Without OIDC settings there is no button and no way in.
     let plain = spawn_app_on(backend, &[]).await;
-    assert_eq!(
-        plain.visitor().call::<ProSanteConnectName, Option<String>>(&[]).await,
-        Ok(None)
-    );
+    assert!(!plain.get("/login").await.body.contains("/auth/psc/login"), "no button");
     let mut browser = Browser::new(&plain, [10, 0, 2, 2]);
     assert_eq!(landed(&browser.get(PSC_LOGIN_PATH).await), "/login?psc=failed");
 }
