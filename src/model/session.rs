@@ -45,6 +45,8 @@ pub enum SignIn {
 pub const PSC_LOGIN_PATH: &str = "/auth/psc/login";
 /// Where a signed-in user's link to Pro Santé Connect begins.
 pub const PSC_LINK_PATH: &str = "/auth/psc/link";
+/// Where Pro Santé Connect sends the browser back.
+pub const PSC_CALLBACK_PATH: &str = "/auth/psc/callback";
 
 /// How a Pro Santé Connect login or link ended when it did not open a session, as
 /// `/login?psc=...` and `/account?psc=...` tell the page.

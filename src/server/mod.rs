@@ -32,6 +32,7 @@ pub mod notifications;
 pub mod page_assembly;
 pub mod passwords;
 pub mod pro_sante_connect;
+pub mod psc_provider;
 pub mod qr_reading;
 pub mod rate_limit;
 pub mod repo;

@@ -16,101 +16,24 @@ use crate::i18n::Text;
 use crate::model::audit::Action;
 use crate::model::session::{PscOutcome, SessionStage, SignIn};
 use crate::server::audit::{self, Actor};
-use crate::server::config::pro_sante_connect::ProSanteConnect;
-use crate::server::config::{ConfigError, Settings, expected};
+use crate::server::config::Settings;
 use crate::server::http::web::{RequestMeta, SiteCookie};
 use crate::server::login_limit;
 use crate::server::repo::users::{self, User};
 use crate::server::session::{self, Caller, Staff};
 use crate::server::state::AppState;
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreIdTokenClaims, CoreTokenResponse};
+use openidconnect::core::{CoreAuthenticationFlow, CoreGenderClaim, CoreIdTokenClaims, CoreTokenResponse};
 use openidconnect::{
-    AdditionalClaims, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
-    EndpointSet, IssuerUrl, JsonWebKeySet, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
-    PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope, TokenResponse, UserInfoClaims,
+    AdditionalClaims, AuthorizationCode, ClientId, CsrfToken, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
+    PkceCodeVerifier, PostLogoutRedirectUrl, Scope, TokenResponse, UserInfoClaims,
 };
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
-
-/// Where the provider sends the browser back.
-pub const CALLBACK_PATH: &str = "/auth/psc/callback";
 
 const PENDING_COOKIE: SiteCookie = SiteCookie("santhium_psc");
 const PENDING_PURPOSE: &str = "psc-login";
 const PENDING_SECS: i64 = 600;
 /// The authentication level PSC is asked for, and must report in the ID token.
 const EIDAS_SUBSTANTIAL: &str = "eidas1";
-
-type Client =
-    CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
-
-/// The PSC client of this server: its settings and the HTTP client that reaches the
-/// provider (never following redirects, with the client certificate when one is set).
-#[derive(Clone)]
-pub struct Connector {
-    settings: ProSanteConnect,
-    http: reqwest::Client,
-}
-
-impl Connector {
-    /// The connector `settings` describe, if any.
-    pub fn new(settings: &Settings) -> Result<Option<Connector>, ConfigError> {
-        let Some(psc) = settings.pro_sante_connect.clone() else {
-            return Ok(None);
-        };
-        let mut http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(10));
-        if let Some(pem) = &psc.client_identity {
-            let identity = reqwest::Identity::from_pem(pem)
-                .map_err(|_| expected("OIDC_CLIENT_CERT", "a PEM certificate, with its key in OIDC_CLIENT_KEY"))?;
-            http = http.identity(identity);
-        }
-        let http = http
-            .build()
-            .map_err(|_| expected("OIDC_CLIENT_CERT", "a certificate and key the TLS client accepts"))?;
-        Ok(Some(Connector { settings: psc, http }))
-    }
-
-    pub fn display_name(&self) -> &str {
-        &self.settings.display_name
-    }
-
-    /// The provider as it describes itself now, with its keys.
-    async fn provider(&self, public_url: &str) -> Result<(Client, ProviderMetadataWithLogout), PscOutcome> {
-        let failed = |what: &str, error: &dyn std::fmt::Display| {
-            tracing::warn!(%error, "Pro Santé Connect: {what}");
-            PscOutcome::Failed
-        };
-        let metadata: ProviderMetadataWithLogout = self
-            .http
-            .get(&self.settings.discovery_url)
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| failed("discovery unreachable", &e))?
-            .json()
-            .await
-            .map_err(|e| failed("discovery unreadable", &e))?;
-        let issuer = IssuerUrl::new(self.settings.issuer.clone()).map_err(|e| failed("issuer", &e))?;
-        if metadata.issuer() != &issuer {
-            return Err(failed("discovery names another issuer", &metadata.issuer().as_str()));
-        }
-        let keys = JsonWebKeySet::fetch_async(metadata.jwks_uri(), &self.http)
-            .await
-            .map_err(|e| failed("keys unreachable", &e))?;
-        let metadata = metadata.set_jwks(keys);
-        let redirect =
-            RedirectUrl::new(format!("{public_url}{CALLBACK_PATH}")).map_err(|e| failed("redirect address", &e))?;
-        let client = CoreClient::from_provider_metadata(
-            metadata.clone(),
-            ClientId::new(self.settings.client_id.clone()),
-            Some(ClientSecret::new(self.settings.client_secret.clone())),
-        )
-        .set_redirect_uri(redirect);
-        Ok((client, metadata))
-    }
-}
 
 /// What a login in progress remembers until the provider answers.
 struct Pending {

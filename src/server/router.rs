@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::server::files::FileType;
 use crate::server::http::{connections, headers, previews, routes, web};
 use crate::server::state::AppState;
-use crate::server::{api_docs, health, meters, pro_sante_connect, rest, telemetry, upload_access};
+use crate::server::{api_docs, health, meters, rest, telemetry, upload_access};
 use axum::extract::Request;
 use axum::http::{Extensions, HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
@@ -66,7 +66,7 @@ pub fn app(state: AppState) -> Router {
         .route("/t/{code}", get(routes::follow_link))
         .route(crate::model::session::PSC_LOGIN_PATH, get(routes::begin_psc_login))
         .route(crate::model::session::PSC_LINK_PATH, get(routes::begin_psc_link))
-        .route(pro_sante_connect::CALLBACK_PATH, get(routes::finish_psc))
+        .route(crate::model::session::PSC_CALLBACK_PATH, get(routes::finish_psc))
         .route(rest::DOCS_PATH, get(api_docs::page))
         .route("/documents/{id}/download", get(routes::download))
         .route(crate::model::audit::EXPORT_PATH, get(routes::export_audit))

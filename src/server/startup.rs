@@ -5,7 +5,7 @@ use crate::server::config::{self, ConfigError, Settings};
 use crate::server::http::connections;
 use crate::server::state::AppState;
 use crate::server::{
-    blob_store, clock, db, documents, notifications, passwords, pro_sante_connect, qr_reading, retention, router,
+    blob_store, clock, db, documents, notifications, passwords, psc_provider, qr_reading, retention, router,
     transfer_codes,
 };
 use leptos::prelude::*;
@@ -48,7 +48,7 @@ pub async fn state(settings: Settings, leptos_options: LeptosOptions) -> Result<
     let blobs = blob_store::BlobStore::connect(&settings.storage).await?;
     blobs.ping().await?;
     let hasher = passwords::PasswordHasher::for_this_machine(settings.password_hash_queue);
-    let pro_sante_connect = pro_sante_connect::Connector::new(&settings)?;
+    let pro_sante_connect = psc_provider::Connector::new(&settings)?;
     let state = AppState {
         pro_sante_connect,
         hasher,

@@ -2,7 +2,7 @@
 //! settings, the clock, the password hasher and the document store. Never global.
 
 use crate::server::config::Settings;
-use crate::server::{blob_store, clock, passwords, pro_sante_connect, qr_reading};
+use crate::server::{blob_store, clock, passwords, psc_provider, qr_reading};
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use sqlx::AnyPool;
@@ -19,5 +19,5 @@ pub struct AppState {
     pub blobs: blob_store::BlobStore,
     pub qr_reader: qr_reading::QrReader,
     /// The Pro Santé Connect client, when `OIDC_ISSUER` is set.
-    pub pro_sante_connect: Option<pro_sante_connect::Connector>,
+    pub pro_sante_connect: Option<psc_provider::Connector>,
 }
