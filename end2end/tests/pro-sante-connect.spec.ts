@@ -1,15 +1,15 @@
 import { test, expect } from '../fixtures';
-import { PASSWORD, pages, totpCode, uniqueEmail } from '../pages/account-pages';
+import { NEW_PASSWORD, PASSWORD, pages, totpCode, uniqueEmail } from '../pages/account-pages';
 
 // The release server talks to the fake Pro Santé Connect the config starts
 // (`cargo run --features ssr --example fake_psc`), whose professionals are fixed: each
 // RPPS number can be linked to one account per run, so each test below uses its own.
 
 test('a pharmacist invited by RPPS number signs in with Pro Santé Connect and out of both', async ({ page }) => {
-  const { register, login, staff, psc } = pages(page);
+  const { register, login, staff, psc, password } = pages(page);
   const adminEmail = uniqueEmail('psc-admin');
   await register.register('Pharmacie de la Fontaine', 'Alex Bernard', adminEmail);
-  await staff.createStaff('Camille Martin', uniqueEmail('camille'), '10001234567');
+  const temporaryPassword = await staff.createStaff('Camille Martin', uniqueEmail('camille'), '10001234567');
   await expect(staff.member('Camille Martin')).toContainText('RPPS 10001234567');
   await login.logOut();
 
@@ -20,7 +20,10 @@ test('a pharmacist invited by RPPS number signs in with Pro Santé Connect and o
     "Aucun compte n'est lié à votre identité Pro Santé Connect.",
   );
 
+  // The invitation is taken up with the temporary password the admin handed over.
   await psc.logIn(/Camille Martin/);
+  await expect(page).toHaveURL('/account/password');
+  await password.change(temporaryPassword, NEW_PASSWORD);
   await expect(page).toHaveURL('/dashboard');
   await expect(page.getByText('Camille Martin · Pharmacie de la Fontaine')).toBeVisible();
 
@@ -58,7 +61,10 @@ test('a pharmacist links their account after a second-factor login, signs in wit
   await expect(page).toHaveURL('/dashboard');
   await expect(page.getByText('Louis Bernard · Pharmacie des Tilleuls')).toBeVisible();
 
+  // Unlinking ends the sessions PSC opened, this one too; the identity opens nothing more.
   await login.open('/account');
   await section.getByRole('button', { name: 'Délier de Pro Santé Connect' }).click();
-  await expect(section).toContainText('activez la double authentification');
+  await expect(page).toHaveURL('/login');
+  await psc.logIn(/Louis Bernard/);
+  await expect(page).toHaveURL('/login?psc=unknown_account');
 });

@@ -42,16 +42,15 @@ pub async fn create_staff(
     .await
 }
 
-/// Links a colleague's account to their RPPS number for Pro Santé Connect, or unlinks
-/// it (blank).
+/// Unlinks a colleague's account from Pro Santé Connect.
 #[server]
-pub async fn set_staff_rpps(user_id: String, #[server(default)] rpps: String) -> Result<(), AppError> {
+pub async fn unlink_staff_rpps(user_id: String) -> Result<(), AppError> {
     use crate::server::http::web;
     use crate::server::{session, staff};
     web::answer(async {
         let (state, meta) = web::context()?;
         let admin = session::admin(&state, &meta).await?;
-        staff::set_rpps(&state, &admin, &user_id, &rpps).await
+        staff::unlink_rpps(&state, &admin, &user_id).await
     })
     .await
 }

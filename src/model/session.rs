@@ -35,8 +35,10 @@ impl SessionStage {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::AsRefStr, strum::EnumString)]
 #[strum(serialize_all = "snake_case")]
 pub enum SignIn {
-    /// A password, then the second factor when one is set up.
+    /// A password alone (the account has no second factor, or owes one).
     Password,
+    /// A password, then a second-factor code in this same session.
+    SecondFactor,
     /// Pro Santé Connect (e-CPS app or CPS card): strong authentication in itself.
     ProSanteConnect,
 }

@@ -1,6 +1,6 @@
 use crate::api::staff::{
     CreateStaff, RequireSecondFactor, SetNotificationEmail, SetRetentionDays, SetStaffActive, SetStaffRole,
-    SetStaffRpps, SetTimeZone, list_staff,
+    SetTimeZone, UnlinkStaffRpps, list_staff,
 };
 use crate::components::ApiKeysSection;
 use crate::components::form::{Field, FormAlert, Submit, action_error};
@@ -29,7 +29,7 @@ fn StaffManagement() -> impl IntoView {
     let create = ServerAction::<CreateStaff>::new();
     let set_role = ServerAction::<SetStaffRole>::new();
     let set_active = ServerAction::<SetStaffActive>::new();
-    let set_rpps = ServerAction::<SetStaffRpps>::new();
+    let unlink_rpps = ServerAction::<UnlinkStaffRpps>::new();
     let require = ServerAction::<RequireSecondFactor>::new();
     let retention = ServerAction::<SetRetentionDays>::new();
     let retention_error = action_error(retention.value());
@@ -41,7 +41,7 @@ fn StaffManagement() -> impl IntoView {
     let change_errors = [
         action_error(set_role.value()),
         action_error(set_active.value()),
-        action_error(set_rpps.value()),
+        action_error(unlink_rpps.value()),
         action_error(require.value()),
     ];
     let staff = Resource::new(
@@ -50,7 +50,7 @@ fn StaffManagement() -> impl IntoView {
                 create.version().get(),
                 set_role.version().get(),
                 set_active.version().get(),
-                set_rpps.version().get(),
+                unlink_rpps.version().get(),
                 require.version().get(),
                 retention.version().get(),
                 notify.version().get(),
@@ -153,7 +153,7 @@ fn StaffManagement() -> impl IntoView {
                                 {overview
                                     .members
                                     .into_iter()
-                                    .map(|member| view! { <MemberRow member set_role set_active set_rpps /> })
+                                    .map(|member| view! { <MemberRow member set_role set_active unlink_rpps /> })
                                     .collect_view()}
                             </ul>
                         }
@@ -203,7 +203,7 @@ fn MemberRow(
     member: StaffMember,
     set_role: ServerAction<SetStaffRole>,
     set_active: ServerAction<SetStaffActive>,
-    set_rpps: ServerAction<SetStaffRpps>,
+    unlink_rpps: ServerAction<UnlinkStaffRpps>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let StaffMember {
@@ -262,7 +262,7 @@ fn MemberRow(
                     <button
                         type="button"
                         class="button"
-                        on:click=move |_| { set_rpps.dispatch(SetStaffRpps { user_id: rpps_id.clone(), rpps: String::new() }); }
+                        on:click=move |_| { unlink_rpps.dispatch(UnlinkStaffRpps { user_id: rpps_id.clone() }); }
                     >
                         {i18n.t(Text::PscUnlink)}
                     </button>

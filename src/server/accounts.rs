@@ -59,15 +59,16 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
     error.as_database_error().is_some_and(|e| e.is_unique_violation())
 }
 
-/// Moves the caller to `stage` with a new session token (privileges changed).
+/// Moves the caller to `stage`, proven by `proof`, with a new session token (privileges
+/// changed).
 async fn advance(
     state: &AppState,
     caller: &Caller,
-    stage: SessionStage,
+    (proof, stage): (SignIn, SessionStage),
     meta: &RequestMeta,
 ) -> Result<String, AppError> {
     sessions::delete(&state.db, &caller.session.id, &caller.user.id).await?;
-    session::open(state, &caller.user, caller.session.proof, stage, meta).await
+    session::open(state, &caller.user, proof, stage, meta).await
 }
 
 pub struct Registration<'a> {
@@ -279,8 +280,11 @@ pub async fn verify_second_factor(
     code: &str,
 ) -> Result<(SessionStage, String), AppError> {
     accept_second_factor(state, caller, meta, code).await?;
-    let stage = session::owed_stage(&caller.user, &caller.pharmacy, caller.session.proof);
-    Ok((stage, advance(state, caller, stage, meta).await?))
+    let stage = session::owed_stage(&caller.user, &caller.pharmacy, SignIn::SecondFactor);
+    Ok((
+        stage,
+        advance(state, caller, (SignIn::SecondFactor, stage), meta).await?,
+    ))
 }
 
 /// Checks a TOTP code (each time step once) or a recovery code (each once), within the
@@ -348,7 +352,7 @@ pub fn current(caller: &Caller) -> Session {
 
 /// Unlinks the caller's own account from Pro Santé Connect.
 pub async fn unlink_pro_sante_connect(state: &AppState, caller: &Caller) -> Result<(), AppError> {
-    pro_sante_connect::set_link(state, caller, &caller.user.id, None).await
+    pro_sante_connect::unlink(state, caller, &caller.user).await
 }
 
 /// A new password, the current one being proven. Every other session ends; this one
@@ -382,7 +386,10 @@ pub async fn change_password(
         SessionStage::ChangePassword => session::owed_stage(&changed, &caller.pharmacy, caller.session.proof),
         stage => stage,
     };
-    Ok((stage, advance(state, caller, stage, meta).await?))
+    Ok((
+        stage,
+        advance(state, caller, (caller.session.proof, stage), meta).await?,
+    ))
 }
 
 /// Starts setting up a second factor: a new secret, kept pending until a first code
@@ -439,7 +446,9 @@ pub async fn confirm_second_factor(
     api_tokens::revoke_for_user(&state.db, &user.id, state.clock.now()).await?;
     audit::record(state, caller.into(), Action::SecondFactorEnrolled, None).await?;
     let token = match caller.session.stage {
-        SessionStage::EnrolSecondFactor => Some(advance(state, caller, SessionStage::Active, meta).await?),
+        SessionStage::EnrolSecondFactor => {
+            Some(advance(state, caller, (caller.session.proof, SessionStage::Active), meta).await?)
+        }
         _ => None,
     };
     Ok((SecondFactorEnabled { recovery_codes: codes }, token))

@@ -12,13 +12,13 @@
 //! userinfo answer, JSON or signed JWT.
 
 use crate::error::AppError;
-use crate::i18n::Text;
 use crate::model::audit::Action;
 use crate::model::session::{PscOutcome, SessionStage, SignIn};
 use crate::server::audit::{self, Actor};
 use crate::server::config::Settings;
 use crate::server::http::web::{RequestMeta, SiteCookie};
 use crate::server::login_limit;
+use crate::server::repo::sessions;
 use crate::server::repo::users::{self, User};
 use crate::server::session::{self, Caller, Staff};
 use crate::server::state::AppState;
@@ -264,7 +264,7 @@ pub fn is_rpps(value: &str) -> bool {
 async fn record_failure(state: &AppState, meta: &RequestMeta, user: Option<&User>) -> Result<(), AppError> {
     let actor = Actor {
         pharmacy_id: user.map(|u| u.pharmacy_id.as_str()),
-        user_id: None,
+        user_id: user.map(|u| u.id.as_str()),
         ip: meta.ip.as_deref(),
     };
     audit::record(
@@ -318,36 +318,35 @@ async fn link(
     if !allowed {
         return Ok(PscOutcome::Profession);
     }
-    match set_link(state, &caller, user_id, Some(&professional.rpps)).await {
-        Err(AppError::Invalid { .. }) => Ok(PscOutcome::AlreadyLinked),
-        other => other.map(|()| PscOutcome::Linked),
-    }
-}
-
-/// Links account `user_id` to the professional numbered `rpps` (checked), or unlinks it
-/// (`None`), as `by` asks; audited. Another account linked to that number is refused.
-pub async fn set_link(state: &AppState, by: &Staff, user_id: &str, rpps: Option<&str>) -> Result<(), AppError> {
-    if rpps.is_some_and(|rpps| !is_rpps(rpps)) {
-        return Err(AppError::invalid("rpps", Text::RppsInvalid));
-    }
-    match users::set_rpps(&state.db, user_id, rpps, state.clock.now()).await {
-        Err(error) if error.as_database_error().is_some_and(|e| e.is_unique_violation()) => {
-            return Err(AppError::invalid("rpps", Text::RppsTaken));
-        }
+    let mut tx = state.db.begin().await?;
+    users::release_invited_rpps(&mut *tx, &professional.rpps).await?;
+    let linked = match users::link_rpps(&mut *tx, user_id, &professional.rpps, state.clock.now()).await {
+        Err(error) if error.as_database_error().is_some_and(|e| e.is_unique_violation()) => false,
         other => other?,
-    }
-    let action = if rpps.is_some() {
-        Action::PscLinked
-    } else {
-        Action::PscUnlinked
     };
-    audit::record(state, by.into(), action, Some(("user", user_id))).await
+    if !linked {
+        return Ok(PscOutcome::AlreadyLinked);
+    }
+    tx.commit().await?;
+    audit::record(state, (&caller).into(), Action::PscLinked, Some(("user", user_id))).await?;
+    Ok(PscOutcome::Linked)
 }
 
-/// Whether the caller may link their own account: signed in with their password and a
-/// second factor, so that a stolen password alone cannot bind an attacker's identity.
+/// Unlinks `user`'s account from Pro Santé Connect, as `by` asks, and ends the sessions
+/// it opened. Audited when there was a link.
+pub async fn unlink(state: &AppState, by: &Staff, user: &User) -> Result<(), AppError> {
+    if !users::unlink_rpps(&state.db, &user.id, state.clock.now()).await? {
+        return Ok(());
+    }
+    sessions::delete_signed_in_by(&state.db, &user.id, SignIn::ProSanteConnect).await?;
+    audit::record(state, by.into(), Action::PscUnlinked, Some(("user", &user.id))).await
+}
+
+/// Whether the caller may link their own account: in a session opened with their
+/// password and a second-factor code, so that a stolen password alone cannot bind an
+/// attacker's identity to it.
 pub fn may_link(caller: &Caller) -> bool {
-    caller.session.proof == SignIn::Password && caller.user.totp_secret.is_some() && caller.user.rpps.is_none()
+    caller.session.proof == SignIn::SecondFactor && caller.user.rpps.is_none()
 }
 
 /// Where the browser goes to end the provider's session too, after a PSC session is

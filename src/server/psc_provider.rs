@@ -66,6 +66,22 @@ impl Connector {
         if metadata.issuer() != &issuer {
             return Err(failed("discovery names another issuer", &metadata.issuer().as_str()));
         }
+        // The client's secret and the user's tokens go to these: only to the issuer's host.
+        let endpoints = [
+            Some(metadata.authorization_endpoint().url()),
+            metadata.token_endpoint().map(|url| url.url()),
+            metadata.userinfo_endpoint().map(|url| url.url()),
+            Some(metadata.jwks_uri().url()),
+            metadata
+                .additional_metadata()
+                .end_session_endpoint
+                .as_ref()
+                .map(|url| url.url()),
+        ];
+        let origin = issuer.url().origin();
+        if let Some(foreign) = endpoints.into_iter().flatten().find(|url| url.origin() != origin) {
+            return Err(failed("discovery names an endpoint on another host", &foreign.as_str()));
+        }
         let keys = JsonWebKeySet::fetch_async(metadata.jwks_uri(), &self.http)
             .await
             .map_err(|e| failed("keys unreachable", &e))?;

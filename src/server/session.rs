@@ -61,12 +61,14 @@ pub fn is_live(session: &SessionRow, policy: SessionPolicy, now: i64) -> bool {
 
 /// The stage an account signed in by `proof` owes before acting fully: a temporary
 /// password to replace, or a second factor its pharmacy requires to set up. Pro Santé
-/// Connect owes neither: it is strong authentication, and needs no password.
+/// Connect is strong authentication and owes no second factor; but an invitation is
+/// taken up with the temporary password it came with, whatever the login, which proves
+/// that the professional is the one the admin invited.
 pub fn owed_stage(user: &User, pharmacy: &Pharmacy, proof: SignIn) -> SessionStage {
-    if proof == SignIn::ProSanteConnect {
-        SessionStage::Active
-    } else if user.must_change_password {
+    if user.must_change_password {
         SessionStage::ChangePassword
+    } else if proof == SignIn::ProSanteConnect {
+        SessionStage::Active
     } else if pharmacy.require_second_factor && user.totp_secret.is_none() {
         SessionStage::EnrolSecondFactor
     } else {

@@ -128,11 +128,11 @@ pub struct Invitation<'a> {
     pub rpps: &'a str,
 }
 
-/// Links a colleague's account to their RPPS number, or unlinks it (blank).
-pub async fn set_rpps(state: &AppState, admin: &Staff, user_id: &str, rpps: &str) -> Result<(), AppError> {
+/// Unlinks a colleague's account from Pro Santé Connect. A number is only ever given by
+/// an invitation, or by its holder linking their own account.
+pub async fn unlink_rpps(state: &AppState, admin: &Staff, user_id: &str) -> Result<(), AppError> {
     let user = colleague(state, admin, user_id).await?;
-    let rpps = Some(rpps.trim()).filter(|rpps| !rpps.is_empty());
-    pro_sante_connect::set_link(state, admin, &user.id, rpps).await
+    pro_sante_connect::unlink(state, admin, &user).await
 }
 
 /// A role change, never leaving the pharmacy without an active admin: the pharmacy's

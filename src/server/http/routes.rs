@@ -114,6 +114,12 @@ pub async fn finish_psc(State(state): State<AppState>, Query(answer): Query<Answ
         Ok(Landing::Account(outcome)) => see_other(&format!("/account?psc={}", outcome.as_ref()), &[cleared]),
         Ok(Landing::Login(outcome)) => see_other(&format!("/login?psc={}", outcome.as_ref()), &[cleared]),
         Err(AppError::Unauthorized | AppError::Forbidden) => see_other("/login", &[cleared]),
-        Err(error) => error.into_response(),
+        Err(error) => {
+            let mut response = error.into_response();
+            if let Ok(cleared) = HeaderValue::from_str(&cleared) {
+                response.headers_mut().append(header::SET_COOKIE, cleared);
+            }
+            response
+        }
     }
 }

@@ -115,6 +115,20 @@ pub async fn delete<'e>(db: impl Executor<'e, Database = Any>, id: &str, user_id
 }
 
 /// Ends every session of a user but `keep`, and says how many ended.
+/// Ends the user's sessions opened by `proof`.
+pub async fn delete_signed_in_by<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+    proof: SignIn,
+) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND proof = $2")
+        .bind(user_id)
+        .bind(proof.as_ref())
+        .execute(db)
+        .await?;
+    Ok(result.rows_affected())
+}
+
 pub async fn delete_for_user<'e>(
     db: impl Executor<'e, Database = Any>,
     user_id: &str,

@@ -102,21 +102,42 @@ pub async fn find_by_rpps<'e>(db: impl Executor<'e, Database = Any>, rpps: &str)
         .await
 }
 
-/// Links the account to a Pro Santé Connect identity, or unlinks it (`None`). Fails with
-/// a unique violation when another account holds that number.
-pub async fn set_rpps<'e>(
+/// Links the account to the Pro Santé Connect identity `rpps` while it is linked to none
+/// (one statement: two links at once cannot both win). False when it already was; fails
+/// with a unique violation when another account holds that number.
+pub async fn link_rpps<'e>(
     db: impl Executor<'e, Database = Any>,
     id: &str,
-    rpps: Option<&str>,
+    rpps: &str,
     now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET rpps = $2, updated_at = $3 WHERE id = $1")
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("UPDATE users SET rpps = $2, updated_at = $3 WHERE id = $1 AND rpps IS NULL")
         .bind(id)
         .bind(rpps)
         .bind(now)
         .execute(db)
         .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Frees `rpps` from an invitation not yet taken up (its temporary password never
+/// replaced): the professional's own link comes first.
+pub async fn release_invited_rpps<'e>(db: impl Executor<'e, Database = Any>, rpps: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET rpps = NULL WHERE rpps = $1 AND must_change_password = 1")
+        .bind(rpps)
+        .execute(db)
+        .await?;
     Ok(())
+}
+
+/// Unlinks the account from Pro Santé Connect; false when it was not linked.
+pub async fn unlink_rpps<'e>(db: impl Executor<'e, Database = Any>, id: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("UPDATE users SET rpps = NULL, updated_at = $2 WHERE id = $1 AND rpps IS NOT NULL")
+        .bind(id)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(result.rows_affected() == 1)
 }
 
 pub async fn find_by_email<'e>(
