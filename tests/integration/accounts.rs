@@ -83,15 +83,18 @@ pub(crate) async fn pharmacist<'a>(app: &'a TestApp, admin: &mut Visitor<'_>, em
     let account: NewStaffAccount = admin.call::<CreateStaff, _>(&form).await.expect("created");
     let (mut visitor, stage) = login(app, email, &account.temporary_password).await;
     assert_eq!(stage, Ok(SessionStage::ChangePassword));
-    let form = [
-        ("current_password", account.temporary_password.as_str()),
-        ("new_password", NEW_PASSWORD),
-    ];
+    replace_temporary_password(&mut visitor, &account.temporary_password).await;
+    visitor
+}
+
+/// Replaces the temporary password an invitation came with by `NEW_PASSWORD`, which
+/// leaves nothing owed.
+pub(crate) async fn replace_temporary_password(visitor: &mut Visitor<'_>, temporary_password: &str) {
+    let form = [("current_password", temporary_password), ("new_password", NEW_PASSWORD)];
     assert_eq!(
         visitor.call::<ChangePassword, SessionStage>(&form).await,
         Ok(SessionStage::Active)
     );
-    visitor
 }
 
 /// The code an authenticator app shows `steps` time steps from the server's now.

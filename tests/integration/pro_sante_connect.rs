@@ -2,14 +2,16 @@
 //! `tests/fixtures/fake_psc.rs` on a real port: the browser's round trip (the server's
 //! routes, the provider's sign-in page, back), on SQLite and PostgreSQL.
 
-use crate::accounts::{NEW_PASSWORD, PASSWORD, enrol, login, pharmacist, register, totp_code};
+use crate::accounts::{
+    NEW_PASSWORD, PASSWORD, enrol, login, pharmacist, register, replace_temporary_password, totp_code,
+};
 use crate::fake_psc::{self, DOCTOR, FakePsc, PHARMACIST, Professional, SECOND_PHARMACIST, Spoil};
 use crate::on_both_databases;
 use crate::support::{TestApp, TestResponse, Visitor, invalid, spawn_app_on};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
-use santhium::api::account::{ChangePassword, ListSessions, UnlinkProSanteConnect};
+use santhium::api::account::{ListSessions, UnlinkProSanteConnect};
 use santhium::api::auth::{CurrentSession, Logout, VerifySecondFactor};
 use santhium::api::staff::{CreateStaff, RequireSecondFactor, SetStaffActive, UnlinkStaffRpps};
 use santhium::error::AppError;
@@ -229,14 +231,7 @@ async fn an_invited_pharmacist_signs_in_with_psc_without_password_or_second_fact
         Err(StatusCode::FORBIDDEN),
         "nothing else first"
     );
-    let form = [
-        ("current_password", invitation.temporary_password.as_str()),
-        ("new_password", NEW_PASSWORD),
-    ];
-    assert_eq!(
-        visitor.call::<ChangePassword, SessionStage>(&form).await,
-        Ok(SessionStage::Active)
-    );
+    replace_temporary_password(&mut visitor, &invitation.temporary_password).await;
     let token = visitor.cookie.expect("a new session");
     let token = token.split_once('=').expect("name=value").1;
     browser.cookies.insert("santhium_session".into(), token.into());
