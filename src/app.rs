@@ -5,8 +5,8 @@ use crate::components::session::Auth;
 use crate::components::{Footer, Header};
 use crate::i18n::{I18n, LANG_COOKIE, Lang, Text};
 use crate::pages::{
-    AccountPage, AuditPage, ChangePasswordPage, DashboardPage, HomePage, LoginPage, NotFoundPage, RegisterPage,
-    SecondFactorPage, SendPage, StaffPage,
+    AccountPage, AuditPage, ChangePasswordPage, DashboardPage, HomePage, LoginPage, NotFoundPage, PscInvitationsPage,
+    RegisterPage, SecondFactorPage, SendPage, StaffPage,
 };
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
@@ -70,6 +70,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/send") view={Lazy::<SendRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/login/invitations")
+                        view={Lazy::<PscInvitationsRoute>::new()}
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async />
@@ -122,6 +127,7 @@ lazy_page! {
     HomeRoute => HomePage,
     SendRoute => SendPage,
     LoginRoute => LoginPage,
+    PscInvitationsRoute => PscInvitationsPage,
     RegisterRoute => RegisterPage,
     DashboardRoute => DashboardPage,
     AccountRoute => AccountPage,

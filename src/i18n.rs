@@ -414,6 +414,12 @@ texts! {
     Rpps => "N° RPPS (Pro Santé Connect)", "RPPS number (Pro Santé Connect)";
     RppsHint => "Facultatif : 11 chiffres. La personne pourra se connecter avec son e-CPS.",
         "Optional: 11 digits. They will be able to sign in with their e-CPS.";
+    PscInvitationsHeading => "Rejoindre votre pharmacie", "Join your pharmacy";
+    PscInvitationsIntro => "Pro Santé Connect vous a identifié(e). Ces pharmacies vous ont invité(e) avec votre numéro RPPS : rejoignez celle où vous travaillez. Votre compte y sera lié à Pro Santé Connect.",
+        "Pro Santé Connect has identified you. These pharmacies invited you with your RPPS number: join the one you work for. Your account there will be linked to Pro Santé Connect.";
+    PscInvitedBadge => " (invitation en attente)", " (invitation pending)";
+    PscJoin => "Rejoindre", "Join";
+    PscNotMe => "Vous ne travaillez dans aucune de ces pharmacies ? N'en rejoignez aucune :", "You work for none of these pharmacies? Join none:";
     AuditLoginPsc => "Connexion avec Pro Santé Connect", "Logged in with Pro Santé Connect";
     AuditPscLinked => "Compte lié à Pro Santé Connect", "Account linked to Pro Santé Connect";
     AuditPscUnlinked => "Compte délié de Pro Santé Connect", "Account unlinked from Pro Santé Connect";

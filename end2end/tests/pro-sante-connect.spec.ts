@@ -1,15 +1,15 @@
 import { test, expect } from '../fixtures';
-import { NEW_PASSWORD, PASSWORD, pages, totpCode, uniqueEmail } from '../pages/account-pages';
+import { PASSWORD, pages, totpCode, uniqueEmail } from '../pages/account-pages';
 
 // The release server talks to the fake Pro Santé Connect the config starts
 // (`cargo run --features ssr --example fake_psc`), whose professionals are fixed: each
 // RPPS number can be linked to one account per run, so each test below uses its own.
 
 test('a pharmacist invited by RPPS number signs in with Pro Santé Connect and out of both', async ({ page }) => {
-  const { register, login, staff, psc, password } = pages(page);
+  const { register, login, staff, psc } = pages(page);
   const adminEmail = uniqueEmail('psc-admin');
   await register.register('Pharmacie de la Fontaine', 'Alex Bernard', adminEmail);
-  const temporaryPassword = await staff.createStaff('Camille Martin', uniqueEmail('camille'), '10001234567');
+  await staff.createStaff('Camille Martin', uniqueEmail('camille'), '10001234567');
   await expect(staff.member('Camille Martin')).toContainText('RPPS 10001234567');
   await login.logOut();
 
@@ -20,10 +20,10 @@ test('a pharmacist invited by RPPS number signs in with Pro Santé Connect and o
     "Aucun compte n'est lié à votre identité Pro Santé Connect.",
   );
 
-  // The invitation is taken up with the temporary password the admin handed over.
+  // Nothing is linked until the professional, signed in with PSC, accepts the invitation.
   await psc.logIn(/Camille Martin/);
-  await expect(page).toHaveURL('/account/password');
-  await password.change(temporaryPassword, NEW_PASSWORD);
+  await expect(page).toHaveURL('/login/invitations');
+  await page.getByRole('button', { name: 'Rejoindre Pharmacie de la Fontaine' }).click();
   await expect(page).toHaveURL('/dashboard');
   await expect(page.getByText('Camille Martin · Pharmacie de la Fontaine')).toBeVisible();
 
@@ -50,7 +50,7 @@ test('a pharmacist links their account after a second-factor login, signs in wit
 
   await login.open('/account');
   const section = page.getByRole('region', { name: 'Pro Santé Connect' });
-  await section.getByRole('link', { name: 'Lier mon compte à Pro Santé Connect' }).click();
+  await section.getByRole('button', { name: 'Lier mon compte à Pro Santé Connect' }).click();
   await psc.signInAs(/Louis Bernard/);
   await expect(page).toHaveURL('/account?psc=linked');
   await expect(section.getByRole('status')).toContainText('Votre compte est lié à Pro Santé Connect');

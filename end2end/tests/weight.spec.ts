@@ -7,7 +7,7 @@ import { DashboardPage } from '../pages/dashboard-page';
 // a page moves while it loads and hydrates. The budgets hold what the release build
 // reaches today, so that a change that makes a page heavier fails here; the README's
 // "Page weight" says how far they are from issue 15's targets.
-const budget = { patient: 426_000, login: 331_000, dashboard: 475_000 };
+const budget = { patient: 431_000, login: 335_000, dashboard: 482_000 };
 
 interface Download {
   bytes: number;

@@ -113,3 +113,25 @@ pub async fn unlink_pro_sante_connect() -> Result<(), AppError> {
     })
     .await
 }
+
+/// Begins linking the signed-in user's account to Pro Santé Connect, when it may be
+/// linked: where the browser goes to sign in at the provider. A server function, so
+/// another site cannot start a link.
+#[server]
+pub async fn begin_psc_link() -> Result<String, AppError> {
+    use crate::server::http::web;
+    use crate::server::{pro_sante_connect, session};
+    web::answer(async {
+        let (state, meta) = web::context()?;
+        let caller = session::staff(&state, &meta).await?;
+        if !pro_sante_connect::may_link(&caller) {
+            return Err(AppError::Forbidden);
+        }
+        let (provider, cookie) = pro_sante_connect::begin(&state, Some(&caller.user))
+            .await
+            .map_err(|_| AppError::Unavailable)?;
+        web::set_cookie(&cookie);
+        Ok(provider)
+    })
+    .await
+}

@@ -1,7 +1,7 @@
 //! Registering a pharmacy, logging in and out, and who is signed in.
 
 use crate::error::AppError;
-use crate::model::session::{Session, SessionStage};
+use crate::model::session::{PscInvitation, Session, SessionStage};
 use leptos::prelude::*;
 
 /// Creates a pharmacy and its first admin, and signs that admin in.
@@ -93,6 +93,34 @@ pub async fn current_session() -> Result<Option<Session>, AppError> {
             Err(AppError::Unauthorized) => Ok(None),
             Err(error) => Err(error),
         }
+    })
+    .await
+}
+
+/// The invitations waiting for the professional Pro Santé Connect just vouched for, who
+/// has no linked account yet.
+#[server]
+pub async fn psc_invitations() -> Result<Vec<PscInvitation>, AppError> {
+    use crate::server::http::web;
+    use crate::server::pro_sante_connect;
+    web::answer(async {
+        let (state, meta) = web::context()?;
+        pro_sante_connect::invitations(&state, &meta).await
+    })
+    .await
+}
+
+/// The professional accepts the invitation of account `user_id` and is signed in to it.
+#[server]
+pub async fn accept_psc_invitation(user_id: String) -> Result<SessionStage, AppError> {
+    use crate::server::http::web;
+    use crate::server::{pro_sante_connect, session};
+    web::answer(async {
+        let (state, meta) = web::context()?;
+        let (stage, token) = pro_sante_connect::accept(&state, &meta, &user_id).await?;
+        web::set_cookie(&pro_sante_connect::spent_invitation_cookie(&state.settings));
+        web::set_cookie(&session::session_cookie(&state.settings, &token));
+        Ok(stage)
     })
     .await
 }

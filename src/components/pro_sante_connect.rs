@@ -2,7 +2,7 @@
 //! link that came back from the provider ended (`?psc=...`).
 
 use crate::i18n::{Text, use_i18n};
-use crate::model::session::PscOutcome;
+use crate::model::session::{PSC_LOGIN_PATH, PscOutcome};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -32,14 +32,13 @@ pub fn use_psc_name() -> Option<String> {
     use_context::<PscName>().and_then(|name| name.0)
 }
 
-/// A link (a full page load, off to the provider) with PSC's name: `href` begins a login
-/// or a link.
+/// The login button: a link (a full page load, off to the provider) with PSC's name.
 #[component]
-pub fn PscButton(name: String, href: &'static str, label: Text) -> impl IntoView {
+pub fn PscLoginButton(name: String) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <a class="button psc" href=href rel="external">
-            {i18n.t(label)} " " {name}
+        <a class="button psc" href=PSC_LOGIN_PATH rel="external">
+            {i18n.t(Text::PscLogIn)} " " {name}
         </a>
     }
 }

@@ -45,8 +45,6 @@ pub enum SignIn {
 
 /// Where a Pro Santé Connect login begins (a link to follow, off to the provider).
 pub const PSC_LOGIN_PATH: &str = "/auth/psc/login";
-/// Where a signed-in user's link to Pro Santé Connect begins.
-pub const PSC_LINK_PATH: &str = "/auth/psc/link";
 /// Where Pro Santé Connect sends the browser back.
 pub const PSC_CALLBACK_PATH: &str = "/auth/psc/callback";
 
@@ -86,6 +84,18 @@ impl PscOutcome {
         }
     }
 }
+
+/// An admin's invitation waiting for the professional Pro Santé Connect vouched for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PscInvitation {
+    pub user_id: String,
+    /// The name the admin invited them under.
+    pub full_name: String,
+    pub pharmacy_name: String,
+}
+
+/// Where a professional with invitations and no linked account accepts one.
+pub const PSC_INVITATIONS_PATH: &str = "/login/invitations";
 
 /// The signed-in user, as pages show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -44,8 +44,10 @@ pub struct StaffMember {
     pub second_factor_enabled: bool,
     /// Still on the temporary password an admin gave.
     pub must_change_password: bool,
-    /// The RPPS number they sign in with through Pro Santé Connect, when linked.
+    /// The RPPS number they sign in with through Pro Santé Connect, when linked or invited.
     pub rpps: Option<String>,
+    /// Invited by that number, and not yet accepted.
+    pub rpps_invited: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,9 +1,9 @@
-use crate::api::account::{EndOtherSessions, EndSession, UnlinkProSanteConnect, list_sessions};
+use crate::api::account::{BeginPscLink, EndOtherSessions, EndSession, UnlinkProSanteConnect, list_sessions};
 use crate::components::form::{FormAlert, action_error};
-use crate::components::pro_sante_connect::{PscButton, PscNotice, use_psc_name};
+use crate::components::pro_sante_connect::{PscNotice, use_psc_name};
 use crate::components::session::{RequireSession, use_auth};
 use crate::i18n::{Text, use_i18n};
-use crate::model::session::{PSC_LINK_PATH, Session};
+use crate::model::session::Session;
 use crate::time_format::date_time;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -58,6 +58,14 @@ fn ProSanteConnectLink(session: Session) -> impl IntoView {
     let auth = use_auth();
     let name = use_psc_name()?;
     let unlink = ServerAction::<UnlinkProSanteConnect>::new();
+    let begin = ServerAction::<BeginPscLink>::new();
+    let begin_error = action_error(begin.value());
+    // Off to the provider, where the professional signs in to be linked.
+    Effect::new(move || {
+        if let Some(Ok(provider)) = begin.value().get() {
+            let _ = window().location().assign(&provider);
+        }
+    });
     let unlink_error = action_error(unlink.value());
     Effect::new(move || {
         if let Some(Ok(())) = unlink.value().get() {
@@ -75,7 +83,17 @@ fn ProSanteConnectLink(session: Session) -> impl IntoView {
         .into_any(),
         (None, true) => view! {
             <p>{i18n.t(Text::PscLinkHint)}</p>
-            <PscButton name href=PSC_LINK_PATH label=Text::PscLinkWith />
+            <button
+                type="button"
+                class="button psc"
+                disabled=move || begin.pending().get()
+                on:click=move |_| { begin.dispatch(BeginPscLink {}); }
+            >
+                {i18n.t(Text::PscLinkWith)}
+                " "
+                {name}
+            </button>
+            <FormAlert error=begin_error />
         }
         .into_any(),
         (None, false) => view! { <p>{i18n.t(Text::PscLinkNeedsSecondFactor)}</p> }.into_any(),

@@ -1,9 +1,9 @@
 use crate::api::auth::{Login, VerifySecondFactor};
 use crate::components::form::{Field, FormAlert, SecondFactorCode, Submit, action_error};
-use crate::components::pro_sante_connect::{PscButton, PscNotice, use_psc_name};
+use crate::components::pro_sante_connect::{PscLoginButton, PscNotice, use_psc_name};
 use crate::components::session::use_auth;
 use crate::i18n::{Text, use_i18n};
-use crate::model::session::{PSC_LOGIN_PATH, SessionStage};
+use crate::model::session::SessionStage;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
@@ -52,7 +52,7 @@ pub fn LoginPage() -> impl IntoView {
                         {use_psc_name()
                             .map(|name| {
                                 view! {
-                                    <PscButton name href=PSC_LOGIN_PATH label=Text::PscLogIn />
+                                    <PscLoginButton name />
                                     <p class="divider">{i18n.t(Text::PscOr)}</p>
                                 }
                             })}

@@ -215,6 +215,7 @@ fn MemberRow(
         second_factor_enabled,
         must_change_password,
         rpps,
+        rpps_invited,
     } = member;
     let other_role = if role == Role::Admin {
         Role::Pharmacist
@@ -241,7 +242,13 @@ fn MemberRow(
                 <span class="badge">{i18n.t(if is_active { Text::Active } else { Text::Deactivated })}</span>
                 {second_factor_enabled.then(|| view! { <span class="badge">{i18n.t(Text::SecondFactorShort)}</span> })}
                 {must_change_password.then(|| view! { <span class="badge">{i18n.t(Text::TemporaryPasswordBadge)}</span> })}
-                {rpps.map(|rpps| view! { <span class="badge">"RPPS " {rpps}</span> })}
+                {rpps.map(|rpps| {
+                    view! {
+                        <span class="badge">
+                            "RPPS " {rpps} {rpps_invited.then(|| i18n.t(Text::PscInvitedBadge))}
+                        </span>
+                    }
+                })}
             </div>
             <div class="row-actions">
                 <button

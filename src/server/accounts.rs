@@ -152,7 +152,7 @@ pub async fn register_pharmacy(
         password_hash: &password_hash,
         role: Role::Admin,
         temporary_until: None,
-        rpps: None,
+        invited_rpps: None,
     };
     let user = match users::insert(&mut *tx, &new_user, now).await {
         Err(error) if is_unique_violation(&error) => return Err(AppError::invalid("email", Text::EmailTaken)),

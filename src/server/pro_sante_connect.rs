@@ -12,17 +12,20 @@
 //! userinfo answer, JSON or signed JWT.
 
 use crate::error::AppError;
+use crate::i18n::Text;
 use crate::model::audit::Action;
-use crate::model::session::{PscOutcome, SessionStage, SignIn};
+use crate::model::session::{PscInvitation, PscOutcome, SessionStage, SignIn};
 use crate::server::audit::{self, Actor};
 use crate::server::config::Settings;
 use crate::server::http::web::{RequestMeta, SiteCookie};
 use crate::server::login_limit;
-use crate::server::repo::sessions;
 use crate::server::repo::users::{self, User};
+use crate::server::repo::{pharmacies, sessions};
 use crate::server::session::{self, Caller, Staff};
 use crate::server::state::AppState;
-use openidconnect::core::{CoreAuthenticationFlow, CoreGenderClaim, CoreIdTokenClaims, CoreTokenResponse};
+use openidconnect::core::{
+    CoreAuthPrompt, CoreAuthenticationFlow, CoreGenderClaim, CoreIdTokenClaims, CoreTokenResponse,
+};
 use openidconnect::{
     AdditionalClaims, AuthorizationCode, ClientId, CsrfToken, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
     PkceCodeVerifier, PostLogoutRedirectUrl, Scope, TokenResponse, UserInfoClaims,
@@ -86,7 +89,7 @@ pub async fn begin(state: &AppState, linking: Option<&User>) -> Result<(String, 
     let connector = state.pro_sante_connect.as_ref().ok_or(PscOutcome::Failed)?;
     let (client, _) = connector.provider(&state.settings.public_url).await?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, csrf, nonce) = client
+    let mut request = client
         .authorize_url(
             CoreAuthenticationFlow::AuthorizationCode,
             CsrfToken::new_random,
@@ -94,8 +97,13 @@ pub async fn begin(state: &AppState, linking: Option<&User>) -> Result<(String, 
         )
         .add_scope(Scope::new("scope_all".into()))
         .add_extra_param("acr_values", EIDAS_SUBSTANTIAL)
-        .set_pkce_challenge(challenge)
-        .url();
+        .set_pkce_challenge(challenge);
+    if linking.is_some() {
+        // Linking binds whoever signs in at PSC now to the account: never a PSC session
+        // some earlier visitor of this browser left open.
+        request = request.add_prompt(CoreAuthPrompt::Login);
+    }
+    let (url, csrf, nonce) = request.url();
     let pending = Pending {
         state: csrf.secret().clone(),
         nonce: nonce.secret().clone(),
@@ -116,7 +124,15 @@ pub struct Answer {
 /// Where a finished login or link lands: a session to open (its token), or a page
 /// saying how it ended.
 pub enum Landing {
-    SignedIn { stage: SessionStage, token: String },
+    SignedIn {
+        stage: SessionStage,
+        token: String,
+    },
+    /// No account is linked, but admins invited this professional: the invitations page,
+    /// with the cookie that names the professional.
+    Invited {
+        cookie: String,
+    },
     Account(PscOutcome),
     Login(PscOutcome),
 }
@@ -284,22 +300,108 @@ async fn sign_in(
     allowed: bool,
 ) -> Result<Landing, AppError> {
     let user = users::find_by_rpps(&state.db, &professional.rpps).await?;
+    let invited = match &user {
+        Some(_) => false,
+        None => !users::invited_as(&state.db, &professional.rpps).await?.is_empty(),
+    };
     let refusal = match &user {
-        None => Some(PscOutcome::UnknownAccount),
-        Some(_) if !allowed => Some(PscOutcome::Profession),
+        None if !invited => Some(PscOutcome::UnknownAccount),
+        _ if !allowed => Some(PscOutcome::Profession),
         Some(user) if !user.is_active => Some(PscOutcome::Disabled),
-        Some(_) => None,
+        _ => None,
     };
     if let Some(outcome) = refusal {
         record_failure(state, meta, user.as_ref()).await?;
         return Ok(Landing::Login(outcome));
     }
-    let staff = session::active_staff(state, &user.ok_or(AppError::Internal)?.id, meta).await?;
+    let Some(user) = user else {
+        return Ok(Landing::Invited {
+            cookie: invitation_cookie(state, &professional.rpps),
+        });
+    };
+    open_session(state, meta, &user.id).await
+}
+
+/// A session opened with PSC for account `user_id`, audited.
+async fn open_session(state: &AppState, meta: &RequestMeta, user_id: &str) -> Result<Landing, AppError> {
+    let staff = session::active_staff(state, user_id, meta).await?;
     let stage = session::owed_stage(&staff.user, &staff.pharmacy, SignIn::ProSanteConnect);
     let token = session::open(state, &staff.user, SignIn::ProSanteConnect, stage, meta).await?;
     login_limit::completed(state, &staff.user.email).await?;
     audit::record(state, (&staff).into(), Action::LoginPsc, None).await?;
     Ok(Landing::SignedIn { stage, token })
+}
+
+const INVITATION_COOKIE: SiteCookie = SiteCookie("santhium_psc_invitation");
+const INVITATION_PURPOSE: &str = "psc-invitation";
+
+/// What the invitations page needs to know, for ten minutes: which professional PSC
+/// vouched for (and let in by profession).
+fn invitation_cookie(state: &AppState, rpps: &str) -> String {
+    let expires_at = state.clock.now() + PENDING_SECS;
+    let signed = state.settings.secret_key.grant(INVITATION_PURPOSE, rpps, expires_at);
+    INVITATION_COOKIE.set(&state.settings, &signed, PENDING_SECS)
+}
+
+/// The professional the invitation cookie names; `Unauthorized` without a genuine one.
+fn invited_professional<'a>(state: &AppState, meta: &'a RequestMeta) -> Result<&'a str, AppError> {
+    let signed = meta
+        .cookie(&INVITATION_COOKIE.name(&state.settings))
+        .ok_or(AppError::Unauthorized)?;
+    state
+        .settings
+        .secret_key
+        .granted(INVITATION_PURPOSE, signed, state.clock.now())
+        .ok_or(AppError::Unauthorized)
+}
+
+/// The invitations waiting for the professional PSC just vouched for.
+pub async fn invitations(state: &AppState, meta: &RequestMeta) -> Result<Vec<PscInvitation>, AppError> {
+    let rpps = invited_professional(state, meta)?;
+    let mut invitations = Vec::new();
+    for user in users::invited_as(&state.db, rpps).await? {
+        let pharmacy = pharmacies::find(&state.db, &user.pharmacy_id)
+            .await?
+            .ok_or(AppError::Internal)?;
+        invitations.push(PscInvitation {
+            user_id: user.id,
+            full_name: user.full_name,
+            pharmacy_name: pharmacy.name,
+        });
+    }
+    Ok(invitations)
+}
+
+/// The professional accepts the invitation of account `user_id`: it is linked to them,
+/// its temporary password (which the admin saw) no longer opens it, and a session opens.
+/// Returns the stage and the session's token.
+pub async fn accept(state: &AppState, meta: &RequestMeta, user_id: &str) -> Result<(SessionStage, String), AppError> {
+    let rpps = invited_professional(state, meta)?;
+    let user = users::find(&state.db, user_id)
+        .await?
+        .filter(|user| user.invited_rpps.as_deref() == Some(rpps))
+        .ok_or(AppError::NotFound)?;
+    let unusable = state.hasher.hash(&uuid::Uuid::new_v4().to_string()).await?;
+    let accepted = match users::accept_invitation(&state.db, &user.id, rpps, &unusable, state.clock.now()).await {
+        Err(error) if error.as_database_error().is_some_and(|e| e.is_unique_violation()) => {
+            return Err(AppError::invalid("rpps", Text::RppsTaken));
+        }
+        other => other?,
+    };
+    if !accepted {
+        return Err(AppError::NotFound);
+    }
+    let staff = session::active_staff(state, &user.id, meta).await?;
+    audit::record(state, (&staff).into(), Action::PscLinked, Some(("user", &user.id))).await?;
+    match open_session(state, meta, &user.id).await? {
+        Landing::SignedIn { stage, token } => Ok((stage, token)),
+        _ => Err(AppError::Internal),
+    }
+}
+
+/// The invitation cookie, spent.
+pub fn spent_invitation_cookie(settings: &Settings) -> String {
+    INVITATION_COOKIE.set(settings, "", 0)
 }
 
 /// Links the signed-in user's account to `professional`. The session must be the one
@@ -318,16 +420,13 @@ async fn link(
     if !allowed {
         return Ok(PscOutcome::Profession);
     }
-    let mut tx = state.db.begin().await?;
-    users::release_invited_rpps(&mut *tx, &professional.rpps).await?;
-    let linked = match users::link_rpps(&mut *tx, user_id, &professional.rpps, state.clock.now()).await {
+    let linked = match users::link_rpps(&state.db, user_id, &professional.rpps, state.clock.now()).await {
         Err(error) if error.as_database_error().is_some_and(|e| e.is_unique_violation()) => false,
         other => other?,
     };
     if !linked {
         return Ok(PscOutcome::AlreadyLinked);
     }
-    tx.commit().await?;
     audit::record(state, (&caller).into(), Action::PscLinked, Some(("user", user_id))).await?;
     Ok(PscOutcome::Linked)
 }
@@ -346,7 +445,7 @@ pub async fn unlink(state: &AppState, by: &Staff, user: &User) -> Result<(), App
 /// password and a second-factor code, so that a stolen password alone cannot bind an
 /// attacker's identity to it.
 pub fn may_link(caller: &Caller) -> bool {
-    caller.session.proof == SignIn::SecondFactor && caller.user.rpps.is_none()
+    caller.session.proof == SignIn::SecondFactor && caller.user.totp_secret.is_some() && caller.user.rpps.is_none()
 }
 
 /// Where the browser goes to end the provider's session too, after a PSC session is

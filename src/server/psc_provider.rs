@@ -67,16 +67,11 @@ impl Connector {
             return Err(failed("discovery names another issuer", &metadata.issuer().as_str()));
         }
         // The client's secret and the user's tokens go to these: only to the issuer's host.
+        // (The browser goes to the others, which PSC serves from another host.)
         let endpoints = [
-            Some(metadata.authorization_endpoint().url()),
             metadata.token_endpoint().map(|url| url.url()),
             metadata.userinfo_endpoint().map(|url| url.url()),
             Some(metadata.jwks_uri().url()),
-            metadata
-                .additional_metadata()
-                .end_session_endpoint
-                .as_ref()
-                .map(|url| url.url()),
         ];
         let origin = issuer.url().origin();
         if let Some(foreign) = endpoints.into_iter().flatten().find(|url| url.origin() != origin) {

@@ -65,7 +65,6 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/t/{code}", get(routes::follow_link))
         .route(crate::model::session::PSC_LOGIN_PATH, get(routes::begin_psc_login))
-        .route(crate::model::session::PSC_LINK_PATH, get(routes::begin_psc_link))
         .route(crate::model::session::PSC_CALLBACK_PATH, get(routes::finish_psc))
         .route(rest::DOCS_PATH, get(api_docs::page))
         .route("/documents/{id}/download", get(routes::download))

@@ -42,7 +42,8 @@ fn member(user: User) -> StaffMember {
         role: user.role,
         is_active: user.is_active,
         must_change_password: user.must_change_password,
-        rpps: user.rpps,
+        rpps_invited: user.rpps.is_none() && user.invited_rpps.is_some(),
+        rpps: user.rpps.or(user.invited_rpps),
     }
 }
 
@@ -71,18 +72,9 @@ pub async fn create(state: &AppState, admin: &Staff, invitation: Invitation<'_>)
     let email = normalise_email(invitation.email);
     check_email("email", &email)?;
     let full_name = required_text("full_name", invitation.full_name, 200)?;
-    let rpps = Some(invitation.rpps.trim()).filter(|rpps| !rpps.is_empty());
-    if rpps.is_some_and(|rpps| !pro_sante_connect::is_rpps(rpps)) {
+    let invited_rpps = Some(invitation.rpps.trim()).filter(|rpps| !rpps.is_empty());
+    if invited_rpps.is_some_and(|rpps| !pro_sante_connect::is_rpps(rpps)) {
         return Err(AppError::invalid("rpps", Text::RppsInvalid));
-    }
-    let rpps_taken = || async {
-        match rpps {
-            Some(rpps) => users::find_by_rpps(&state.db, rpps).await.map(|user| user.is_some()),
-            None => Ok(false),
-        }
-    };
-    if rpps_taken().await? {
-        return Err(AppError::invalid("rpps", Text::RppsTaken));
     }
     let password = temporary_password();
     let password_hash = state.hasher.hash(&password).await?;
@@ -95,23 +87,15 @@ pub async fn create(state: &AppState, admin: &Staff, invitation: Invitation<'_>)
         password_hash: &password_hash,
         role: invitation.role,
         temporary_until: Some(expires_at),
-        rpps,
+        invited_rpps,
     };
     let user = match users::insert(&state.db, &new, now).await {
         Err(error) if error.as_database_error().is_some_and(|e| e.is_unique_violation()) => {
-            let field = if rpps_taken().await? {
-                ("rpps", Text::RppsTaken)
-            } else {
-                ("email", Text::EmailTaken)
-            };
-            return Err(AppError::invalid(field.0, field.1));
+            return Err(AppError::invalid("email", Text::EmailTaken));
         }
         other => other?,
     };
     audit::record(state, admin.into(), Action::UserCreated, Some(("user", &user.id))).await?;
-    if rpps.is_some() {
-        audit::record(state, admin.into(), Action::PscLinked, Some(("user", &user.id))).await?;
-    }
     Ok(NewStaffAccount {
         email,
         temporary_password: password,
@@ -120,7 +104,8 @@ pub async fn create(state: &AppState, admin: &Staff, invitation: Invitation<'_>)
 }
 
 /// Who an admin invites: their email, name and role, and their RPPS number (blank when
-/// they will not sign in with Pro Santé Connect, or will link their account themselves).
+/// they will not sign in with Pro Santé Connect, or will link their account themselves),
+/// which links the account once they accept the invitation signed in with PSC.
 pub struct Invitation<'a> {
     pub email: &'a str,
     pub full_name: &'a str,
@@ -128,8 +113,9 @@ pub struct Invitation<'a> {
     pub rpps: &'a str,
 }
 
-/// Unlinks a colleague's account from Pro Santé Connect. A number is only ever given by
-/// an invitation, or by its holder linking their own account.
+/// Unlinks a colleague's account from Pro Santé Connect, or withdraws its invitation. A
+/// number is only ever linked by its holder: accepting an invitation, or linking their
+/// own account.
 pub async fn unlink_rpps(state: &AppState, admin: &Staff, user_id: &str) -> Result<(), AppError> {
     let user = colleague(state, admin, user_id).await?;
     pro_sante_connect::unlink(state, admin, &user).await

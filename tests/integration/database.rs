@@ -30,7 +30,7 @@ fn staff<'a>(pharmacy_id: &'a str, email: &'a str) -> NewUser<'a> {
         password_hash: "$argon2id$placeholder",
         role: Role::Admin,
         temporary_until: None,
-        rpps: None,
+        invited_rpps: None,
     }
 }
 

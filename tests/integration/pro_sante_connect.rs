@@ -2,22 +2,20 @@
 //! `tests/fixtures/fake_psc.rs` on a real port: the browser's round trip (the server's
 //! routes, the provider's sign-in page, back), on SQLite and PostgreSQL.
 
-use crate::accounts::{
-    NEW_PASSWORD, PASSWORD, enrol, login, pharmacist, register, replace_temporary_password, totp_code,
-};
+use crate::accounts::{NEW_PASSWORD, PASSWORD, enrol, login, pharmacist, register, totp_code};
 use crate::fake_psc::{self, DOCTOR, FakePsc, PHARMACIST, Professional, SECOND_PHARMACIST, Spoil};
 use crate::on_both_databases;
 use crate::support::{TestApp, TestResponse, Visitor, invalid, spawn_app_on};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
-use santhium::api::account::{ListSessions, UnlinkProSanteConnect};
-use santhium::api::auth::{CurrentSession, Logout, VerifySecondFactor};
+use leptos::server_fn::ServerFn;
+use santhium::api::account::{BeginPscLink, UnlinkProSanteConnect};
+use santhium::api::auth::{AcceptPscInvitation, CurrentSession, Logout, PscInvitations, VerifySecondFactor};
 use santhium::api::staff::{CreateStaff, RequireSecondFactor, SetStaffActive, UnlinkStaffRpps};
 use santhium::error::AppError;
 use santhium::i18n::Text;
-use santhium::model::account::SessionInfo;
-use santhium::model::session::{PSC_LINK_PATH, PSC_LOGIN_PATH, Session, SessionStage};
+use santhium::model::session::{PSC_LOGIN_PATH, PscInvitation, Session, SessionStage};
 use santhium::model::staff::NewStaffAccount;
 use santhium::server::config::Backend;
 use santhium::server::repo::{audit, users};
@@ -63,12 +61,20 @@ impl<'a> Browser<'a> {
         browser
     }
 
-    /// A page of the site, its cookies kept as a browser keeps them.
-    async fn get(&mut self, uri: &str) -> TestResponse {
+    /// A request to the site from this browser (same-origin, as its own pages send),
+    /// its cookies kept as a browser keeps them.
+    async fn send(&mut self, method: &str, uri: &str, form: &[(&str, &str)]) -> TestResponse {
         let cookie: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let mut request = Request::get(uri)
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
             .header("cookie", cookie.join("; "))
-            .body(Body::empty())
+            .header("origin", self.app.state.settings.public_url.as_str())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body))
             .expect("request");
         request
             .extensions_mut()
@@ -84,6 +90,10 @@ impl<'a> Browser<'a> {
             }
         }
         response
+    }
+
+    async fn get(&mut self, uri: &str) -> TestResponse {
+        self.send("GET", uri, &[]).await
     }
 
     /// The server's session, as its pages see it.
@@ -105,17 +115,49 @@ impl<'a> Browser<'a> {
         visitor
     }
 
-    /// Begins at `start` (a login or a link), signs in at the provider as
-    /// `professional`, and comes back: the callback's answer.
-    async fn through_psc(&mut self, start: &str, professional: Professional) -> TestResponse {
-        let begun = self.get(start).await;
-        assert_eq!(begun.status, StatusCode::SEE_OTHER, "{start}: {}", begun.body);
+    /// The login page's button, through the provider as `professional`: the callback's
+    /// answer.
+    async fn psc_login(&mut self, professional: Professional) -> TestResponse {
+        let begun = self.get(PSC_LOGIN_PATH).await;
+        assert_eq!(begun.status, StatusCode::SEE_OTHER, "{}", begun.body);
         let callback = at_provider(begun.header("location"), professional).await;
         self.get(&callback).await
     }
 
-    async fn psc_login(&mut self, professional: Professional) -> TestResponse {
-        self.through_psc(PSC_LOGIN_PATH, professional).await
+    /// Where the account page's link button sends the browser, or why not.
+    async fn begin_link(&mut self) -> Result<String, AppError> {
+        let answer = self.send("POST", BeginPscLink::PATH, &[]).await;
+        answered(&answer)
+    }
+
+    /// The account page's link button, through the provider as `professional`.
+    async fn psc_link(&mut self, professional: Professional) -> TestResponse {
+        let provider = self.begin_link().await.expect("the provider's address");
+        let callback = at_provider(&provider, professional).await;
+        self.get(&callback).await
+    }
+
+    /// The invitations waiting after a PSC login with no linked account.
+    async fn invitations(&mut self) -> Result<Vec<PscInvitation>, AppError> {
+        let answer = self.send("POST", PscInvitations::PATH, &[]).await;
+        answered(&answer)
+    }
+
+    /// Accepts the invitation of account `user_id`: the stage of the session it opens.
+    async fn accept(&mut self, user_id: &str) -> Result<SessionStage, AppError> {
+        let answer = self
+            .send("POST", AcceptPscInvitation::PATH, &[("user_id", user_id)])
+            .await;
+        answered(&answer)
+    }
+}
+
+/// A server function's value, or its error.
+fn answered<T: serde::de::DeserializeOwned>(answer: &TestResponse) -> Result<T, AppError> {
+    if answer.status == StatusCode::OK {
+        Ok(serde_json::from_str(&answer.body).expect("a value"))
+    } else {
+        Err(serde_json::from_str(&answer.body).expect("an error"))
     }
 }
 
@@ -214,27 +256,37 @@ async fn an_invited_pharmacist_signs_in_with_psc_without_password_or_second_fact
     let invitation = invite(&mut admin, "camille@port.fr", PHARMACIST.rpps)
         .await
         .expect("invited by RPPS number");
+    let user = user_by_email(&app, "camille@port.fr").await;
 
-    // The invitation is taken up with the temporary password it came with, which proves
-    // the professional is the one invited; then no second factor is owed.
+    // Signed in with PSC, the professional is shown the invitation and accepts it; then
+    // no second factor is owed, and the temporary password the admin saw is void.
     let mut browser = Browser::new(&app, [10, 0, 0, 1]);
     let answer = browser.psc_login(PHARMACIST).await;
-    assert_eq!(landed(&answer), "/account/password");
+    assert_eq!(landed(&answer), "/login/invitations");
     assert!(
         !browser.cookies.contains_key("santhium_psc"),
         "the login's cookie is gone"
     );
-    let mut visitor = browser.visitor();
-    let blocked = visitor.call::<ListSessions, Vec<SessionInfo>>(&[]).await;
+    assert!(browser.session().await.is_none(), "nothing is open before accepting");
+    let waiting = browser.invitations().await.expect("invitations");
     assert_eq!(
-        blocked.map_err(|r| r.status),
-        Err(StatusCode::FORBIDDEN),
-        "nothing else first"
+        waiting,
+        [PscInvitation {
+            user_id: user.id.clone(),
+            full_name: "Camille Martin".into(),
+            pharmacy_name: "Pharmacie du Port".into(),
+        }]
     );
-    replace_temporary_password(&mut visitor, &invitation.temporary_password).await;
-    let token = visitor.cookie.expect("a new session");
-    let token = token.split_once('=').expect("name=value").1;
-    browser.cookies.insert("santhium_session".into(), token.into());
+    assert_eq!(browser.accept(&user.id).await, Ok(SessionStage::Active));
+    assert!(!browser.cookies.contains_key("santhium_psc_invitation"), "spent");
+    assert_eq!(
+        login(&app, "camille@port.fr", &invitation.temporary_password)
+            .await
+            .1
+            .map_err(|r| r.error),
+        Err(AppError::InvalidCredentials),
+        "the temporary password no longer opens the account"
+    );
     let session = browser.session().await.expect("signed in");
     assert_eq!(session.user.email, "camille@port.fr");
     assert_eq!(session.user.pharmacy_name, "Pharmacie du Port");
@@ -357,7 +409,7 @@ async fn answers_that_do_not_hold_are_refused(backend: Backend) {
     let forged = format!("{path}?{}", forged_state.join("&"));
     assert_eq!(landed(&browser.get(&forged).await), "/login?psc=failed");
     browser.cookies.insert("santhium_psc".into(), pending.clone());
-    assert_eq!(landed(&browser.get(&callback).await), "/account/password");
+    assert_eq!(landed(&browser.get(&callback).await), "/login/invitations");
     browser.cookies.insert("santhium_psc".into(), pending);
     browser.cookies.remove("santhium_session");
     assert_eq!(landed(&browser.get(&callback).await), "/login?psc=failed");
@@ -429,7 +481,7 @@ async fn the_login_limits_count_the_provider_answers_concurrently(backend: Backe
     let mut same_address = Browser::new(&app, [10, 0, 1, 1]);
     assert_eq!(landed(&same_address.psc_login(PHARMACIST).await), "/login?psc=limited");
     let mut elsewhere = Browser::new(&app, [10, 0, 1, 2]);
-    assert_eq!(landed(&elsewhere.psc_login(PHARMACIST).await), "/account/password");
+    assert_eq!(landed(&elsewhere.psc_login(PHARMACIST).await), "/login/invitations");
 }
 
 async fn unknown_professionals_other_professions_and_disabled_accounts_are_refused(backend: Backend) {
@@ -456,11 +508,41 @@ async fn unknown_professionals_other_professions_and_disabled_accounts_are_refus
         .expect("invited");
     assert_eq!(landed(&browser.psc_login(DOCTOR).await), "/login?psc=profession");
 
+    // RPPS numbers are public: another pharmacy invites this pharmacist's number too. The
+    // professional, signed in with PSC, sees both invitations and joins only their own.
     invite(&mut admin, "camille@halles.fr", PHARMACIST.rpps)
         .await
         .expect("invited");
+    let mut other_admin = register(&app, "Pharmacie d'Ailleurs", "ailleurs@pharmacie.fr").await;
+    invite(&mut other_admin, "usurpe@ailleurs.fr", PHARMACIST.rpps)
+        .await
+        .expect("invited");
     let user = user_by_email(&app, "camille@halles.fr").await;
-    assert_eq!(landed(&browser.psc_login(PHARMACIST).await), "/account/password");
+    let usurper = user_by_email(&app, "usurpe@ailleurs.fr").await;
+    assert_eq!(landed(&browser.psc_login(PHARMACIST).await), "/login/invitations");
+    let pharmacies: Vec<String> = browser
+        .invitations()
+        .await
+        .expect("invitations")
+        .into_iter()
+        .map(|invitation| invitation.pharmacy_name)
+        .collect();
+    assert_eq!(pharmacies, ["Pharmacie des Halles", "Pharmacie d'Ailleurs"]);
+    let jeanne = user_by_email(&app, "jeanne@halles.fr").await;
+    assert_eq!(browser.accept(&jeanne.id).await, Err(AppError::NotFound), "not theirs");
+    assert_eq!(browser.accept(&user.id).await, Ok(SessionStage::Active));
+    assert_eq!(
+        browser.accept(&usurper.id).await,
+        Err(AppError::Unauthorized),
+        "one invitation per PSC login"
+    );
+    assert_eq!(landed(&browser.psc_login(PHARMACIST).await), "/dashboard");
+    assert_eq!(
+        browser.session().await.expect("signed in").user.pharmacy_name,
+        "Pharmacie des Halles",
+        "linked now, PSC leads to their pharmacy only"
+    );
+
     admin
         .call::<SetStaffActive, ()>(&[("user_id", &user.id), ("active", "false")])
         .await
@@ -474,18 +556,9 @@ async fn unknown_professionals_other_professions_and_disabled_accounts_are_refus
         .into_iter()
         .filter(|(action, _)| action == "login_failed")
         .collect();
-    assert_eq!(
-        failed.len(),
-        2,
-        "the other profession and the disabled account: {failed:?}"
-    );
+    assert_eq!(failed.len(), 1, "the disabled account: {failed:?}");
 
-    // An admin cannot link a number another account holds, nor touch another pharmacy.
-    assert_eq!(
-        invite(&mut admin, "autre@halles.fr", PHARMACIST.rpps).await.map(|_| ()),
-        Err(invalid("rpps", Text::RppsTaken))
-    );
-    let mut other_admin = register(&app, "Pharmacie d'Ailleurs", "ailleurs@pharmacie.fr").await;
+    // An admin cannot touch another pharmacy's staff.
     let elsewhere = other_admin.call::<UnlinkStaffRpps, ()>(&[("user_id", &user.id)]).await;
     assert_eq!(elsewhere.map_err(|r| r.error), Err(AppError::NotFound));
 
@@ -502,10 +575,10 @@ async fn staff_link_their_own_account_after_a_second_factor_login_and_unlink_it(
     let mut admin = register(&app, "Pharmacie du Marché", "marche@pharmacie.fr").await;
     let member = pharmacist(&app, &mut admin, "louis@marche.fr").await;
 
-    // A password alone cannot link: the page offers no link, and the route sends back.
+    // A password alone cannot link: the page offers no link, and the server begins none.
     let mut browser = Browser::of(&app, &member, [10, 0, 3, 1]);
     assert!(!browser.session().await.expect("signed in").may_link_psc);
-    assert_eq!(landed(&browser.get(PSC_LINK_PATH).await), "/account");
+    assert_eq!(browser.begin_link().await, Err(AppError::Forbidden));
     assert!(psc.knobs().authorizations.is_empty(), "never sent to the provider");
 
     // Setting up the second factor in this session is not signing in with it.
@@ -514,8 +587,8 @@ async fn staff_link_their_own_account_after_a_second_factor_login_and_unlink_it(
     let browser = Browser::of(&app, &member, [10, 0, 3, 1]);
     assert!(!browser.session().await.expect("signed in").may_link_psc);
 
-    // Someone invited this professional's number elsewhere first, without the invitation
-    // being taken up: the professional's own link comes first.
+    // Someone invited this professional's number elsewhere first: an invitation claims
+    // nothing until the professional accepts it.
     let mut stranger = register(&app, "Pharmacie d'Ailleurs", "ailleurs@pharmacie.fr").await;
     invite(&mut stranger, "usurpe@ailleurs.fr", SECOND_PHARMACIST.rpps)
         .await
@@ -532,21 +605,20 @@ async fn staff_link_their_own_account_after_a_second_factor_login_and_unlink_it(
     let mut browser = Browser::of(&app, &member, [10, 0, 3, 1]);
     assert!(browser.session().await.expect("signed in").may_link_psc);
     assert_eq!(
-        landed(&browser.through_psc(PSC_LINK_PATH, DOCTOR).await),
+        landed(&browser.psc_link(DOCTOR).await),
         "/account?psc=profession",
         "only a pharmacist's identity is linked"
     );
     assert_eq!(
-        landed(&browser.through_psc(PSC_LINK_PATH, SECOND_PHARMACIST).await),
+        landed(&browser.psc_link(SECOND_PHARMACIST).await),
         "/account?psc=linked"
     );
+    let asked = psc.knobs().authorizations.last().cloned().unwrap_or_default();
+    assert!(asked.contains("prompt=login"), "PSC asks who signs in, afresh: {asked}");
     let session = browser.session().await.expect("still signed in");
     assert_eq!(session.user.rpps.as_deref(), Some(SECOND_PHARMACIST.rpps));
     assert!(!session.may_link_psc, "linked once");
-    assert!(
-        user_by_email(&app, "usurpe@ailleurs.fr").await.rpps.is_none(),
-        "the invitation lost the number"
-    );
+    assert!(user_by_email(&app, "usurpe@ailleurs.fr").await.rpps.is_none());
 
     // Their PSC login now opens their account.
     let mut phone = Browser::new(&app, [10, 0, 3, 2]);
@@ -565,11 +637,12 @@ async fn staff_link_their_own_account_after_a_second_factor_login_and_unlink_it(
         .expect("second factor");
     let mut admin_browser = Browser::of(&app, &admin, [10, 0, 3, 3]);
     assert_eq!(
-        landed(&admin_browser.through_psc(PSC_LINK_PATH, SECOND_PHARMACIST).await),
+        landed(&admin_browser.psc_link(SECOND_PHARMACIST).await),
         "/account?psc=already_linked"
     );
 
-    // Unlinked, the identity opens nothing, and the sessions it opened end.
+    // Unlinked, the identity no longer opens the account (only the stranger's invitation,
+    // still waiting, is offered), and the sessions it opened end.
     browser
         .visitor()
         .call::<UnlinkProSanteConnect, ()>(&[])
@@ -577,13 +650,18 @@ async fn staff_link_their_own_account_after_a_second_factor_login_and_unlink_it(
         .expect("unlinked");
     assert!(phone.session().await.is_none(), "the PSC session ended");
     assert!(browser.session().await.is_some(), "the password session goes on");
-    assert_eq!(
-        landed(&phone.psc_login(SECOND_PHARMACIST).await),
-        "/login?psc=unknown_account"
-    );
+    assert_eq!(landed(&phone.psc_login(SECOND_PHARMACIST).await), "/login/invitations");
+    let offered: Vec<String> = phone
+        .invitations()
+        .await
+        .expect("invitations")
+        .into_iter()
+        .map(|invitation| invitation.pharmacy_name)
+        .collect();
+    assert_eq!(offered, ["Pharmacie d'Ailleurs"]);
     // Linked again by its holder, unlinked by the admin.
     assert_eq!(
-        landed(&browser.through_psc(PSC_LINK_PATH, SECOND_PHARMACIST).await),
+        landed(&browser.psc_link(SECOND_PHARMACIST).await),
         "/account?psc=linked"
     );
     assert_eq!(landed(&phone.psc_login(SECOND_PHARMACIST).await), "/dashboard");

@@ -6,6 +6,7 @@
 use crate::error::AppError;
 use crate::model::audit::AuditFilter;
 use crate::model::send::LinkRefusal;
+use crate::model::session::PSC_INVITATIONS_PATH;
 use crate::server::audit_trail;
 use crate::server::downloads::{Delivery, deliver};
 use crate::server::http::web::RequestMeta;
@@ -86,21 +87,6 @@ pub async fn begin_psc_login(State(state): State<AppState>) -> Response {
     }
 }
 
-/// `GET /auth/psc/link`: off to Pro Santé Connect to link the signed-in account, when it
-/// may be linked.
-pub async fn begin_psc_link(State(state): State<AppState>, request: Request) -> Response {
-    let meta = RequestMeta::from_parts(&request.into_parts().0);
-    let caller = match session::staff(&state, &meta).await {
-        Ok(caller) if pro_sante_connect::may_link(&caller) => caller,
-        Ok(_) => return see_other("/account", &[]),
-        Err(_) => return see_other("/login", &[]),
-    };
-    match pro_sante_connect::begin(&state, Some(&caller.user)).await {
-        Ok((provider, cookie)) => see_other(&provider, &[cookie]),
-        Err(outcome) => see_other(&format!("/account?psc={}", outcome.as_ref()), &[]),
-    }
-}
-
 /// `GET /auth/psc/callback`: the provider's answer; a session opens, or the login or
 /// account page says why not.
 pub async fn finish_psc(State(state): State<AppState>, Query(answer): Query<Answer>, request: Request) -> Response {
@@ -111,6 +97,7 @@ pub async fn finish_psc(State(state): State<AppState>, Query(answer): Query<Answ
             stage.next_path(),
             &[cleared, session::session_cookie(&state.settings, &token)],
         ),
+        Ok(Landing::Invited { cookie }) => see_other(PSC_INVITATIONS_PATH, &[cleared, cookie]),
         Ok(Landing::Account(outcome)) => see_other(&format!("/account?psc={}", outcome.as_ref()), &[cleared]),
         Ok(Landing::Login(outcome)) => see_other(&format!("/login?psc={}", outcome.as_ref()), &[cleared]),
         Err(AppError::Unauthorized | AppError::Forbidden) => see_other("/login", &[cleared]),

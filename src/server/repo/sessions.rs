@@ -114,7 +114,6 @@ pub async fn delete<'e>(db: impl Executor<'e, Database = Any>, id: &str, user_id
     Ok(result.rows_affected() == 1)
 }
 
-/// Ends every session of a user but `keep`, and says how many ended.
 /// Ends the user's sessions opened by `proof`.
 pub async fn delete_signed_in_by<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -129,6 +128,7 @@ pub async fn delete_signed_in_by<'e>(
     Ok(result.rows_affected())
 }
 
+/// Ends every session of a user but `keep`, and says how many ended.
 pub async fn delete_for_user<'e>(
     db: impl Executor<'e, Database = Any>,
     user_id: &str,

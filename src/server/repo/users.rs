@@ -23,6 +23,8 @@ pub struct User {
     pub totp_pending_secret: Option<Vec<u8>>,
     /// The RPPS number of the professional who signs in with Pro Santé Connect.
     pub rpps: Option<String>,
+    /// The RPPS number an admin invited the account with, until its holder accepts.
+    pub invited_rpps: Option<String>,
     pub created_at: i64,
 }
 
@@ -42,6 +44,7 @@ impl std::fmt::Debug for User {
             .field("totp_secret", &kept(&self.totp_secret))
             .field("totp_pending_secret", &kept(&self.totp_pending_secret))
             .field("rpps", &self.rpps)
+            .field("invited_rpps", &self.invited_rpps)
             .field("created_at", &self.created_at)
             .finish()
     }
@@ -56,12 +59,12 @@ pub struct NewUser<'a> {
     pub role: Role,
     /// A temporary password: changed at first login, unusable after this time.
     pub temporary_until: Option<i64>,
-    /// Linked to Pro Santé Connect from the start.
-    pub rpps: Option<&'a str>,
+    /// Invited by the RPPS number of the professional, who accepts with Pro Santé Connect.
+    pub invited_rpps: Option<&'a str>,
 }
 
 const COLUMNS: &str = "id, pharmacy_id, email, full_name, password_hash, role, is_active, must_change_password, \
-                       password_expires_at, totp_secret, totp_pending_secret, rpps, created_at";
+                       password_expires_at, totp_secret, totp_pending_secret, rpps, invited_rpps, created_at";
 
 pub async fn insert<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -70,7 +73,7 @@ pub async fn insert<'e>(
 ) -> Result<User, sqlx::Error> {
     sqlx::query_as(&format!(
         "INSERT INTO users (id, pharmacy_id, email, full_name, password_hash, role, is_active, must_change_password,
-                            password_expires_at, rpps, created_at, updated_at)
+                            password_expires_at, invited_rpps, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $10) RETURNING {COLUMNS}"
     ))
     .bind(new_id())
@@ -81,7 +84,7 @@ pub async fn insert<'e>(
     .bind(new.role.as_ref())
     .bind(i64::from(new.temporary_until.is_some()))
     .bind(new.temporary_until)
-    .bind(new.rpps)
+    .bind(new.invited_rpps)
     .bind(now)
     .fetch_one(db)
     .await
@@ -120,23 +123,52 @@ pub async fn link_rpps<'e>(
     Ok(result.rows_affected() == 1)
 }
 
-/// Frees `rpps` from an invitation not yet taken up (its temporary password never
-/// replaced): the professional's own link comes first.
-pub async fn release_invited_rpps<'e>(db: impl Executor<'e, Database = Any>, rpps: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET rpps = NULL WHERE rpps = $1 AND must_change_password = 1")
-        .bind(rpps)
-        .execute(db)
-        .await?;
-    Ok(())
+/// The active accounts an admin invited by RPPS number `rpps`, in whichever pharmacy.
+pub async fn invited_as<'e>(db: impl Executor<'e, Database = Any>, rpps: &str) -> Result<Vec<User>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users WHERE invited_rpps = $1 AND is_active = 1 ORDER BY created_at"
+    ))
+    .bind(rpps)
+    .fetch_all(db)
+    .await
 }
 
-/// Unlinks the account from Pro Santé Connect; false when it was not linked.
+/// The professional numbered `rpps` accepts the invitation of account `id`: the number
+/// becomes its link, and the temporary password the admin saw gives way to
+/// `password_hash`. False when the account holds no such invitation any more; fails with
+/// a unique violation when another account is linked to that number.
+pub async fn accept_invitation<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+    rpps: &str,
+    password_hash: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE users SET rpps = $2, invited_rpps = NULL, password_hash = $3, must_change_password = 0,
+                          password_expires_at = NULL, updated_at = $4
+         WHERE id = $1 AND invited_rpps = $2 AND rpps IS NULL AND is_active = 1",
+    )
+    .bind(id)
+    .bind(rpps)
+    .bind(password_hash)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Unlinks the account from Pro Santé Connect, or withdraws its invitation; false when
+/// it had neither.
 pub async fn unlink_rpps<'e>(db: impl Executor<'e, Database = Any>, id: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query("UPDATE users SET rpps = NULL, updated_at = $2 WHERE id = $1 AND rpps IS NOT NULL")
-        .bind(id)
-        .bind(now)
-        .execute(db)
-        .await?;
+    let result = sqlx::query(
+        "UPDATE users SET rpps = NULL, invited_rpps = NULL, updated_at = $2
+         WHERE id = $1 AND (rpps IS NOT NULL OR invited_rpps IS NOT NULL)",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(db)
+    .await?;
     Ok(result.rows_affected() == 1)
 }
 
@@ -305,6 +337,7 @@ mod tests {
             totp_secret: Some(vec![0xAB; 40]),
             totp_pending_secret: None,
             rpps: None,
+            invited_rpps: None,
             created_at: 0,
         };
         let shown = format!("{user:?}");
