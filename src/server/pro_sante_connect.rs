@@ -87,7 +87,7 @@ pub fn cleared_cookie(settings: &Settings) -> String {
 /// `linking` names the signed-in user whose account is being linked.
 pub async fn begin(state: &AppState, linking: Option<&User>) -> Result<(String, String), PscOutcome> {
     let connector = state.pro_sante_connect.as_ref().ok_or(PscOutcome::Failed)?;
-    let (client, _) = connector.provider(&state.settings.public_url).await?;
+    let client = connector.client(&state.settings.public_url, connector.metadata().await?)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut request = client
         .authorize_url(
@@ -205,7 +205,8 @@ async fn vouched(state: &AppState, pending: &Pending, answer: Answer) -> Result<
         return Err(refused("the answer's state is not this browser's"));
     }
     let code = answer.code.ok_or_else(|| refused("the answer has no code"))?;
-    let (client, _) = connector.provider(&state.settings.public_url).await?;
+    let metadata = connector.with_keys(connector.metadata().await?).await?;
+    let client = connector.client(&state.settings.public_url, metadata)?;
     let tokens: CoreTokenResponse = client
         .exchange_code(AuthorizationCode::new(code))
         .map_err(|_| refused("the provider has no token endpoint"))?
@@ -319,17 +320,18 @@ async fn sign_in(
             cookie: invitation_cookie(state, &professional.rpps),
         });
     };
-    open_session(state, meta, &user.id).await
+    let staff = session::active_staff(state, &user.id, meta).await?;
+    let (stage, token) = open_session(state, meta, &staff).await?;
+    Ok(Landing::SignedIn { stage, token })
 }
 
-/// A session opened with PSC for account `user_id`, audited.
-async fn open_session(state: &AppState, meta: &RequestMeta, user_id: &str) -> Result<Landing, AppError> {
-    let staff = session::active_staff(state, user_id, meta).await?;
+/// A session opened with PSC for `staff`, audited: its stage and token.
+async fn open_session(state: &AppState, meta: &RequestMeta, staff: &Staff) -> Result<(SessionStage, String), AppError> {
     let stage = session::owed_stage(&staff.user, &staff.pharmacy, SignIn::ProSanteConnect);
     let token = session::open(state, &staff.user, SignIn::ProSanteConnect, stage, meta).await?;
     login_limit::completed(state, &staff.user.email).await?;
-    audit::record(state, (&staff).into(), Action::LoginPsc, None).await?;
-    Ok(Landing::SignedIn { stage, token })
+    audit::record(state, staff.into(), Action::LoginPsc, None).await?;
+    Ok((stage, token))
 }
 
 const INVITATION_COOKIE: SiteCookie = SiteCookie("santhium_psc_invitation");
@@ -393,10 +395,7 @@ pub async fn accept(state: &AppState, meta: &RequestMeta, user_id: &str) -> Resu
     }
     let staff = session::active_staff(state, &user.id, meta).await?;
     audit::record(state, (&staff).into(), Action::PscLinked, Some(("user", &user.id))).await?;
-    match open_session(state, meta, &user.id).await? {
-        Landing::SignedIn { stage, token } => Ok((stage, token)),
-        _ => Err(AppError::Internal),
-    }
+    open_session(state, meta, &staff).await
 }
 
 /// The invitation cookie, spent.
@@ -456,7 +455,7 @@ pub async fn provider_logout(state: &AppState, caller: &Caller) -> Option<String
         return None;
     }
     let connector = state.pro_sante_connect.as_ref()?;
-    let (_, metadata) = connector.provider(&state.settings.public_url).await.ok()?;
+    let metadata = connector.metadata().await.ok()?;
     let end_session = metadata.additional_metadata().end_session_endpoint.clone()?;
     let back = PostLogoutRedirectUrl::new(format!("{}/login", state.settings.public_url)).ok()?;
     let request = openidconnect::LogoutRequest::from(end_session)

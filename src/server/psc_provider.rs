@@ -1,5 +1,6 @@
 //! The Pro Santé Connect provider as this server reaches it: the client's settings, the
-//! HTTP client, and the provider's metadata and keys, read afresh at each use.
+//! HTTP client, and the provider's metadata and keys, read afresh at each use (the keys
+//! only when a token is to be checked).
 
 use crate::model::session::{PSC_CALLBACK_PATH, PscOutcome};
 use crate::server::config::pro_sante_connect::ProSanteConnect;
@@ -46,12 +47,8 @@ impl Connector {
         &self.settings.display_name
     }
 
-    /// The provider as it describes itself now, with its keys.
-    pub async fn provider(&self, public_url: &str) -> Result<(Client, ProviderMetadataWithLogout), PscOutcome> {
-        let failed = |what: &str, error: &dyn std::fmt::Display| {
-            tracing::warn!(%error, "Pro Santé Connect: {what}");
-            PscOutcome::Failed
-        };
+    /// The provider as it describes itself now: its discovery document, checked.
+    pub async fn metadata(&self) -> Result<ProviderMetadataWithLogout, PscOutcome> {
         let metadata: ProviderMetadataWithLogout = self
             .http
             .get(&self.settings.discovery_url)
@@ -77,20 +74,36 @@ impl Connector {
         if let Some(foreign) = endpoints.into_iter().flatten().find(|url| url.origin() != origin) {
             return Err(failed("discovery names an endpoint on another host", &foreign.as_str()));
         }
+        Ok(metadata)
+    }
+
+    /// `metadata` with the provider's keys as they are now, to check what it signed.
+    pub async fn with_keys(
+        &self,
+        metadata: ProviderMetadataWithLogout,
+    ) -> Result<ProviderMetadataWithLogout, PscOutcome> {
         let keys = JsonWebKeySet::fetch_async(metadata.jwks_uri(), &self.http)
             .await
             .map_err(|e| failed("keys unreachable", &e))?;
-        let metadata = metadata.set_jwks(keys);
+        Ok(metadata.set_jwks(keys))
+    }
+
+    /// This server as the provider's client, as `metadata` describes the provider.
+    pub fn client(&self, public_url: &str, metadata: ProviderMetadataWithLogout) -> Result<Client, PscOutcome> {
         let redirect =
             RedirectUrl::new(format!("{public_url}{PSC_CALLBACK_PATH}")).map_err(|e| failed("redirect address", &e))?;
-        let client = CoreClient::from_provider_metadata(
-            metadata.clone(),
+        Ok(CoreClient::from_provider_metadata(
+            metadata,
             ClientId::new(self.settings.client_id.clone()),
             Some(ClientSecret::new(self.settings.client_secret.clone())),
         )
-        .set_redirect_uri(redirect);
-        Ok((client, metadata))
+        .set_redirect_uri(redirect))
     }
+}
+
+fn failed(what: &str, error: &dyn std::fmt::Display) -> PscOutcome {
+    tracing::warn!(%error, "Pro Santé Connect: {what}");
+    PscOutcome::Failed
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The plain GET routes: where a QR code leads, document downloads, the audit CSV
-//! export, and the way to Pro Santé Connect and back. Each is a link a browser follows, which a server function cannot be (Leptos
-//! answers a server function request that accepts HTML and names a referrer with a
-//! redirect to that referrer); each answers from a service.
+//! export, and the way to Pro Santé Connect and back. Each is a link a browser follows,
+//! which a server function cannot be (Leptos answers a server function request that
+//! accepts HTML and names a referrer with a redirect to that referrer); each answers
+//! from a service.
 
 use crate::error::AppError;
 use crate::model::audit::AuditFilter;
@@ -72,7 +73,11 @@ pub async fn export_audit(
 
 /// A redirect to `location` that sets `cookies`.
 fn see_other(location: &str, cookies: &[String]) -> Response {
-    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location.to_owned())]).into_response();
+    let response = (StatusCode::SEE_OTHER, [(header::LOCATION, location.to_owned())]).into_response();
+    with_cookies(response, cookies)
+}
+
+fn with_cookies(mut response: Response, cookies: &[String]) -> Response {
     for cookie in cookies.iter().filter_map(|c| HeaderValue::from_str(c).ok()) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
@@ -101,12 +106,6 @@ pub async fn finish_psc(State(state): State<AppState>, Query(answer): Query<Answ
         Ok(Landing::Account(outcome)) => see_other(&format!("/account?psc={}", outcome.as_ref()), &[cleared]),
         Ok(Landing::Login(outcome)) => see_other(&format!("/login?psc={}", outcome.as_ref()), &[cleared]),
         Err(AppError::Unauthorized | AppError::Forbidden) => see_other("/login", &[cleared]),
-        Err(error) => {
-            let mut response = error.into_response();
-            if let Ok(cleared) = HeaderValue::from_str(&cleared) {
-                response.headers_mut().append(header::SET_COOKIE, cleared);
-            }
-            response
-        }
+        Err(error) => with_cookies(error.into_response(), &[cleared]),
     }
 }
